@@ -1,0 +1,1 @@
+"""ActivityPub protocol core: signatures, WebFinger, vocabulary, inbox/outbox helpers, delivery."""

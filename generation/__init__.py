@@ -1,0 +1,1 @@
+"""Diffusion side of fedi: presets, pipelines, batching, provenance."""
