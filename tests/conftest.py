@@ -1,11 +1,171 @@
-"""Fixtures shared by the whole suite."""
+"""Fixtures shared by the whole suite.
+
+Every test that takes `settings` (or anything built on it) runs twice: on SQLite, and on
+PostgreSQL when one answers at 127.0.0.1:5432 (skipped with the reason otherwise).
+"""
 
 from __future__ import annotations
 
+import os
+import shutil
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
 import pytest
+from sqlalchemy import create_engine, text
+
+from fedi.config import Settings, load_settings
+from fedi.db import make_engine, migrate
+from fedi.models.base import metadata
+from fedi.runtime import Runtime, build_runtime
+
+PG_ADMIN_URL = os.environ.get(
+    "FEDI_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
+TEST_DOMAIN = "fedi.test"
 
 
 @pytest.fixture
 def anyio_backend() -> str:
-    # aiosqlite, SQLAlchemy's asyncio layer and huey's helpers are asyncio-only.
+    # SQLAlchemy's asyncio layer, sse-starlette and huey's helpers are asyncio-only.
     return "asyncio"
+
+
+@pytest.fixture(autouse=True)
+def _clean_environ(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The developer's FEDI_* variables must not leak into tests."""
+    for name in list(os.environ):
+        if name.startswith("FEDI_") and name != "FEDI_TEST_POSTGRES":
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+
+
+def _postgres_problem() -> str | None:
+    try:
+        import psycopg  # noqa: F401
+    except ImportError:
+        return "psycopg is not installed (pip install 'fedi[postgres]')"
+    engine = create_engine(PG_ADMIN_URL, connect_args={"connect_timeout": 2})
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+    except Exception as exc:
+        return f"no PostgreSQL at {PG_ADMIN_URL.split('@')[-1]} ({type(exc).__name__})"
+    finally:
+        engine.dispose()
+    return None
+
+
+class _Backends:
+    """Migrated template databases, built once per session and reset per test."""
+
+    def __init__(self, tmp: Path) -> None:
+        self.tmp = tmp
+        self._sqlite_template: Path | None = None
+        self._pg_url: str | None = None
+        self._pg_problem: str | bool | None = False
+
+    def sqlite(self, data_dir: Path) -> str:
+        if self._sqlite_template is None:
+            template_dir = self.tmp / "sqlite-template"
+            template_dir.mkdir()
+            settings = load_settings(data_dir=template_dir)
+            engine = make_engine(settings)
+            migrate(engine)
+            engine.dispose()
+            self._sqlite_template = template_dir / "fedi.sqlite3"
+        target = data_dir / "fedi.sqlite3"
+        shutil.copyfile(self._sqlite_template, target)
+        return f"sqlite:///{target}"
+
+    def postgres(self) -> str:
+        if self._pg_problem is False:
+            self._pg_problem = _postgres_problem()
+        if self._pg_problem:
+            pytest.skip(f"PostgreSQL run skipped: {self._pg_problem}")
+        if self._pg_url is None:
+            name = f"fedi_test_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+            admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+            with admin.connect() as connection:
+                connection.execute(text(f'CREATE DATABASE "{name}"'))
+            admin.dispose()
+            self._pg_url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+            engine = create_engine(self._pg_url)
+            migrate(engine)
+            engine.dispose()
+        else:
+            self._truncate(self._pg_url)
+        return self._pg_url
+
+    @staticmethod
+    def _truncate(url: str) -> None:
+        engine = create_engine(url)
+        tables = ", ".join(f'"{table.name}"' for table in metadata.sorted_tables)
+        with engine.begin() as connection:
+            connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        engine.dispose()
+
+    def close(self) -> None:
+        if self._pg_url is None:
+            return
+        name = self._pg_url.rsplit("/", 1)[1]
+        admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def _backends(tmp_path_factory: pytest.TempPathFactory) -> Iterator[_Backends]:
+    backends = _Backends(tmp_path_factory.mktemp("databases"))
+    yield backends
+    backends.close()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest, _backends: _Backends, tmp_path: Path) -> str:
+    data_dir = tmp_path / "data"
+    data_dir.mkdir(exist_ok=True)
+    if request.param == "sqlite":
+        return _backends.sqlite(data_dir)
+    return _backends.postgres()
+
+
+def make_test_settings(data_dir: Path, database_url: str, **overrides: Any) -> Settings:
+    values: dict[str, Any] = {
+        "data_dir": data_dir,
+        "database": {"url": database_url},
+        "instance": {"domain": TEST_DOMAIN, "https": True},
+        "generation": {"preset": "tiny"},
+    }
+    for key, value in overrides.items():
+        if isinstance(value, dict) and isinstance(values.get(key), dict):
+            values[key] = {**values[key], **value}
+        else:
+            values[key] = value
+    return load_settings(None, **values)
+
+
+@pytest.fixture
+def settings(database_url: str, tmp_path: Path) -> Settings:
+    return make_test_settings(tmp_path / "data", database_url)
+
+
+@pytest.fixture
+def runtime(settings: Settings) -> Iterator[Runtime]:
+    runtime = build_runtime(settings, immediate_jobs=True)
+    yield runtime
+    runtime.close()
+
+
+@pytest.fixture
+async def client(runtime: Runtime) -> AsyncIterator[httpx.AsyncClient]:
+    from fedi.app import create_app
+
+    app = create_app(runtime)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url=runtime.settings.base_url) as client:
+        yield client

@@ -1,0 +1,1 @@
+"""HTTP signatures (placeholder until the protocol library lands)."""

@@ -1,0 +1,3 @@
+from fedi.cli import main
+
+main()

@@ -1,0 +1,1 @@
+"""The HTTP edge: thin handlers that authorise, parse, call one service and convert."""

@@ -1,0 +1,36 @@
+"""Turning errors into `{"error": ...}` bodies with the right status; never a traceback."""
+
+from __future__ import annotations
+
+import logging
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from fedi.errors import FediError
+
+log = logging.getLogger(__name__)
+
+
+async def fedi_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, FediError)
+    body: dict[str, str] = {"error": exc.message}
+    if exc.field:
+        body["field"] = exc.field
+    return JSONResponse(body, status_code=exc.status)
+
+
+async def http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    if exc.status_code in (204, 304):
+        return Response(status_code=exc.status_code, headers=exc.headers)
+    return JSONResponse({"error": exc.detail}, status_code=exc.status_code, headers=exc.headers)
+
+
+async def unexpected_error(request: Request, exc: Exception) -> Response:
+    log.exception("unhandled error on %s %s", request.method, request.url.path)
+    return JSONResponse({"error": "Internal server error"}, status_code=500)
+
+
+HANDLERS = {FediError: fedi_error, HTTPException: http_error, Exception: unexpected_error}

@@ -1,0 +1,39 @@
+"""create_app(runtime) -> the Starlette application: routes, middleware, lifespan."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+from starlette.applications import Starlette
+
+from fedi.api.errors import HANDLERS
+from fedi.api.routes import routes
+from fedi.jobs.consumer import start_embedded, stop_embedded
+from fedi.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+
+def create_app(runtime: Runtime, *, consume_jobs: bool | None = None) -> Starlette:
+    """The web application. `consume_jobs` (default: jobs.embedded) runs job threads inside it."""
+    settings = runtime.settings
+    if consume_jobs is None:
+        consume_jobs = settings.jobs.embedded and not runtime.jobs.main.immediate
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        consumer = (
+            start_embedded(runtime.jobs.main, settings.jobs.workers) if consume_jobs else None
+        )
+        log.info("fedi is serving %s", settings.base_url)
+        try:
+            yield
+        finally:
+            if consumer is not None:
+                stop_embedded(consumer)
+
+    app = Starlette(routes=routes(), exception_handlers=HANDLERS, lifespan=lifespan)
+    app.state.runtime = runtime
+    return app

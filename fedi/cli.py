@@ -1,0 +1,238 @@
+"""The `fedi` command: serve, worker, migrate, accounts, doctor."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, NoReturn
+
+import typer
+
+from fedi import __version__
+from fedi.config import ConfigError, Settings, load_settings
+from fedi.errors import FediError
+
+if TYPE_CHECKING:
+    from fedi.runtime import Runtime
+
+app = typer.Typer(
+    name="fedi",
+    help="fedi: an ActivityPub server whose posts carry images made on its own GPU.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+accounts_app = typer.Typer(help="Create and list local accounts.", no_args_is_help=True)
+app.add_typer(accounts_app, name="accounts")
+
+log = logging.getLogger("fedi")
+
+
+class _State:
+    config_path: Path | None = None
+
+
+_state = _State()
+
+
+def _fail(message: str, code: int = 2) -> NoReturn:
+    typer.echo(f"fedi: {message}", err=True)
+    raise typer.Exit(code)
+
+
+def _settings(**overrides: object) -> Settings:
+    try:
+        return load_settings(_state.config_path, **overrides)
+    except ConfigError as exc:
+        _fail(f"config error: {exc}")
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"fedi {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(
+    config: Annotated[
+        Path | None,
+        typer.Option(
+            "--config",
+            "-c",
+            help="TOML config file (default: $FEDI_CONFIG, else built-in defaults).",
+        ),
+    ] = None,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")
+    ] = False,
+) -> None:
+    _state.config_path = config
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Address to listen on (server.host).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port to listen on (server.port).")] = None,
+) -> None:
+    """Apply migrations, then serve the web pages, the client API and federation.
+
+    In the embedded mode (jobs.embedded, the default) background jobs run in this process too.
+    """
+    import uvicorn
+
+    from fedi.app import create_app
+    from fedi.db import make_engine, migrate
+    from fedi.observability.logging import configure_logging
+    from fedi.runtime import build_runtime
+
+    overrides: dict[str, object] = {}
+    if host is not None or port is not None:
+        base = _settings()
+        server = base.server.model_copy(
+            update={k: v for k, v in {"host": host, "port": port}.items() if v is not None}
+        )
+        overrides["server"] = server.model_dump()
+    settings = _settings(**overrides)
+    configure_logging(settings.log)
+    engine = make_engine(settings)
+    try:
+        migrate(engine)
+    except Exception as exc:
+        _fail(f"cannot migrate the database at {_safe_url(settings)}: {exc}", code=1)
+    finally:
+        engine.dispose()
+    runtime = build_runtime(settings)
+    uvicorn.run(
+        create_app(runtime),
+        host=settings.server.host,
+        port=settings.server.port,
+        log_config=None,
+        proxy_headers=True,
+        forwarded_allow_ips=settings.server.trusted_proxies,
+        server_header=False,
+    )
+
+
+@app.command()
+def worker(
+    workers: Annotated[int | None, typer.Option(help="Worker threads (jobs.workers).")] = None,
+) -> None:
+    """Consume background jobs (deliveries, fetches, media) from the shared queue."""
+    from fedi.jobs.consumer import run_forever
+    from fedi.observability.logging import configure_logging
+    from fedi.runtime import build_runtime
+
+    settings = _settings()
+    configure_logging(settings.log)
+    if settings.jobs.backend == "sqlite" and settings.jobs.embedded:
+        log.warning("jobs.embedded is on: `fedi serve` consumes this queue too")
+    runtime = build_runtime(settings)
+    run_forever(runtime.jobs.main, workers or settings.jobs.workers)
+
+
+@app.command("migrate")
+def migrate_command() -> None:
+    """Apply pending database migrations (fedi serve also does this at start)."""
+    from fedi.db import make_engine, migrate, pending_migrations
+    from fedi.observability.logging import configure_logging
+
+    settings = _settings()
+    configure_logging(settings.log)
+    engine = make_engine(settings)
+    try:
+        todo = pending_migrations(engine)
+        if not todo:
+            typer.echo("database is up to date")
+            return
+        typer.echo(f"applying {len(todo)} migration(s): {', '.join(todo)}")
+        migrate(engine)
+        typer.echo(f"applied {len(todo)} migration(s)")
+    except Exception as exc:
+        _fail(f"migration failed on {_safe_url(settings)}: {exc}", code=1)
+    finally:
+        engine.dispose()
+
+
+@accounts_app.command("create")
+def accounts_create(
+    username: Annotated[str, typer.Argument(help="Local username, e.g. alice.")],
+    email: Annotated[str, typer.Option(help="Login e-mail address.")],
+    password: Annotated[
+        str,
+        typer.Option(help="Login password (at least 8 characters).", prompt=True, hide_input=True),
+    ],
+    admin: Annotated[bool, typer.Option("--admin", help="Grant administrator rights.")] = False,
+) -> None:
+    """Create a local account that can log in."""
+    from fedi.services.accounts import create_local_account
+
+    runtime = _runtime_for_command()
+    try:
+        with runtime.db.session() as session:
+            account = create_local_account(
+                session,
+                runtime.urls,
+                username=username,
+                email=email,
+                password=password,
+                admin=admin,
+            )
+    except FediError as exc:
+        _fail(exc.message, code=1)
+    typer.echo(f"created @{account.username}@{runtime.settings.instance.domain} ({account.uri})")
+
+
+@accounts_app.command("list")
+def accounts_list() -> None:
+    """List local accounts that can log in."""
+    from fedi.store import accounts as store
+
+    runtime = _runtime_for_command()
+    with runtime.db.reader() as session:
+        rows = store.local_accounts(session)
+    if not rows:
+        typer.echo("no local accounts yet: create one with `fedi accounts create NAME --email E`")
+        return
+    for account, user in rows:
+        role = " (admin)" if user.admin else ""
+        typer.echo(f"@{account.username}\t{user.email}\t{account.created_at:%Y-%m-%d}{role}")
+
+
+@app.command()
+def doctor() -> None:
+    """Check config, data dir, database, job engine and generation, and say how to fix them."""
+    from fedi.doctor import run_checks
+
+    settings = _settings()
+    ok = run_checks(settings, echo=typer.echo)
+    raise typer.Exit(0 if ok else 1)
+
+
+def _runtime_for_command() -> Runtime:
+    from fedi.db import make_engine, pending_migrations
+    from fedi.runtime import build_runtime
+
+    settings = _settings()
+    engine = make_engine(settings)
+    try:
+        if pending_migrations(engine):
+            _fail("the database has pending migrations: run `fedi migrate` first", code=1)
+    finally:
+        engine.dispose()
+    return build_runtime(settings)
+
+
+def _safe_url(settings: Settings) -> str:
+    """The database URL without its password, for error messages."""
+    from sqlalchemy.engine import make_url
+
+    return make_url(settings.database_url).render_as_string(hide_password=True)
+
+
+def main() -> None:
+    try:
+        app()
+    except KeyboardInterrupt:
+        sys.exit(130)

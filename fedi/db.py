@@ -1,0 +1,118 @@
+"""The database engine, sessions, and migrations (SQLite or PostgreSQL, same code).
+
+Sessions are synchronous: request handlers run them in a worker thread, and job workers (huey
+task bodies are synchronous) share the same store and service code. See docs/ARCHITECTURE.md.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config as AlembicConfig
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.orm import sessionmaker
+from sqlmodel import Session
+
+from fedi.config import Settings
+
+log = logging.getLogger(__name__)
+MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+
+
+def make_engine(settings: Settings) -> Engine:
+    url = settings.database_url
+    if url.startswith("sqlite"):
+        engine = create_engine(
+            url,
+            connect_args={"check_same_thread": False, "timeout": 30},
+            pool_size=settings.database.pool_size,
+            max_overflow=settings.database.pool_size * 2,
+        )
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    return create_engine(
+        url,
+        pool_size=settings.database.pool_size,
+        max_overflow=settings.database.pool_size * 2,
+        pool_pre_ping=True,
+    )
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    # WAL lets readers run beside the single writer; the busy timeout makes writers queue
+    # instead of failing with "database is locked".
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+class Database:
+    """An engine and its session factory."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._factory = sessionmaker(engine, class_=Session, expire_on_commit=False)
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """A session whose transaction commits on success and rolls back on error."""
+        with self._factory() as session, session.begin():
+            yield session
+
+    @contextmanager
+    def reader(self) -> Iterator[Session]:
+        """A session for reads only; nothing is committed."""
+        with self._factory() as session:
+            yield session
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def alembic_config(engine: Engine) -> AlembicConfig:
+    config = AlembicConfig()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.attributes["engine"] = engine
+    return config
+
+
+@lru_cache(maxsize=1)
+def _script() -> ScriptDirectory:
+    config = AlembicConfig()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    return ScriptDirectory.from_config(config)
+
+
+def pending_migrations(engine: Engine) -> list[str]:
+    """Revisions not yet applied, oldest first."""
+    script = _script()
+    with engine.connect() as connection:
+        current = set(MigrationContext.configure(connection).get_current_heads())
+    pending: list[str] = []
+    for revision in script.walk_revisions():
+        if revision.revision in current:
+            break
+        pending.append(revision.revision)
+    if current and not any(r.revision in current for r in script.walk_revisions()):
+        raise RuntimeError(f"the database is at an unknown revision {sorted(current)}")
+    return list(reversed(pending))
+
+
+def migrate(engine: Engine) -> list[str]:
+    """Apply every pending migration; returns the revisions applied."""
+    pending = pending_migrations(engine)
+    if pending:
+        log.info("applying %d migration(s): %s", len(pending), ", ".join(pending))
+        command.upgrade(alembic_config(engine), "head")
+    return pending

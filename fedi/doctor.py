@@ -1,0 +1,160 @@
+"""`fedi doctor`: check each part an instance needs and say, in plain words, how to fix it."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Literal
+
+from fedi.config import Settings
+
+Status = Literal["ok", "warn", "fail"]
+_MARK = {"ok": "ok  ", "warn": "warn", "fail": "FAIL"}
+
+
+@dataclass
+class Check:
+    name: str
+    status: Status
+    detail: str
+    fix: str = ""
+
+
+def run_checks(settings: Settings, *, echo: Callable[[str], None]) -> bool:
+    """Print every check; True when nothing failed (warnings allowed)."""
+    ok = True
+    for check in _checks(settings):
+        echo(f"[{_MARK[check.status]}] {check.name}: {check.detail}")
+        if check.fix:
+            echo(f"       fix: {check.fix}")
+        ok = ok and check.status != "fail"
+    echo("healthy" if ok else "problems found: see FAIL lines above")
+    return ok
+
+
+def _checks(settings: Settings) -> Iterator[Check]:
+    yield from _config(settings)
+    yield _data_dir(settings)
+    yield from _database(settings)
+    yield _jobs(settings)
+    yield from _generation(settings)
+
+
+def _config(settings: Settings) -> Iterator[Check]:
+    source = str(settings._config_file) if settings._config_file else "built-in defaults"
+    yield Check("config", "ok", f"loaded from {source}; instance at {settings.base_url}")
+    if settings.instance.domain.startswith(("localhost", "127.")):
+        yield Check(
+            "federation",
+            "warn",
+            f"instance.domain is {settings.instance.domain}: other servers cannot reach it",
+            "set instance.domain to the public host name this server answers on",
+        )
+    elif not settings.https:
+        yield Check(
+            "federation",
+            "warn",
+            "instance.https is false for a public domain: Mastodon only federates over https",
+            "serve behind a TLS proxy and remove instance.https from the config",
+        )
+
+
+def _data_dir(settings: Settings) -> Check:
+    usage = shutil.disk_usage(settings.data_dir)
+    free_gb = usage.free / 1e9
+    detail = f"{settings.data_dir.resolve()} is writable, {free_gb:.1f} GB free"
+    if free_gb < 1:
+        return Check("data dir", "warn", detail, "free disk space: media and the database grow")
+    return Check("data dir", "ok", detail)
+
+
+def _database(settings: Settings) -> Iterator[Check]:
+    from sqlalchemy import text
+    from sqlalchemy.engine import make_url
+
+    from fedi.db import make_engine, pending_migrations
+
+    url = make_url(settings.database_url).render_as_string(hide_password=True)
+    engine = make_engine(settings)
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+        yield Check("database", "ok", f"{url} answers")
+        pending = pending_migrations(engine)
+        if pending:
+            yield Check(
+                "migrations",
+                "fail",
+                f"{len(pending)} migration(s) not applied",
+                "run `fedi migrate` (fedi serve also applies them at start)",
+            )
+        else:
+            yield Check("migrations", "ok", "schema is up to date")
+    except Exception as exc:
+        yield Check(
+            "database",
+            "fail",
+            f"{url} does not answer: {type(exc).__name__}: {str(exc).splitlines()[0]}",
+            "check database.url, and that the server is running and accepts this user",
+        )
+    finally:
+        engine.dispose()
+
+
+def _jobs(settings: Settings) -> Check:
+    from fedi.jobs.queue import JobQueue
+
+    where = settings.jobs.backend if settings.jobs.backend != "sqlite" else "SQLite in the data dir"
+    try:
+        queue = JobQueue(settings)
+        queue.ping()
+        mode = "consumed inside fedi serve" if settings.jobs.embedded else "consumed by fedi worker"
+        return Check(
+            "job engine", "ok", f"huey on {where}, {queue.pending()} job(s) waiting, {mode}"
+        )
+    except Exception as exc:
+        return Check(
+            "job engine",
+            "fail",
+            f"huey on {where} cannot be reached: {type(exc).__name__}",
+            "check jobs.backend and jobs.url",
+        )
+
+
+def _generation(settings: Settings) -> Iterator[Check]:
+    import importlib.util
+
+    if not settings.generation.enabled:
+        yield Check("generation", "ok", "disabled (generation.enabled = false)")
+        return
+    if settings.generation.worker == "remote":
+        yield Check(
+            "generation", "ok", "runs on `fedi gpu-worker` hosts (generation.worker = remote)"
+        )
+        return
+    if importlib.util.find_spec("torch") is None or importlib.util.find_spec("diffusers") is None:
+        yield Check(
+            "generation",
+            "warn",
+            "torch and diffusers are not installed: image generation is unavailable",
+            "pip install 'fedi[generation]'",
+        )
+        return
+    yield from _generation_backend(settings)
+
+
+def _generation_backend(settings: Settings) -> Iterator[Check]:
+    import torch
+
+    if torch.cuda.is_available():
+        name = torch.cuda.get_device_name(0)
+        memory_gb = torch.cuda.get_device_properties(0).total_memory / 2**30
+        yield Check("gpu", "ok", f"{name}, {memory_gb:.0f} GiB")
+    else:
+        yield Check(
+            "gpu",
+            "warn",
+            "no CUDA GPU: generation runs on the CPU (slow for real models; fine for `tiny`)",
+            "install an NVIDIA driver and a CUDA build of torch for GPU generation",
+        )

@@ -1,0 +1,63 @@
+"""Application errors: each carries the HTTP status and a message safe to show a client.
+
+    FediError (500)
+     ├── BadRequest (400)
+     ├── Unauthorized (401)
+     ├── Forbidden (403)
+     ├── NotFound (404)
+     ├── Gone (410)
+     ├── PayloadTooLarge (413)
+     ├── Unprocessable (422)   validation errors; `field` names the input at fault
+     ├── TooManyRequests (429)
+     └── ServiceUnavailable (503)
+
+Raise them from services; the HTTP edge turns them into `{"error": message}` bodies.
+"""
+
+from __future__ import annotations
+
+
+class FediError(Exception):
+    status = 500
+    default_message = "Internal server error"
+
+    def __init__(self, message: str | None = None, *, field: str | None = None) -> None:
+        self.message = message or self.default_message
+        self.field = field
+        super().__init__(self.message)
+
+
+class BadRequest(FediError):
+    status, default_message = 400, "Bad request"
+
+
+class Unauthorized(FediError):
+    status, default_message = 401, "The access token is invalid"
+
+
+class Forbidden(FediError):
+    status, default_message = 403, "This action is outside the authorized scopes"
+
+
+class NotFound(FediError):
+    status, default_message = 404, "Record not found"
+
+
+class Gone(FediError):
+    status, default_message = 410, "Gone"
+
+
+class PayloadTooLarge(FediError):
+    status, default_message = 413, "Payload too large"
+
+
+class Unprocessable(FediError):
+    status, default_message = 422, "Validation failed"
+
+
+class TooManyRequests(FediError):
+    status, default_message = 429, "Too many requests"
+
+
+class ServiceUnavailable(FediError):
+    status, default_message = 503, "Service unavailable"

@@ -1,0 +1,100 @@
+"""Huey instances from settings, and the one way the rest of fedi enqueues work."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from huey import Huey, PostgresHuey, RedisHuey, SqliteHuey, crontab
+from huey.api import TaskWrapper
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from fedi.config import Settings
+from fedi.jobs.registry import JOBS, QueueName
+
+log = logging.getLogger(__name__)
+_AFTER_COMMIT = "fedi_jobs_after_commit"
+_LISTENING = "fedi_jobs_listening"
+
+
+def _discard(session: Session, previous_transaction: Any) -> None:
+    session.info.pop(_AFTER_COMMIT, None)
+
+
+def _make_huey(settings: Settings, name: str, *, immediate: bool) -> Huey:
+    jobs = settings.jobs
+    # results=False: huey's result store is not our truth (job state lives in our tables).
+    common: dict[str, Any] = {"results": False, "utc": True, "immediate": immediate}
+    if jobs.backend == "redis":
+        return RedisHuey(name, url=jobs.url, **common)
+    if jobs.backend == "postgres":
+        return PostgresHuey(
+            name, dsn=jobs.url.replace("postgresql+psycopg://", "postgresql://"), **common
+        )
+    return SqliteHuey(name, filename=str(sqlite_queue_file(settings)), **common)
+
+
+def sqlite_queue_file(settings: Settings) -> Path:
+    return settings.data_dir / "jobs.sqlite3"
+
+
+class JobQueue:
+    """The main queue (federation, media, housekeeping) and the gpu queue (generation)."""
+
+    def __init__(self, settings: Settings, *, immediate: bool = False) -> None:
+        import fedi.jobs.tasks  # noqa: F401  (declares every job)
+
+        self.main = _make_huey(settings, "fedi", immediate=immediate)
+        self.gpu = _make_huey(settings, "fedi-gpu", immediate=immediate)
+        self._tasks: dict[str, TaskWrapper] = {}
+        for name, spec in JOBS.items():
+            huey = self.gpu if spec.queue == "gpu" else self.main
+            if spec.every_minute is not None:
+                self._tasks[name] = huey.periodic_task(
+                    crontab(minute=spec.every_minute), name=name
+                )(spec.fn)
+            else:
+                self._tasks[name] = huey.task(
+                    retries=spec.retries,
+                    retry_delay=spec.retry_delay,
+                    retry_backoff=spec.backoff,
+                    name=name,
+                )(spec.fn)
+
+    def enqueue(self, name: str, *args: Any, delay: float | None = None) -> None:
+        """Queue job `name`; with `delay` (seconds) it runs no earlier than that."""
+        task = self._tasks[name]
+        if delay and delay > 0 and not self.main.immediate:
+            task.schedule(args=args, delay=delay)
+        else:
+            task(*args)
+
+    def after_commit(
+        self, session: Session, name: str, *args: Any, delay: float | None = None
+    ) -> None:
+        """Queue job `name` once `session` commits; nothing is queued if it rolls back.
+
+        A job must never run before the rows it reads exist (and, on SQLite, must not wait on
+        the write lock its caller still holds). A crash between commit and enqueue is covered by
+        the periodic sweep over our own tables.
+        """
+        if not session.info.get(_LISTENING):
+            event.listen(session, "after_commit", self._flush)
+            event.listen(session, "after_soft_rollback", _discard)
+            session.info[_LISTENING] = True
+        session.info.setdefault(_AFTER_COMMIT, []).append((name, args, delay))
+
+    def _flush(self, session: Session) -> None:
+        for name, args, delay in session.info.pop(_AFTER_COMMIT, []):
+            self.enqueue(name, *args, delay=delay)
+
+    def pending(self, queue: QueueName = "main") -> int:
+        """Jobs waiting in a queue, scheduled ones included."""
+        huey = self.gpu if queue == "gpu" else self.main
+        return int(huey.pending_count()) + int(huey.scheduled_count())
+
+    def ping(self) -> None:
+        """Raise if the job storage cannot be reached."""
+        self.main.pending_count()

@@ -1,0 +1,1 @@
+"""Business operations: explicit arguments in, models out, FediError on refusal."""

@@ -1,0 +1,94 @@
+"""Local accounts: registration and the rules usernames, e-mails and passwords follow."""
+
+from __future__ import annotations
+
+import re
+
+from sqlmodel import Session
+
+from activitypub.signatures.keys import generate_rsa_private_key_pem, public_key_pem_of
+from fedi.errors import Unprocessable
+from fedi.models.accounts import Account, User, acct_key
+from fedi.security.passwords import hash_password
+from fedi.store import accounts as store
+from fedi.urls import Urls
+
+# Mastodon's rule for local usernames: letters, digits and underscores, dots and dashes inside.
+USERNAME = re.compile(r"^[a-z0-9_]+([a-z0-9_.-]+[a-z0-9_]+)?$", re.IGNORECASE)
+USERNAME_MAX = 30
+PASSWORD_MIN = 8
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+RESERVED = frozenset(
+    {"actor", "admin", "inbox", "root", "support", "about", "settings", "api", "oauth"}
+)
+
+
+def validate_username(username: str) -> str:
+    if not username or len(username) > USERNAME_MAX or not USERNAME.match(username):
+        raise Unprocessable(
+            f"username must be 1-{USERNAME_MAX} letters, digits or underscores "
+            "(dots and dashes allowed inside)",
+            field="username",
+        )
+    if username.lower() in RESERVED:
+        raise Unprocessable(f"username {username!r} is reserved", field="username")
+    return username
+
+
+def create_local_account(
+    session: Session,
+    urls: Urls,
+    *,
+    username: str,
+    email: str | None = None,
+    password: str | None = None,
+    admin: bool = False,
+    actor_type: str = "Person",
+    display_name: str = "",
+) -> Account:
+    """Register a local account (with a login when email and password are given)."""
+    validate_username(username)
+    if store.by_acct(session, username, None) is not None:
+        raise Unprocessable(f"username {username!r} is taken", field="username")
+    if email is not None:
+        email = email.strip().lower()
+        if not EMAIL.match(email) or len(email) > 320:
+            raise Unprocessable("email is not a valid e-mail address", field="email")
+        if store.user_by_email(session, email) is not None:
+            raise Unprocessable("email is already registered", field="email")
+        if password is None or len(password) < PASSWORD_MIN:
+            raise Unprocessable(
+                f"password must be at least {PASSWORD_MIN} characters", field="password"
+            )
+    private_pem = generate_rsa_private_key_pem()
+    account = Account(
+        username=username,
+        domain=None,
+        acct_key=acct_key(username, None),
+        actor_type=actor_type,
+        display_name=display_name,
+        uri=urls.actor(username),
+        url=urls.profile(username),
+        inbox_url=urls.inbox(username),
+        shared_inbox_url=urls.shared_inbox(),
+        outbox_url=urls.outbox(username),
+        followers_url=urls.followers(username),
+        following_url=urls.following(username),
+        featured_url=urls.featured(username),
+        public_key_id=urls.key_id(username),
+        public_key_pem=public_key_pem_of(private_pem),
+        private_key_pem=private_pem,
+    )
+    session.add(account)
+    session.flush()
+    if email is not None and password is not None:
+        session.add(
+            User(
+                account_id=account.id,
+                email=email,
+                password_hash=hash_password(password),
+                admin=admin,
+            )
+        )
+        session.flush()
+    return account

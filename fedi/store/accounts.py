@@ -1,0 +1,49 @@
+"""Queries on accounts and users."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from fedi.models.accounts import Account, User, acct_key
+
+
+def get(session: Session, account_id: int) -> Account | None:
+    return session.get(Account, account_id)
+
+
+def by_acct(session: Session, username: str, domain: str | None) -> Account | None:
+    return session.exec(
+        select(Account).where(Account.acct_key == acct_key(username, domain))
+    ).first()
+
+
+def by_uri(session: Session, uri: str) -> Account | None:
+    return session.exec(select(Account).where(Account.uri == uri)).first()
+
+
+def by_key_id(session: Session, key_id: str) -> Account | None:
+    return session.exec(select(Account).where(Account.public_key_id == key_id)).first()
+
+
+def local_accounts(session: Session) -> Sequence[tuple[Account, User]]:
+    stmt = (
+        select(Account, User)
+        .join(User, col(User.account_id) == col(Account.id))
+        .order_by(col(Account.id))
+    )
+    return session.exec(stmt).all()
+
+
+def user_by_email(session: Session, email: str) -> User | None:
+    return session.exec(select(User).where(User.email == email.lower())).first()
+
+
+def user_for_account(session: Session, account_id: int) -> User | None:
+    return session.exec(select(User).where(User.account_id == account_id)).first()
+
+
+def count_local_users(session: Session) -> int:
+    return session.exec(select(func.count()).select_from(User)).one()

@@ -1,0 +1,33 @@
+"""GET /healthz reports the database and the job engine."""
+
+from __future__ import annotations
+
+import httpx
+from sqlalchemy import text
+
+from fedi.runtime import Runtime
+
+
+async def test_healthz_answers_200_with_a_summary(client: httpx.AsyncClient) -> None:
+    response = await client.get("/healthz")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["status"] == "ok"
+    assert body["database"]["ok"] is True and body["database"]["pending_migrations"] == 0
+    assert body["jobs"]["ok"] is True
+
+
+async def test_healthz_is_503_when_migrations_are_missing(
+    client: httpx.AsyncClient, runtime: Runtime
+) -> None:
+    with runtime.db.engine.begin() as connection:
+        connection.execute(text("UPDATE alembic_version SET version_num = 'unknown'"))
+    response = await client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json()["database"]["ok"] is False
+
+
+async def test_unknown_paths_get_a_json_404(client: httpx.AsyncClient) -> None:
+    response = await client.get("/no/such/page")
+    assert response.status_code == 404
+    assert response.json() == {"error": "Not Found"}
