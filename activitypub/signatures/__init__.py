@@ -1,1 +1,0 @@
-"""HTTP signatures (placeholder until the protocol library lands)."""
