@@ -192,8 +192,12 @@ def verify(
     if "signature" not in lowered:
         raise SignatureMalformed("Signature header missing")
     declared = parse_signature_input(lowered["signature-input"])
-    if set(_parse_dictionary(lowered["signature"], "Signature")) != {declared.label}:
+    signatures = _parse_dictionary(lowered["signature"], "Signature")
+    if set(signatures) != {declared.label}:
         raise SignatureMalformed("Signature and Signature-Input labels differ")
+    member = signatures[declared.label]
+    if not isinstance(member, tuple) or not isinstance(member[0], bytes):
+        raise SignatureMalformed("Signature must be a byte sequence")
     key_id = _check_policy(declared, method, now=now)
     if "content-digest" in declared.components:
         if "content-digest" not in lowered:

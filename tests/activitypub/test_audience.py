@@ -59,7 +59,10 @@ def test_visibility_of_tolerates_aliases_and_strangers() -> None:
     assert visibility_of(["as:Public"], [], followers_url=None) == "public"
     assert visibility_of([], ["Public"], followers_url=None) == "unlisted"
     # Another actor's followers collection does not make our reader's post private.
-    assert visibility_of(["https://x.example/users/z/followers"], [], followers_url=FOLLOWERS) == "direct"
+    assert (
+        visibility_of(["https://x.example/users/z/followers"], [], followers_url=FOLLOWERS)
+        == "direct"
+    )
     assert visibility_of([], [], followers_url=FOLLOWERS) == "direct"
 
 
@@ -67,7 +70,11 @@ def test_delivery_inboxes_dedupes_shared_inboxes() -> None:
     recipients = [
         Recipient(BOB, f"{BOB}/inbox", "https://other.example/inbox"),
         Recipient(CAROL, f"{CAROL}/inbox", None),
-        Recipient("https://other.example/users/dan", "https://other.example/users/dan/inbox", "https://other.example/inbox"),
+        Recipient(
+            "https://other.example/users/dan",
+            "https://other.example/users/dan/inbox",
+            "https://other.example/inbox",
+        ),
         Recipient(CAROL, f"{CAROL}/inbox", None),
         Recipient("https://fourth.example/u/eve", "https://fourth.example/u/eve/inbox"),
     ]

@@ -37,7 +37,7 @@ def test_iso_is_utc_whole_seconds() -> None:
         builders.iso(datetime(2025, 1, 1))
 
 
-def test_actor_document(key_pem: str = "PEM") -> None:
+def test_actor_document() -> None:
     doc = builders.actor(
         id=ALICE,
         type="Service",
@@ -53,7 +53,7 @@ def test_actor_document(key_pem: str = "PEM") -> None:
         featured=f"{ALICE}/collections/featured",
         featured_tags=f"{ALICE}/collections/tags",
         shared_inbox=f"{BASE}/inbox",
-        public_key_pem=key_pem,
+        public_key_pem="PEM",
         published=WHEN,
         icon=ImageRef(f"{BASE}/avatar.png", "image/png"),
         image=ImageRef(f"{BASE}/header.png"),
@@ -116,7 +116,12 @@ def test_note_with_everything() -> None:
             )
         ],
         replies=f"{ALICE}/statuses/1/replies",
-        generation={"model": "sd-turbo", "prompt": "a lighthouse", "seed": 7, "negativePrompt": None},
+        generation={
+            "model": "sd-turbo",
+            "prompt": "a lighthouse",
+            "seed": 7,
+            "negativePrompt": None,
+        },
         remix_of="https://fedi.example/users/bob/statuses/9",
     )
     [attachment] = doc["attachment"]  # type: ignore[misc]
@@ -132,7 +137,11 @@ def test_note_with_everything() -> None:
         "height": 512,
     }
     assert doc["tag"] == [
-        {"type": "Mention", "href": "https://other.example/users/bob", "name": "@bob@other.example"},
+        {
+            "type": "Mention",
+            "href": "https://other.example/users/bob",
+            "name": "@bob@other.example",
+        },
         {"type": "Hashtag", "href": f"{BASE}/tags/lighthouse", "name": "#lighthouse"},
     ]
     assert doc["generation"] == {"model": "sd-turbo", "prompt": "a lighthouse", "seed": 7}
@@ -190,7 +199,9 @@ def test_update_sets_updated_on_the_object() -> None:
 
 
 def test_delete_carries_a_tombstone() -> None:
-    delete = builders.delete(id=f"{ALICE}/statuses/1#delete", actor=ALICE, object_id=f"{ALICE}/statuses/1")
+    delete = builders.delete(
+        id=f"{ALICE}/statuses/1#delete", actor=ALICE, object_id=f"{ALICE}/statuses/1"
+    )
     assert delete["object"] == {"id": f"{ALICE}/statuses/1", "type": "Tombstone"}
     assert delete["to"] == [PUBLIC]
     tombstone = builders.tombstone(f"{ALICE}/statuses/1", former_type="Note")
@@ -234,9 +245,20 @@ def test_simple_activities() -> None:
     follow = builders.follow(id="https://f/1", actor=ALICE, object="https://b/u")
     like = builders.like(id="https://f/2", actor=ALICE, object="https://b/n")
     block = builders.block(id="https://f/3", actor=ALICE, object="https://b/u")
-    flag = builders.flag(id="https://f/4", actor=BASE + "/actor", objects=["https://b/u", "https://b/n"], content="spam")
+    flag = builders.flag(
+        id="https://f/4",
+        actor=BASE + "/actor",
+        objects=["https://b/u", "https://b/n"],
+        content="spam",
+    )
     move = builders.move(id="https://f/5", actor=ALICE, object=ALICE, target="https://new/u")
-    assert [d["type"] for d in (follow, like, block, flag, move)] == ["Follow", "Like", "Block", "Flag", "Move"]
+    assert [d["type"] for d in (follow, like, block, flag, move)] == [
+        "Follow",
+        "Like",
+        "Block",
+        "Flag",
+        "Move",
+    ]
     assert flag["object"] == ["https://b/u", "https://b/n"]
     assert flag["content"] == "spam"
     assert move["target"] == "https://new/u"
@@ -245,7 +267,9 @@ def test_simple_activities() -> None:
 
 
 def test_collections() -> None:
-    outbox = builders.ordered_collection(id=f"{ALICE}/outbox", total_items=3, first=f"{ALICE}/outbox?page=true")
+    outbox = builders.ordered_collection(
+        id=f"{ALICE}/outbox", total_items=3, first=f"{ALICE}/outbox?page=true"
+    )
     assert outbox == {
         "@context": CONTEXT,
         "id": f"{ALICE}/outbox",

@@ -17,7 +17,13 @@ from activitypub.webfinger import (
 
 
 @pytest.mark.parametrize(
-    "resource", ["acct:alice@fedi.example", "alice@fedi.example", "@alice@fedi.example", "ACCT:alice@fedi.example"]
+    "resource",
+    [
+        "acct:alice@fedi.example",
+        "alice@fedi.example",
+        "@alice@fedi.example",
+        "ACCT:alice@fedi.example",
+    ],
 )
 def test_parse_acct_forms(resource: str) -> None:
     assert parse_acct(resource) == Acct("alice", "fedi.example")
@@ -73,9 +79,20 @@ def test_jrd_shape_and_round_trip() -> None:
     )
     assert doc["subject"] == "acct:alice@fedi.example"
     assert doc["links"] == [
-        {"rel": "http://webfinger.net/rel/profile-page", "type": "text/html", "href": "https://fedi.example/@alice"},
-        {"rel": "self", "type": "application/activity+json", "href": "https://fedi.example/users/alice"},
-        {"rel": "http://ostatus.org/schema/1.0/subscribe", "template": "https://fedi.example/authorize_interaction?uri={uri}"},
+        {
+            "rel": "http://webfinger.net/rel/profile-page",
+            "type": "text/html",
+            "href": "https://fedi.example/@alice",
+        },
+        {
+            "rel": "self",
+            "type": "application/activity+json",
+            "href": "https://fedi.example/users/alice",
+        },
+        {
+            "rel": "http://ostatus.org/schema/1.0/subscribe",
+            "template": "https://fedi.example/authorize_interaction?uri={uri}",
+        },
     ]
     assert actor_url_from_jrd(doc) == "https://fedi.example/users/alice"
 
@@ -84,7 +101,11 @@ def test_actor_url_from_ld_json_self_link() -> None:
     doc = {
         "links": [
             {"rel": "self", "type": "text/html", "href": "https://a.example/@x"},
-            {"rel": "self", "type": 'application/ld+json; profile="https://www.w3.org/ns/activitystreams"', "href": "https://a.example/users/x"},
+            {
+                "rel": "self",
+                "type": 'application/ld+json; profile="https://www.w3.org/ns/activitystreams"',
+                "href": "https://a.example/users/x",
+            },
         ]
     }
     assert actor_url_from_jrd(doc) == "https://a.example/users/x"
@@ -99,7 +120,11 @@ def test_actor_url_from_ld_json_self_link() -> None:
         {"links": "nope"},
         {"links": [{"rel": "self", "type": "application/json", "href": "https://a/x"}]},
         {"links": [{"rel": "self", "type": "application/activity+json", "href": "javascript:1"}]},
-        {"links": [{"rel": "alternate", "type": "application/activity+json", "href": "https://a/x"}]},
+        {
+            "links": [
+                {"rel": "alternate", "type": "application/activity+json", "href": "https://a/x"}
+            ]
+        },
     ],
 )
 def test_actor_url_from_jrd_rejects(doc: Any) -> None:
@@ -109,7 +134,10 @@ def test_actor_url_from_jrd_rejects(doc: Any) -> None:
 
 def test_host_meta_and_webfinger_url() -> None:
     xrd = host_meta_xrd("https://fedi.example/")
-    assert '<Link rel="lrdd" template="https://fedi.example/.well-known/webfinger?resource={uri}"/>' in xrd
+    assert (
+        '<Link rel="lrdd" template="https://fedi.example/.well-known/webfinger?resource={uri}"/>'
+        in xrd
+    )
     assert xrd.startswith('<?xml version="1.0" encoding="UTF-8"?>')
     assert (
         webfinger_url("fedi.example", Acct("alice", "fedi.example"))
@@ -123,8 +151,14 @@ def test_host_meta_and_webfinger_url() -> None:
 def test_nodeinfo_documents() -> None:
     links = well_known_nodeinfo("https://fedi.example/")["links"]
     assert links == [
-        {"rel": "http://nodeinfo.diaspora.software/ns/schema/2.0", "href": "https://fedi.example/nodeinfo/2.0"},
-        {"rel": "http://nodeinfo.diaspora.software/ns/schema/2.1", "href": "https://fedi.example/nodeinfo/2.1"},
+        {
+            "rel": "http://nodeinfo.diaspora.software/ns/schema/2.0",
+            "href": "https://fedi.example/nodeinfo/2.0",
+        },
+        {
+            "rel": "http://nodeinfo.diaspora.software/ns/schema/2.1",
+            "href": "https://fedi.example/nodeinfo/2.1",
+        },
     ]
     common: dict[str, Any] = {
         "software_name": "fedi",
@@ -144,8 +178,11 @@ def test_nodeinfo_documents() -> None:
     assert v21["software"]["repository"] == "https://git.example/fedi"
     assert v21["software"]["homepage"] == "https://fedi.dev"
     assert v20["protocols"] == ["activitypub"]
-    assert v20["usage"] == {"users": {"total": 3, "activeMonth": 2, "activeHalfyear": 3}, "localPosts": 40}
+    assert v20["usage"] == {
+        "users": {"total": 3, "activeMonth": 2, "activeHalfyear": 3},
+        "localPosts": 40,
+    }
     assert v21["openRegistrations"] is False
     assert v21["metadata"] == {"nodeName": "fedi test"}
-    with pytest.raises(ValueError, match="software.name"):
+    with pytest.raises(ValueError, match=r"software\.name"):
         nodeinfo("2.1", **{**common, "software_name": "Fedi App"})
