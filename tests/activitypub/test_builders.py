@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
 
 import pytest
 
@@ -9,6 +10,7 @@ from activitypub import builders
 from activitypub.builders import Attachment, Hashtag, ImageRef, Mention
 from activitypub.context import CONTEXT
 from activitypub.objects import ActivityView, ActorView, NoteView
+from activitypub.types import JsonObject
 from activitypub.vocab import PUBLIC
 
 BASE = "https://fedi.example"
@@ -16,8 +18,8 @@ ALICE = f"{BASE}/users/alice"
 WHEN = datetime(2025, 1, 2, 3, 4, 5, 678000, tzinfo=UTC)
 
 
-def _note(**overrides: object) -> dict[str, object]:
-    params: dict[str, object] = {
+def _note(**overrides: Any) -> JsonObject:
+    params: dict[str, Any] = {
         "id": f"{ALICE}/statuses/1",
         "attributed_to": ALICE,
         "content": "<p>a lighthouse</p>",
@@ -26,7 +28,7 @@ def _note(**overrides: object) -> dict[str, object]:
         "cc": [f"{ALICE}/followers"],
     }
     params.update(overrides)
-    return builders.note(**params)  # type: ignore[arg-type]
+    return builders.note(**params)
 
 
 def test_iso_is_utc_whole_seconds() -> None:
@@ -89,7 +91,7 @@ def test_actor_document() -> None:
 
 def test_context_is_not_shared_between_documents() -> None:
     first = _note()
-    first["@context"].append("mutated")  # type: ignore[attr-defined]
+    first["@context"].append("mutated")
     assert _note()["@context"] == CONTEXT
     assert "mutated" not in CONTEXT
 
@@ -124,7 +126,7 @@ def test_note_with_everything() -> None:
         },
         remix_of="https://fedi.example/users/bob/statuses/9",
     )
-    [attachment] = doc["attachment"]  # type: ignore[misc]
+    [attachment] = doc["attachment"]
     assert attachment == {
         "type": "Document",
         "mediaType": "image/webp",

@@ -3,7 +3,7 @@ from __future__ import annotations
 import gzip
 import json
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime
 
 import httpx
@@ -36,7 +36,7 @@ def _client(handler: Handler, config: ClientConfig = CONFIG) -> FederationClient
     return FederationClient(config, transport=httpx.MockTransport(handler))
 
 
-def _serve(doc: dict[str, object], headers: dict[str, str] | None = None) -> Handler:
+def _serve(doc: Mapping[str, object], headers: dict[str, str] | None = None) -> Handler:
     def handler(request: httpx.Request) -> httpx.Response:
         return httpx.Response(200, json=doc, headers=headers or AS_JSON)
 
