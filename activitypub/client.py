@@ -40,6 +40,7 @@ from .webfinger import Acct, actor_url_from_jrd, webfinger_url
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 # Mastodon retries these 4xx too: 401 can be a stale cached key or a clock hiccup.
 _RETRYABLE_4XX = frozenset({401, 408, 429})
+_DRAIN_LIMIT = 64 * 1024
 
 
 @dataclass(frozen=True)
@@ -80,6 +81,17 @@ def _status_error(url: str, status: int) -> FetchError:
     if status in _RETRYABLE_4XX:
         return FetchUnavailable(url, f"Remote answered {status}", status_code=status)
     return FetchError(url, f"Remote answered {status}", status_code=status)
+
+
+def _drain(response: httpx.Response) -> None:
+    # Reading a short reply to its end lets the connection go back to the pool.
+    if response.is_stream_consumed:
+        return
+    received = 0
+    for chunk in response.iter_raw():
+        received += len(chunk)
+        if received > _DRAIN_LIMIT:
+            return
 
 
 class FederationClient:
@@ -181,6 +193,7 @@ class FederationClient:
             )
             with self._send(request, signed_as) as response:
                 if 200 <= response.status_code < 300:
+                    _drain(response)
                     return response.status_code
                 raise _status_error(inbox_url, response.status_code)
 

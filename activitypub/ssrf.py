@@ -20,7 +20,8 @@ from urllib.parse import SplitResult, urlsplit
 import httpcore
 import httpx
 
-from .errors import FetchForbiddenAddress, FetchInvalidURL
+from .errors import FetchForbiddenAddress, FetchInvalidURL, FormatError
+from .urls import normalize_host
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 Resolver = Callable[[str, int], list[str]]
@@ -127,8 +128,14 @@ def check_url(url: str, *, allow_http: bool, allow_private_addresses: bool) -> S
     if not host:
         raise FetchInvalidURL(url, "URL has no host")
     address = _ip_literal(host)
-    if address is None and _looks_numeric(host):
-        raise FetchInvalidURL(url, "Numeric host is not a valid IP address")
+    if address is None:
+        if _looks_numeric(host):
+            raise FetchInvalidURL(url, "Numeric host is not a valid IP address")
+        try:
+            normalize_host(host)
+            httpx.URL(url)
+        except (FormatError, httpx.InvalidURL) as exc:
+            raise FetchInvalidURL(url, "Invalid host") from exc
     if address is not None and not allow_private_addresses and is_forbidden_address(address):
         raise FetchForbiddenAddress(url, "Destination address is not allowed")
     return parts

@@ -13,7 +13,8 @@ from urllib.parse import SplitResult, urlsplit
 from .errors import FormatError
 
 DEFAULT_PORTS = {"http": 80, "https": 443}
-_LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
+# Letters, digits, hyphens; underscores too, which some real hosts carry.
+_LABEL = re.compile(r"^(?!-)[a-z0-9_-]{1,63}(?<!-)$")
 _MAX_HOST = 253
 
 

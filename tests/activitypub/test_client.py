@@ -278,6 +278,8 @@ def test_status_mapping_on_fetch(status: int, error: type[FetchError], retryable
         "https://127.1/",
         "https://2130706433/",
         "https://0x7f.0.0.1/",
+        "https://-bad-.example/",
+        "https://a..b.example/",
         "https://remote.example/" + "a" * 3000,
         "",
     ],
