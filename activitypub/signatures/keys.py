@@ -1,0 +1,70 @@
+"""RSA key generation, PEM loading (cached) and key ids."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from cryptography.exceptions import UnsupportedAlgorithm as _CryptoUnsupported
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+from ..errors import FormatError, SignatureInvalid
+
+_KEY_CACHE_SIZE = 4096
+
+
+def generate_rsa_private_key_pem(bits: int = 2048) -> str:
+    """A new unencrypted PKCS#8 PEM private key."""
+    key = rsa.generate_private_key(public_exponent=65537, key_size=bits)
+    return key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    ).decode("ascii")
+
+
+def public_key_pem_of(private_pem: str) -> str:
+    """The SubjectPublicKeyInfo PEM (``BEGIN PUBLIC KEY``) Mastodon publishes."""
+    return (
+        load_private_key(private_pem)
+        .public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode("ascii")
+    )
+
+
+# Parsing a PEM costs more than an RSA verify, and the same few keys recur: cache them.
+@lru_cache(maxsize=_KEY_CACHE_SIZE)
+def load_private_key(pem: str) -> rsa.RSAPrivateKey:
+    try:
+        key = serialization.load_pem_private_key(pem.encode("ascii"), password=None)
+    except (ValueError, TypeError, UnicodeError, _CryptoUnsupported) as exc:
+        raise FormatError("Invalid private key PEM") from exc
+    if not isinstance(key, rsa.RSAPrivateKey):
+        raise FormatError("Only RSA private keys are supported")
+    return key
+
+
+@lru_cache(maxsize=_KEY_CACHE_SIZE)
+def load_public_key(pem: str) -> rsa.RSAPublicKey:
+    """Load an RSA public key (SPKI ``PUBLIC KEY`` or PKCS#1 ``RSA PUBLIC KEY`` PEM)."""
+    try:
+        key = serialization.load_pem_public_key(pem.strip().encode("ascii"))
+    except (ValueError, TypeError, UnicodeError, _CryptoUnsupported) as exc:
+        raise FormatError("Invalid public key PEM") from exc
+    if not isinstance(key, rsa.RSAPublicKey):
+        raise FormatError("Only RSA public keys are supported")
+    return key
+
+
+def key_id_for(actor_id: str) -> str:
+    """Mastodon's key id: the actor id with a ``#main-key`` fragment."""
+    return f"{actor_id}#main-key"
+
+
+def verifying_key(pem: str, key_id: str) -> rsa.RSAPublicKey:
+    """``load_public_key`` for verification: an unusable key is a signature failure."""
+    try:
+        return load_public_key(pem)
+    except FormatError as exc:
+        raise SignatureInvalid(f"Unusable public key for {key_id[:200]}: {exc}") from exc
