@@ -223,11 +223,7 @@ class GuardedBackend(httpcore.NetworkBackend):
             candidates = self._resolve(host, port)
         except OSError as exc:
             raise httpcore.ConnectError(f"Cannot resolve {host}: {exc}") from exc
-        allowed = [
-            ip
-            for ip in candidates
-            if self._allow_private or not is_forbidden_address(ipaddress.ip_address(ip))
-        ]
+        allowed = [ip for ip in candidates if self._permitted(ip)]
         if not allowed:
             raise FetchForbiddenAddress(host, f"{host} resolves to a forbidden address")
         error: Exception = httpcore.ConnectError(f"Cannot connect to {host}")
@@ -245,6 +241,13 @@ class GuardedBackend(httpcore.NetworkBackend):
                 continue
             return _DeadlineStream(stream)
         raise error
+
+    def _permitted(self, ip: str) -> bool:
+        try:
+            address = ipaddress.ip_address(ip)
+        except ValueError:
+            return False
+        return self._allow_private or not is_forbidden_address(address)
 
     def connect_unix_socket(
         self,

@@ -346,7 +346,7 @@ def test_parse_signature_header_rejects(value: str) -> None:
         cavage.parse_signature_header(value)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300, deadline=None, database=None)
 @given(st.text(alphabet=string.printable + 'é"\\=,', max_size=200))
 def test_signature_parser_only_raises_malformed(value: str) -> None:
     try:
@@ -362,7 +362,7 @@ _value = st.text(
 )
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=200, deadline=None, database=None)
 @given(st.dictionaries(_token, _value, min_size=1, max_size=6))
 def test_signature_parser_round_trips(params: dict[str, str]) -> None:
     def quote(value: str) -> str:

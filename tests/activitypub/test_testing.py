@@ -6,7 +6,7 @@ import httpx
 
 from activitypub.client import ClientConfig, FederationClient
 from activitypub.objects import ActorView
-from activitypub.signatures import HttpSignatureAuth, verify_request
+from activitypub.signatures import HttpSignatureAuth, signature_key_id, verify_request
 from activitypub.testing import STATIC_KEYS, FakeRemote
 
 
@@ -92,3 +92,33 @@ def test_inbox_records_posts_with_raw_requests() -> None:
     assert remote.inbox == [{"type": "Like"}, {}]
     assert [r.url.path for r in remote.inbox_requests] == ["/inbox", "/users/x/inbox"]
     assert remote.inbox_requests[1].content == b"not json"
+
+
+def test_inbox_flow_end_to_end() -> None:
+    """What fedi's inbox does: key id → fetch the key's actor → check owner → verify."""
+    remote = FakeRemote()
+    bob = remote.add_actor("bob")
+    now = datetime(2025, 1, 1, tzinfo=UTC)
+    pair = remote.key_pair(bob["id"])
+    body = b'{"type": "Follow"}'
+    request = httpx.Request("POST", "https://fedi.test/users/alice/inbox", content=body)
+    request = next(
+        HttpSignatureAuth(pair.key_id, pair.private_key_pem, clock=lambda: now).auth_flow(request)
+    )
+
+    key_id = signature_key_id(request.headers)
+    assert key_id is not None
+    with FederationClient(ClientConfig(user_agent="t"), transport=remote.transport()) as client:
+        actor = ActorView(client.fetch_object(key_id, signed_as=None))
+    assert actor.public_key_id == key_id
+    assert actor.public_key_owner == actor.id
+    assert actor.public_key_pem is not None
+    signed_by = verify_request(
+        "POST",
+        str(request.url),
+        request.headers,
+        body,
+        public_key_pem=actor.public_key_pem,
+        now=now,
+    )
+    assert signed_by.key_id == key_id

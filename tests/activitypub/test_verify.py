@@ -172,7 +172,7 @@ def test_signature_key_id(key: StaticKey, now: datetime) -> None:
 _header_text = st.text(alphabet=string.printable + "é", max_size=150)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300, deadline=None, database=None)
 @given(signature_input=_header_text, signature=_header_text)
 def test_hostile_rfc9421_headers_only_raise_signature_errors(
     signature_input: str, signature: str
