@@ -129,8 +129,7 @@ def actor(
         "webfinger": webfinger,
         "publicKey": {"id": key_id_for(id), "owner": id, "publicKeyPem": public_key_pem},
         "attachment": [
-            {"type": "PropertyValue", "name": field_name, "value": value}
-            for field_name, value in fields
+            {"type": "PropertyValue", "name": field_name, "value": value} for field_name, value in fields
         ],
         "tag": [],
         "endpoints": {"sharedInbox": shared_inbox} if shared_inbox else {},
@@ -310,9 +309,7 @@ def follow(*, id: str, actor: str, object: str) -> JsonObject:
     return _document({"id": id, "type": "Follow", "actor": actor, "object": object})
 
 
-def _reply_to_follow(
-    kind: str, id: str, actor: str, follow_activity: Mapping[str, Any]
-) -> JsonObject:
+def _reply_to_follow(kind: str, id: str, actor: str, follow_activity: Mapping[str, Any]) -> JsonObject:
     # Mastodon's Follow ids do not dereference: the Follow must travel inline (mastodon#12133).
     doc: JsonObject = {"id": id, "type": kind, "actor": actor}
     follower = get_id(follow_activity.get("actor"))
@@ -374,9 +371,7 @@ def block(*, id: str, actor: str, object: str) -> JsonObject:
 
 def flag(*, id: str, actor: str, objects: Sequence[str], content: str) -> JsonObject:
     """A report: ``objects`` lists the reported account first, then status ids."""
-    return _document(
-        {"id": id, "type": "Flag", "actor": actor, "content": content, "object": list(objects)}
-    )
+    return _document({"id": id, "type": "Flag", "actor": actor, "content": content, "object": list(objects)})
 
 
 def move(*, id: str, actor: str, object: str, target: str) -> JsonObject:

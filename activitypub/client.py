@@ -97,13 +97,10 @@ def _drain(response: httpx.Response) -> None:
 class FederationClient:
     """Signed fetches and deliveries to other servers. Use as a context manager or ``close()``."""
 
-    def __init__(
-        self, config: ClientConfig, *, transport: httpx.BaseTransport | None = None
-    ) -> None:
+    def __init__(self, config: ClientConfig, *, transport: httpx.BaseTransport | None = None) -> None:
         self._config = config
         self._http = httpx.Client(
-            transport=transport
-            or GuardedTransport(allow_private_addresses=config.allow_private_addresses),
+            transport=transport or GuardedTransport(allow_private_addresses=config.allow_private_addresses),
             timeout=httpx.Timeout(
                 connect=config.connect_timeout,
                 read=config.read_timeout,
@@ -141,15 +138,11 @@ class FederationClient:
         Mastodon does. The returned document's ``id`` is therefore authoritative.
         """
         with deadline(self._config.total_timeout):
-            doc, final_url = self._get_json(
-                url, ACCEPT_ACTIVITY, signed_as, is_activity_content_type
-            )
+            doc, final_url = self._get_json(url, ACCEPT_ACTIVITY, signed_as, is_activity_content_type)
             doc_id = self._document_id(doc, final_url)
             if doc_id == urldefrag(final_url).url:
                 return doc
-            doc, final_url = self._get_json(
-                doc_id, ACCEPT_ACTIVITY, signed_as, is_activity_content_type
-            )
+            doc, final_url = self._get_json(doc_id, ACCEPT_ACTIVITY, signed_as, is_activity_content_type)
             if self._document_id(doc, final_url) != urldefrag(final_url).url:
                 raise ActorMismatchError(f"{doc_id} does not resolve to itself")
             return doc
@@ -237,9 +230,7 @@ class FederationClient:
         finally:
             response.close()
 
-    def _get(
-        self, url: str, accept: str, signed_as: KeyPair | None
-    ) -> tuple[bytes, str, httpx.Headers]:
+    def _get(self, url: str, accept: str, signed_as: KeyPair | None) -> tuple[bytes, str, httpx.Headers]:
         """GET following redirects; return the body, the final URL and the response headers."""
         for _ in range(self._config.max_redirects + 1):
             self._check_url(url)

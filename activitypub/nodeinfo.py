@@ -16,8 +16,7 @@ def well_known_nodeinfo(base_url: str) -> JsonObject:
     base = base_url.rstrip("/")
     return {
         "links": [
-            {"rel": SCHEMA_REL.format(version=v), "href": f"{base}/nodeinfo/{v}"}
-            for v in ("2.0", "2.1")
+            {"rel": SCHEMA_REL.format(version=v), "href": f"{base}/nodeinfo/{v}"} for v in ("2.0", "2.1")
         ]
     }
 

@@ -421,11 +421,7 @@ class NoteView:
         return _ids(self.raw.get("cc"))
 
     def _tags(self, kind: str) -> list[Mapping[str, Any]]:
-        return [
-            t
-            for t in as_list(self.raw.get("tag"))
-            if isinstance(t, Mapping) and t.get("type") == kind
-        ]
+        return [t for t in as_list(self.raw.get("tag")) if isinstance(t, Mapping) and t.get("type") == kind]
 
     @property
     def mentions(self) -> list[tuple[str, str | None]]:

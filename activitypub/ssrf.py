@@ -96,9 +96,7 @@ def _ip_literal(host: str) -> IPAddress | None:
 def _looks_numeric(host: str) -> bool:
     # The resolver reads 127.1, 2130706433 or 0x7f.0.0.1 as IPv4; no real TLD is numeric.
     last = host.rstrip(".").rsplit(".", 1)[-1].lower()
-    return last.isdigit() or (
-        last.startswith("0x") and all(c in "0123456789abcdef" for c in last[2:])
-    )
+    return last.isdigit() or (last.startswith("0x") and all(c in "0123456789abcdef" for c in last[2:]))
 
 
 def check_url(url: str, *, allow_http: bool, allow_private_addresses: bool) -> SplitResult:
@@ -110,9 +108,7 @@ def check_url(url: str, *, allow_http: bool, allow_private_addresses: bool) -> S
     """
     if not isinstance(url, str) or not url or len(url) > MAX_URL_LENGTH:
         raise FetchInvalidURL(str(url)[:100], "Invalid URL")
-    if not url.isascii() or any(
-        c.isspace() or c == "\\" or ord(c) < 32 or ord(c) == 127 for c in url
-    ):
+    if not url.isascii() or any(c.isspace() or c == "\\" or ord(c) < 32 or ord(c) == 127 for c in url):
         raise FetchInvalidURL(url, "URL contains forbidden characters")
     try:
         parts = urlsplit(url)

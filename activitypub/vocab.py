@@ -39,9 +39,7 @@ ACTIVITY_TYPES = frozenset(
         "Update",
     }
 )
-COLLECTION_TYPES = frozenset(
-    {"Collection", "OrderedCollection", "CollectionPage", "OrderedCollectionPage"}
-)
+COLLECTION_TYPES = frozenset({"Collection", "OrderedCollection", "CollectionPage", "OrderedCollectionPage"})
 
 
 def is_public(uri: object) -> bool:

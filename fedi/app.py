@@ -24,9 +24,7 @@ def create_app(runtime: Runtime, *, consume_jobs: bool | None = None) -> Starlet
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        consumer = (
-            start_embedded(runtime.jobs.main, settings.jobs.workers) if consume_jobs else None
-        )
+        consumer = start_embedded(runtime.jobs.main, settings.jobs.workers) if consume_jobs else None
         log.info("fedi is serving %s", settings.base_url)
         try:
             yield
@@ -34,6 +32,7 @@ def create_app(runtime: Runtime, *, consume_jobs: bool | None = None) -> Starlet
             if consumer is not None:
                 stop_embedded(consumer)
 
-    app = Starlette(routes=routes(), exception_handlers=HANDLERS, lifespan=lifespan)
+    settings.media_dir.mkdir(parents=True, exist_ok=True)
+    app = Starlette(routes=routes(settings), exception_handlers=HANDLERS, lifespan=lifespan)
     app.state.runtime = runtime
     return app

@@ -52,9 +52,7 @@ class InstanceSettings(Section):
     def _domain_is_a_host(cls, value: str) -> str:
         value = value.strip().lower()
         if not _DOMAIN.match(value):
-            raise ValueError(
-                "must be a bare host name such as fedi.example (no scheme, path or spaces)"
-            )
+            raise ValueError("must be a bare host name such as fedi.example (no scheme, path or spaces)")
         return value
 
 
@@ -73,9 +71,7 @@ class DatabaseSettings(Section):
     @field_validator("url")
     @classmethod
     def _known_scheme(cls, value: str) -> str:
-        if value and not value.startswith(
-            ("sqlite:", "postgresql:", "postgres:", "postgresql+psycopg:")
-        ):
+        if value and not value.startswith(("sqlite:", "postgresql:", "postgres:", "postgresql+psycopg:")):
             raise ValueError("must start with sqlite:/// or postgresql://")
         return value
 
@@ -113,6 +109,8 @@ class FederationSettings(Section):
     # Require signatures on fetches of our objects (Mastodon's "secure mode").
     authorized_fetch: bool = False
     delivery_concurrency: Annotated[int, Field(ge=1, le=256)] = 16
+    # Multiplies Mastodon's retry schedule (16 tries over 2-3 days); tests shorten it.
+    retry_delay_scale: Annotated[float, Field(gt=0, le=100)] = 1.0
 
 
 class GenerationSettings(Section):

@@ -7,7 +7,7 @@ task bodies are synchronous) share the same store and service code. See docs/ARC
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
@@ -78,6 +78,35 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+_ON_COMMIT = "fedi_on_commit"
+
+
+def on_commit(session: Session, callback: Callable[[], None]) -> None:
+    """Run `callback` once `session` commits; forget it if the transaction rolls back.
+
+    Jobs and streaming events must never reach the outside world before the rows they refer to
+    are committed (and on SQLite a job must not wait on the write lock its caller still holds).
+    """
+    if _ON_COMMIT not in session.info:
+        event.listen(session, "after_commit", _run_callbacks)
+        event.listen(session, "after_soft_rollback", _drop_callbacks)
+        session.info[_ON_COMMIT] = []
+    session.info[_ON_COMMIT].append(callback)
+
+
+def _run_callbacks(session: Session) -> None:
+    callbacks, session.info[_ON_COMMIT] = session.info[_ON_COMMIT], []
+    for callback in callbacks:
+        try:
+            callback()
+        except Exception:
+            log.exception("an after-commit action failed (the periodic sweep will retry it)")
+
+
+def _drop_callbacks(session: Session, previous_transaction: Any) -> None:
+    session.info[_ON_COMMIT] = []
 
 
 def alembic_config(engine: Engine) -> AlembicConfig:

@@ -110,9 +110,7 @@ def _jobs(settings: Settings) -> Check:
         queue = JobQueue(settings)
         queue.ping()
         mode = "consumed inside fedi serve" if settings.jobs.embedded else "consumed by fedi worker"
-        return Check(
-            "job engine", "ok", f"huey on {where}, {queue.pending()} job(s) waiting, {mode}"
-        )
+        return Check("job engine", "ok", f"huey on {where}, {queue.pending()} job(s) waiting, {mode}")
     except Exception as exc:
         return Check(
             "job engine",
@@ -129,9 +127,7 @@ def _generation(settings: Settings) -> Iterator[Check]:
         yield Check("generation", "ok", "disabled (generation.enabled = false)")
         return
     if settings.generation.worker == "remote":
-        yield Check(
-            "generation", "ok", "runs on `fedi gpu-worker` hosts (generation.worker = remote)"
-        )
+        yield Check("generation", "ok", "runs on `fedi gpu-worker` hosts (generation.worker = remote)")
         return
     if importlib.util.find_spec("torch") is None or importlib.util.find_spec("diffusers") is None:
         yield Check(

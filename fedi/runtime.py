@@ -6,11 +6,17 @@ plain arguments) through `current()`, set when the process starts.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import threading
+from dataclasses import dataclass, field
 
+import httpx
+
+from activitypub.client import ClientConfig, FederationClient, KeyPair
+from fedi import __version__
 from fedi.config import Settings
 from fedi.db import Database, make_engine
 from fedi.jobs.queue import JobQueue
+from fedi.streaming import Broadcaster, MemoryBroadcaster, RedisBroadcaster
 from fedi.urls import Urls
 
 
@@ -20,22 +26,46 @@ class Runtime:
     db: Database
     jobs: JobQueue
     urls: Urls
+    broadcaster: Broadcaster
+    http: FederationClient
+    _instance_key: KeyPair | None = field(default=None, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def instance_key(self) -> KeyPair:
+        """The instance actor's key, which signs fetches made on the instance's behalf."""
+        if self._instance_key is None:
+            from fedi.services.system import instance_actor
+
+            with self._lock, self.db.reader() as session:
+                actor = instance_actor(session, self)
+                assert actor.private_key_pem is not None
+                self._instance_key = KeyPair(actor.public_key_id, actor.private_key_pem)
+        return self._instance_key
 
     def close(self) -> None:
+        self.http.close()
+        self.broadcaster.close()
         self.db.dispose()
 
 
 _current: Runtime | None = None
 
 
-def build_runtime(settings: Settings, *, immediate_jobs: bool = False) -> Runtime:
-    """Build this process's runtime and make it current for job bodies."""
+def build_runtime(
+    settings: Settings, *, immediate_jobs: bool = False, transport: httpx.BaseTransport | None = None
+) -> Runtime:
+    """Build this process's runtime and make it current for job bodies.
+
+    `transport` replaces the network for the federation client (tests pass fake servers).
+    """
     global _current
     runtime = Runtime(
         settings=settings,
         db=Database(make_engine(settings)),
         jobs=JobQueue(settings, immediate=immediate_jobs),
         urls=Urls(settings.base_url, settings.media_base_url),
+        broadcaster=_broadcaster(settings),
+        http=FederationClient(_client_config(settings), transport=transport),
     )
     _current = runtime
     return runtime
@@ -45,3 +75,17 @@ def current() -> Runtime:
     if _current is None:
         raise RuntimeError("no fedi runtime in this process: build_runtime() was not called")
     return _current
+
+
+def _client_config(settings: Settings) -> ClientConfig:
+    return ClientConfig(
+        user_agent=f"fedi/{__version__} (+{settings.base_url})",
+        allow_private_addresses=settings.federation.allow_private_addresses,
+        allow_http=settings.federation.allow_http,
+    )
+
+
+def _broadcaster(settings: Settings) -> Broadcaster:
+    if settings.streaming.backend == "redis":
+        return RedisBroadcaster(settings.streaming.redis_url)
+    return MemoryBroadcaster()

@@ -17,14 +17,16 @@ import httpx
 import pytest
 from sqlalchemy import create_engine, text
 
+from activitypub.testing import FakeRemote
 from fedi.config import Settings, load_settings
 from fedi.db import make_engine, migrate
+from fedi.models.accounts import Account
 from fedi.models.base import metadata
 from fedi.runtime import Runtime, build_runtime
+from fedi.services.accounts import create_local_account
+from fedi.services.system import ensure_system_accounts
 
-PG_ADMIN_URL = os.environ.get(
-    "FEDI_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-)
+PG_ADMIN_URL = os.environ.get("FEDI_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 TEST_DOMAIN = "fedi.test"
 
 
@@ -155,10 +157,25 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
 
 
 @pytest.fixture
-def runtime(settings: Settings) -> Iterator[Runtime]:
-    runtime = build_runtime(settings, immediate_jobs=True)
+def remote() -> FakeRemote:
+    """Other servers: actors, WebFinger and inboxes served in memory (no network)."""
+    return FakeRemote()
+
+
+@pytest.fixture
+def runtime(settings: Settings, remote: FakeRemote) -> Iterator[Runtime]:
+    runtime = build_runtime(settings, immediate_jobs=True, transport=remote.transport())
+    ensure_system_accounts(runtime)
     yield runtime
     runtime.close()
+
+
+@pytest.fixture
+def local_account(runtime: Runtime) -> Account:
+    with runtime.db.session() as session:
+        return create_local_account(
+            session, runtime.urls, username="alice", email="alice@example.org", password="correct horse"
+        )
 
 
 @pytest.fixture

@@ -94,8 +94,7 @@ def sign(
     )
     signature = base64.b64encode(raw).decode("ascii")
     added["Signature"] = (
-        f'keyId="{key_id}",algorithm="rsa-sha256",headers="{" ".join(names)}",'
-        f'signature="{signature}"'
+        f'keyId="{key_id}",algorithm="rsa-sha256",headers="{" ".join(names)}",signature="{signature}"'
     )
     return added
 
@@ -126,16 +125,12 @@ def parse_signature_header(value: str) -> dict[str, str]:
         position += 1
 
 
-def _created_time(
-    params: Mapping[str, str], algorithm: str, lowered: Mapping[str, str]
-) -> datetime:
+def _created_time(params: Mapping[str, str], algorithm: str, lowered: Mapping[str, str]) -> datetime:
     if algorithm == "hs2019" and params.get("created"):
         return _timestamp(params["created"], "created")
     date = lowered.get("date")
     if not date:
-        raise SignatureMalformed(
-            "Mastodon requires the Date header or (created) pseudo-header to be signed"
-        )
+        raise SignatureMalformed("Mastodon requires the Date header or (created) pseudo-header to be signed")
     try:
         parsed = parsedate_to_datetime(date)
     except (TypeError, ValueError, IndexError) as exc:
@@ -152,21 +147,15 @@ def _timestamp(value: str, name: str) -> datetime:
 
 def _check_strength(signed: list[str], method: str) -> None:
     if "date" not in signed and "(created)" not in signed:
-        raise SignatureInvalid(
-            "Mastodon requires the Date header or (created) pseudo-header to be signed"
-        )
+        raise SignatureInvalid("Mastodon requires the Date header or (created) pseudo-header to be signed")
     if REQUEST_TARGET not in signed and "digest" not in signed:
         raise SignatureInvalid(
             "Mastodon requires the Digest header or (request-target) pseudo-header to be signed"
         )
     if method == "GET" and "host" not in signed:
-        raise SignatureInvalid(
-            "Mastodon requires the Host header to be signed when doing a GET request"
-        )
+        raise SignatureInvalid("Mastodon requires the Host header to be signed when doing a GET request")
     if method == "POST" and "digest" not in signed:
-        raise SignatureInvalid(
-            "Mastodon requires the Digest header to be signed when doing a POST request"
-        )
+        raise SignatureInvalid("Mastodon requires the Digest header to be signed when doing a POST request")
 
 
 def _signed_values(
@@ -185,9 +174,7 @@ def _signed_values(
             if algorithm != "hs2019":
                 raise SignatureInvalid(f"Invalid pseudo-header {name} for rsa-sha256")
             if not params.get(param):
-                raise SignatureInvalid(
-                    f"Pseudo-header {name} used but corresponding argument missing"
-                )
+                raise SignatureInvalid(f"Pseudo-header {name} used but corresponding argument missing")
             values[name] = params[param]
         elif name in lowered:
             values[name] = lowered[name]
@@ -244,9 +231,7 @@ def verify(
     for target in targets:
         values = _signed_values(signed, params, algorithm, lowered, target)
         try:
-            public_key.verify(
-                signature, _signing_string(signed, values), padding.PKCS1v15(), hashes.SHA256()
-            )
+            public_key.verify(signature, _signing_string(signed, values), padding.PKCS1v15(), hashes.SHA256())
         except InvalidSignature:
             continue
         return key_id

@@ -54,12 +54,9 @@ def _verify_legacy_digest(value: str, body: bytes) -> None:
         ) from exc
     if size != hashlib.sha256().digest_size:
         raise SignatureInvalid(
-            f"Invalid Digest value. The provided Digest value is not a SHA-256 digest. "
-            f"Given digest: {echo}"
+            f"Invalid Digest value. The provided Digest value is not a SHA-256 digest. Given digest: {echo}"
         )
-    raise SignatureInvalid(
-        f"Invalid Digest value. Computed SHA-256 digest: {computed}; given: {echo}"
-    )
+    raise SignatureInvalid(f"Invalid Digest value. Computed SHA-256 digest: {computed}; given: {echo}")
 
 
 def _verify_content_digest(value: str, body: bytes) -> None:
@@ -74,8 +71,7 @@ def _verify_content_digest(value: str, body: bytes) -> None:
     if member is None:
         algorithms = ", ".join(parsed)[:_ECHO_LIMIT]
         raise SignatureInvalid(
-            "Mastodon only supports SHA-256 in Content-Digest header. "
-            f"Offered algorithms: {algorithms}"
+            f"Mastodon only supports SHA-256 in Content-Digest header. Offered algorithms: {algorithms}"
         )
     given = member[0] if isinstance(member, tuple) else member
     if not isinstance(given, bytes):

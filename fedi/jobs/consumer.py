@@ -22,9 +22,7 @@ class _EmbeddedConsumer(Consumer):  # type: ignore[misc]
 
 def start_embedded(huey: Huey, workers: int, *, periodic: bool = True) -> Consumer:
     """Start consumer threads in this process; stop them with stop_embedded()."""
-    consumer = _EmbeddedConsumer(
-        huey, workers=workers, worker_type="thread", periodic=periodic, **_POLL
-    )
+    consumer = _EmbeddedConsumer(huey, workers=workers, worker_type="thread", periodic=periodic, **_POLL)
     consumer.start()
     log.info("job consumer started for queue %r with %d thread(s)", huey.name, workers)
     return consumer

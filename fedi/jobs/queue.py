@@ -8,19 +8,13 @@ from typing import Any
 
 from huey import Huey, PostgresHuey, RedisHuey, SqliteHuey, crontab
 from huey.api import TaskWrapper
-from sqlalchemy import event
-from sqlalchemy.orm import Session
+from sqlmodel import Session
 
 from fedi.config import Settings
+from fedi.db import on_commit
 from fedi.jobs.registry import JOBS, QueueName
 
 log = logging.getLogger(__name__)
-_AFTER_COMMIT = "fedi_jobs_after_commit"
-_LISTENING = "fedi_jobs_listening"
-
-
-def _discard(session: Session, previous_transaction: Any) -> None:
-    session.info.pop(_AFTER_COMMIT, None)
 
 
 def _make_huey(settings: Settings, name: str, *, immediate: bool) -> Huey:
@@ -30,9 +24,7 @@ def _make_huey(settings: Settings, name: str, *, immediate: bool) -> Huey:
     if jobs.backend == "redis":
         return RedisHuey(name, url=jobs.url, **common)
     if jobs.backend == "postgres":
-        return PostgresHuey(
-            name, dsn=jobs.url.replace("postgresql+psycopg://", "postgresql://"), **common
-        )
+        return PostgresHuey(name, dsn=jobs.url.replace("postgresql+psycopg://", "postgresql://"), **common)
     return SqliteHuey(name, filename=str(sqlite_queue_file(settings)), **common)
 
 
@@ -52,9 +44,7 @@ class JobQueue:
         for name, spec in JOBS.items():
             huey = self.gpu if spec.queue == "gpu" else self.main
             if spec.every_minute is not None:
-                self._tasks[name] = huey.periodic_task(
-                    crontab(minute=spec.every_minute), name=name
-                )(spec.fn)
+                self._tasks[name] = huey.periodic_task(crontab(minute=spec.every_minute), name=name)(spec.fn)
             else:
                 self._tasks[name] = huey.task(
                     retries=spec.retries,
@@ -71,24 +61,13 @@ class JobQueue:
         else:
             task(*args)
 
-    def after_commit(
-        self, session: Session, name: str, *args: Any, delay: float | None = None
-    ) -> None:
+    def after_commit(self, session: Session, name: str, *args: Any, delay: float | None = None) -> None:
         """Queue job `name` once `session` commits; nothing is queued if it rolls back.
 
-        A job must never run before the rows it reads exist (and, on SQLite, must not wait on
-        the write lock its caller still holds). A crash between commit and enqueue is covered by
-        the periodic sweep over our own tables.
+        A crash between the commit and the enqueue is covered by the periodic sweep over our
+        own tables.
         """
-        if not session.info.get(_LISTENING):
-            event.listen(session, "after_commit", self._flush)
-            event.listen(session, "after_soft_rollback", _discard)
-            session.info[_LISTENING] = True
-        session.info.setdefault(_AFTER_COMMIT, []).append((name, args, delay))
-
-    def _flush(self, session: Session) -> None:
-        for name, args, delay in session.info.pop(_AFTER_COMMIT, []):
-            self.enqueue(name, *args, delay=delay)
+        on_commit(session, lambda: self.enqueue(name, *args, delay=delay))
 
     def pending(self, queue: QueueName = "main") -> int:
         """Jobs waiting in a queue, scheduled ones included."""

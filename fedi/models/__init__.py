@@ -1,5 +1,57 @@
 """SQLModel tables only: no queries, no serialisation (see fedi.store and fedi.convert)."""
 
 from fedi.models.accounts import Account, User
+from fedi.models.federation import (
+    AccountMove,
+    Delivery,
+    InboxItem,
+    OutboxActivity,
+    Peer,
+    Report,
+    Tombstone,
+)
+from fedi.models.interactions import Bookmark, Favourite, Pin
+from fedi.models.media import MediaAttachment
+from fedi.models.notifications import Marker, Notification
+from fedi.models.oauth import OAuthApplication, OAuthCode, OAuthToken
+from fedi.models.relationships import Block, Follow, Mute
+from fedi.models.statuses import (
+    HomeFeedEntry,
+    IdempotencyKey,
+    Mention,
+    Status,
+    StatusEdit,
+    StatusTag,
+    Tag,
+)
 
-__all__ = ["Account", "User"]
+__all__ = [
+    "Account",
+    "AccountMove",
+    "Block",
+    "Bookmark",
+    "Delivery",
+    "Favourite",
+    "Follow",
+    "HomeFeedEntry",
+    "IdempotencyKey",
+    "InboxItem",
+    "Marker",
+    "MediaAttachment",
+    "Mention",
+    "Mute",
+    "Notification",
+    "OAuthApplication",
+    "OAuthCode",
+    "OAuthToken",
+    "OutboxActivity",
+    "Peer",
+    "Pin",
+    "Report",
+    "Status",
+    "StatusEdit",
+    "StatusTag",
+    "Tag",
+    "Tombstone",
+    "User",
+]

@@ -55,22 +55,16 @@ def id_field(**kwargs: Any) -> Any:
     )
 
 
-def bigint_fk(
-    target: str, *, nullable: bool = False, index: bool = True, ondelete: str = "CASCADE"
-) -> Any:
+def bigint_fk(target: str, *, nullable: bool = False, index: bool = True, ondelete: str = "CASCADE") -> Any:
     """A foreign key to another table's 64-bit id."""
     return Field(
         default=None,
-        sa_column=Column(
-            BigInteger, ForeignKey(target, ondelete=ondelete), nullable=nullable, index=index
-        ),
+        sa_column=Column(BigInteger, ForeignKey(target, ondelete=ondelete), nullable=nullable, index=index),
     )
 
 
 def time_now(*, index: bool = False) -> Any:
-    return Field(
-        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False, index=index)
-    )
+    return Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False, index=index))
 
 
 def time_or_none(*, index: bool = False) -> Any:

@@ -18,9 +18,7 @@ USERNAME = re.compile(r"^[a-z0-9_]+([a-z0-9_.-]+[a-z0-9_]+)?$", re.IGNORECASE)
 USERNAME_MAX = 30
 PASSWORD_MIN = 8
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-RESERVED = frozenset(
-    {"actor", "admin", "inbox", "root", "support", "about", "settings", "api", "oauth"}
-)
+RESERVED = frozenset({"actor", "admin", "inbox", "root", "support", "about", "settings", "api", "oauth"})
 
 
 def validate_username(username: str) -> str:
@@ -57,9 +55,7 @@ def create_local_account(
         if store.user_by_email(session, email) is not None:
             raise Unprocessable("email is already registered", field="email")
         if password is None or len(password) < PASSWORD_MIN:
-            raise Unprocessable(
-                f"password must be at least {PASSWORD_MIN} characters", field="password"
-            )
+            raise Unprocessable(f"password must be at least {PASSWORD_MIN} characters", field="password")
     private_pem = generate_rsa_private_key_pem()
     account = Account(
         username=username,

@@ -15,9 +15,7 @@ def get(session: Session, account_id: int) -> Account | None:
 
 
 def by_acct(session: Session, username: str, domain: str | None) -> Account | None:
-    return session.exec(
-        select(Account).where(Account.acct_key == acct_key(username, domain))
-    ).first()
+    return session.exec(select(Account).where(Account.acct_key == acct_key(username, domain))).first()
 
 
 def by_uri(session: Session, uri: str) -> Account | None:
@@ -29,11 +27,7 @@ def by_key_id(session: Session, key_id: str) -> Account | None:
 
 
 def local_accounts(session: Session) -> Sequence[tuple[Account, User]]:
-    stmt = (
-        select(Account, User)
-        .join(User, col(User.account_id) == col(Account.id))
-        .order_by(col(Account.id))
-    )
+    stmt = select(Account, User).join(User, col(User.account_id) == col(Account.id)).order_by(col(Account.id))
     return session.exec(stmt).all()
 
 

@@ -49,8 +49,7 @@ def mastodon_signed(
     signing_string = "\n".join(f"{n}: {values[n]}" for n in names).encode()
     signature = rsa_sign(private_pem, signing_string)
     headers["Signature"] = (
-        f'keyId="{key_id}",algorithm="{algorithm}",headers="{" ".join(names)}",'
-        f'signature="{signature}"'
+        f'keyId="{key_id}",algorithm="{algorithm}",headers="{" ".join(names)}",signature="{signature}"'
     )
     return headers
 

@@ -59,10 +59,7 @@ def test_visibility_of_tolerates_aliases_and_strangers() -> None:
     assert visibility_of(["as:Public"], [], followers_url=None) == "public"
     assert visibility_of([], ["Public"], followers_url=None) == "unlisted"
     # Another actor's followers collection does not make our reader's post private.
-    assert (
-        visibility_of(["https://x.example/users/z/followers"], [], followers_url=FOLLOWERS)
-        == "direct"
-    )
+    assert visibility_of(["https://x.example/users/z/followers"], [], followers_url=FOLLOWERS) == "direct"
     assert visibility_of([], [], followers_url=FOLLOWERS) == "direct"
 
 

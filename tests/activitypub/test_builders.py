@@ -70,9 +70,7 @@ def test_actor_document() -> None:
     assert doc["publicKey"] == {"id": f"{ALICE}#main-key", "owner": ALICE, "publicKeyPem": "PEM"}
     assert doc["endpoints"] == {"sharedInbox": f"{BASE}/inbox"}
     assert doc["webfinger"] == "alice@fedi.example"
-    assert doc["attachment"] == [
-        {"type": "PropertyValue", "name": "Website", "value": "https://example.org"}
-    ]
+    assert doc["attachment"] == [{"type": "PropertyValue", "name": "Website", "value": "https://example.org"}]
     assert doc["icon"] == {"type": "Image", "url": f"{BASE}/avatar.png", "mediaType": "image/png"}
     assert doc["image"] == {"type": "Image", "url": f"{BASE}/header.png"}
     assert doc["featuredTags"] == f"{ALICE}/collections/tags"
@@ -201,9 +199,7 @@ def test_update_sets_updated_on_the_object() -> None:
 
 
 def test_delete_carries_a_tombstone() -> None:
-    delete = builders.delete(
-        id=f"{ALICE}/statuses/1#delete", actor=ALICE, object_id=f"{ALICE}/statuses/1"
-    )
+    delete = builders.delete(id=f"{ALICE}/statuses/1#delete", actor=ALICE, object_id=f"{ALICE}/statuses/1")
     assert delete["object"] == {"id": f"{ALICE}/statuses/1", "type": "Tombstone"}
     assert delete["to"] == [PUBLIC]
     tombstone = builders.tombstone(f"{ALICE}/statuses/1", former_type="Note")

@@ -62,9 +62,7 @@ def test_mastodon_get_verifies(key: StaticKey, now: datetime) -> None:
 
 def test_query_string_signed_with_and_without(key: StaticKey, now: datetime) -> None:
     url = f"{ACTOR}/outbox?page=true&max_id=5"
-    with_query = mastodon_signed(
-        "GET", url, None, private_pem=key.private_key_pem, key_id=KEY_ID, date=now
-    )
+    with_query = mastodon_signed("GET", url, None, private_pem=key.private_key_pem, key_id=KEY_ID, date=now)
     without_query = mastodon_signed(
         "GET",
         url,
@@ -106,10 +104,7 @@ def test_our_sign_matches_mastodon_rules(key: StaticKey, now: datetime) -> None:
         now=now,
     )
     assert "Digest" not in get
-    assert (
-        cavage.parse_signature_header(get["Signature"])["headers"]
-        == "(request-target) host date accept"
-    )
+    assert cavage.parse_signature_header(get["Signature"])["headers"] == "(request-target) host date accept"
     assert _verify("GET", f"{ACTOR}?x=1", {**FETCH, **get}, b"", key, now) == KEY_ID
 
 
@@ -166,9 +161,7 @@ def test_hs2019_created_and_expires(key: StaticKey, now: datetime) -> None:
         "host": "fedi.example",
         "digest": f"SHA-256={sha256_b64(BODY)}",
     }
-    signature = rsa_sign(
-        key.private_key_pem, "\n".join(f"{k}: {v}" for k, v in values.items()).encode()
-    )
+    signature = rsa_sign(key.private_key_pem, "\n".join(f"{k}: {v}" for k, v in values.items()).encode())
     headers = {
         "Host": "fedi.example",
         "Digest": values["digest"],
@@ -185,9 +178,7 @@ def test_hs2019_created_and_expires(key: StaticKey, now: datetime) -> None:
 
 def test_created_pseudo_header_needs_hs2019(key: StaticKey, now: datetime) -> None:
     headers = _post(key, now)
-    headers["Signature"] = headers["Signature"].replace(
-        'headers="', 'created=1,headers="(created) '
-    )
+    headers["Signature"] = headers["Signature"].replace('headers="', 'created=1,headers="(created) ')
     with pytest.raises(SignatureInvalid, match=r"\(created\) for rsa-sha256"):
         _verify("POST", INBOX, headers, BODY, key, now)
 
@@ -256,9 +247,7 @@ def test_neither_date_nor_created_signed(key: StaticKey, now: datetime) -> None:
 
 
 def test_host_changed_after_signing(key: StaticKey, now: datetime) -> None:
-    headers = mastodon_signed(
-        "GET", ACTOR, None, private_pem=key.private_key_pem, key_id=KEY_ID, date=now
-    )
+    headers = mastodon_signed("GET", ACTOR, None, private_pem=key.private_key_pem, key_id=KEY_ID, date=now)
     headers["Host"] = "evil.example"
     with pytest.raises(SignatureInvalid, match="Verification failed"):
         _verify("GET", ACTOR, headers, b"", key, now)
@@ -273,9 +262,7 @@ def test_wrong_public_key(key: StaticKey, other_key: StaticKey, now: datetime) -
 def test_unusable_public_key(key: StaticKey, now: datetime) -> None:
     headers = _post(key, now)
     with pytest.raises(SignatureInvalid, match="Unusable public key"):
-        cavage.verify(
-            "POST", "/users/alice/inbox", headers, BODY, public_key_pem="garbage", now=now
-        )
+        cavage.verify("POST", "/users/alice/inbox", headers, BODY, public_key_pem="garbage", now=now)
 
 
 def test_hmac_algorithm_refused(key: StaticKey, now: datetime) -> None:
@@ -285,9 +272,7 @@ def test_hmac_algorithm_refused(key: StaticKey, now: datetime) -> None:
 
 
 def test_method_changed(key: StaticKey, now: datetime) -> None:
-    headers = mastodon_signed(
-        "GET", ACTOR, None, private_pem=key.private_key_pem, key_id=KEY_ID, date=now
-    )
+    headers = mastodon_signed("GET", ACTOR, None, private_pem=key.private_key_pem, key_id=KEY_ID, date=now)
     headers["Digest"] = f"SHA-256={sha256_b64(b'')}"
     headers["Signature"] = headers["Signature"].replace(
         'headers="(request-target) host date"', 'headers="(request-target) host date digest"'
@@ -357,9 +342,7 @@ def test_signature_parser_only_raises_malformed(value: str) -> None:
 
 
 _token = st.text(alphabet=string.ascii_letters + string.digits + "-_.", min_size=1, max_size=20)
-_value = st.text(
-    alphabet=string.ascii_letters + string.digits + string.punctuation + " \t", max_size=40
-)
+_value = st.text(alphabet=string.ascii_letters + string.digits + string.punctuation + " \t", max_size=40)
 
 
 @settings(max_examples=200, deadline=None, database=None)

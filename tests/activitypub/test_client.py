@@ -87,9 +87,7 @@ def test_non_activity_content_type_rejected(content_type: str) -> None:
 
 def test_ld_json_with_profile_accepted() -> None:
     doc = {"id": "https://remote.example/users/bob", "type": "Person"}
-    headers = {
-        "Content-Type": 'application/ld+json; profile="https://www.w3.org/ns/activitystreams"'
-    }
+    headers = {"Content-Type": 'application/ld+json; profile="https://www.w3.org/ns/activitystreams"'}
     with _client(_serve(doc, headers)) as client:
         assert client.fetch_object("https://remote.example/users/bob", signed_as=None) == doc
 
@@ -120,9 +118,7 @@ def test_size_cap_with_lying_content_length() -> None:
 
 def test_declared_content_length_over_cap_is_not_read() -> None:
     def handler(request: httpx.Request) -> httpx.Response:
-        return httpx.Response(
-            200, content=b"{}", headers={**AS_JSON, "Content-Length": "999999999"}
-        )
+        return httpx.Response(200, content=b"{}", headers={**AS_JSON, "Content-Length": "999999999"})
 
     with _client(handler) as client, pytest.raises(FetchTooLarge):
         client.fetch_object("https://remote.example/x", signed_as=None)
@@ -358,9 +354,7 @@ def test_post_retry_sequence_with_fake_remote() -> None:
     with FederationClient(CONFIG, transport=remote.transport()) as client:
         for _ in range(4):
             try:
-                outcomes.append(
-                    client.post_activity("https://remote.test/inbox", b"{}", signed_as=SIGNER)
-                )
+                outcomes.append(client.post_activity("https://remote.test/inbox", b"{}", signed_as=SIGNER))
             except FetchUnavailable as exc:
                 outcomes.append(f"retry {exc.status_code} {exc.retryable}")
     assert outcomes == ["retry 503 True", "retry 503 True", "retry 429 True", 202]
@@ -417,10 +411,7 @@ def test_webfinger_resolution() -> None:
         with pytest.raises(FetchNotFound):
             client.webfinger(Acct("nobody", "remote.test"))
     request = remote.requests[0]
-    assert (
-        str(request.url)
-        == "https://remote.test/.well-known/webfinger?resource=acct:bob@Remote.Test"
-    )
+    assert str(request.url) == "https://remote.test/.well-known/webfinger?resource=acct:bob@Remote.Test"
     assert request.headers["accept"] == "application/jrd+json, application/json"
 
 
@@ -448,16 +439,12 @@ def test_webfinger_http_fallback_only_when_allowed() -> None:
 def test_fetch_jrd_rejects_html_and_fetch_text_reads_xml() -> None:
     def handler(request: httpx.Request) -> httpx.Response:
         if request.url.path == "/.well-known/host-meta":
-            return httpx.Response(
-                200, text="<XRD/>", headers={"Content-Type": "application/xrd+xml"}
-            )
+            return httpx.Response(200, text="<XRD/>", headers={"Content-Type": "application/xrd+xml"})
         return httpx.Response(200, text="<html></html>", headers={"Content-Type": "text/html"})
 
     with _client(handler) as client:
         with pytest.raises(FetchBadContentType):
-            client.fetch_jrd(
-                "https://remote.example/.well-known/webfinger?resource=acct:a@remote.example"
-            )
+            client.fetch_jrd("https://remote.example/.well-known/webfinger?resource=acct:a@remote.example")
         assert (
             client.fetch_text("https://remote.example/.well-known/host-meta", "application/xrd+xml")
             == "<XRD/>"

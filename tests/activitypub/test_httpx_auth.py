@@ -47,9 +47,7 @@ def test_sync_get_and_post_are_signed_like_mastodon(key: StaticKey, now: datetim
     ticks = _clock(now)
     auth = HttpSignatureAuth(KEY_ID, key.private_key_pem, clock=lambda: next(ticks))
     with httpx.Client(transport=httpx.MockTransport(peer), auth=auth) as client:
-        client.get(
-            "https://remote.example/users/bob?x=1", headers={"Accept": "application/activity+json"}
-        )
+        client.get("https://remote.example/users/bob?x=1", headers={"Accept": "application/activity+json"})
         client.post(
             "https://remote.example/inbox",
             content=b'{"a":1}',
@@ -57,10 +55,7 @@ def test_sync_get_and_post_are_signed_like_mastodon(key: StaticKey, now: datetim
         )
     (get, get_by), (post, post_by) = peer.seen
     assert get_by == post_by == SignedBy(KEY_ID, "cavage")
-    assert (
-        parse_signature_header(get.headers["signature"])["headers"]
-        == "(request-target) host date accept"
-    )
+    assert parse_signature_header(get.headers["signature"])["headers"] == "(request-target) host date accept"
     assert parse_signature_header(post.headers["signature"])["headers"] == (
         "(request-target) host date digest content-type"
     )

@@ -46,10 +46,7 @@ def test_pkcs1_public_key_is_accepted(key: StaticKey) -> None:
         .decode()
     )
     assert "BEGIN RSA PUBLIC KEY" in pkcs1
-    assert (
-        load_public_key(pkcs1).public_numbers()
-        == load_public_key(key.public_key_pem).public_numbers()
-    )
+    assert load_public_key(pkcs1).public_numbers() == load_public_key(key.public_key_pem).public_numbers()
 
 
 @pytest.mark.parametrize(

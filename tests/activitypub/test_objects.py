@@ -167,9 +167,7 @@ def test_mastodon_actor() -> None:
 
 
 def test_actor_view_bot_and_missing_optionals() -> None:
-    actor = ActorView(
-        {"id": "https://a.example/bot", "type": "Service", "inbox": "https://a.example/i"}
-    )
+    actor = ActorView({"id": "https://a.example/bot", "type": "Service", "inbox": "https://a.example/i"})
     assert actor.bot is True
     assert actor.preferred_username is None
     assert actor.shared_inbox is None
@@ -276,13 +274,9 @@ def test_fedi_generation_and_remix() -> None:
     assert note.remix_of == "https://fedi.example/users/alice/statuses/3"
 
 
-@pytest.mark.parametrize(
-    "kind", ["Question", "Article", "Page", "Image", "Audio", "Video", "Event"]
-)
+@pytest.mark.parametrize("kind", ["Question", "Article", "Page", "Image", "Audio", "Video", "Event"])
 def test_note_view_accepts_status_like_types(kind: str) -> None:
-    note = NoteView(
-        {"id": "https://a/x", "type": kind, "attributedTo": "https://a/u", "name": "Title"}
-    )
+    note = NoteView({"id": "https://a/x", "type": kind, "attributedTo": "https://a/u", "name": "Title"})
     assert note.type == kind
     assert note.name == "Title"
     assert note.content is None

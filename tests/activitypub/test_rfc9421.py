@@ -118,8 +118,7 @@ def test_get_needs_no_digest(key: StaticKey, now: datetime) -> None:
     )
     assert "Content-Digest" not in added
     assert (
-        _verify({"Accept": "application/activity+json", **added}, key, now, method="GET", body=b"")
-        == KEY_ID
+        _verify({"Accept": "application/activity+json", **added}, key, now, method="GET", body=b"") == KEY_ID
     )
 
 
@@ -130,18 +129,14 @@ def test_missing_created(key: StaticKey, now: datetime) -> None:
 
 
 def test_missing_target_uri(key: StaticKey, now: datetime) -> None:
-    headers = _post_headers(
-        key, _params(now), components=("@method", "@authority", "content-digest")
-    )
+    headers = _post_headers(key, _params(now), components=("@method", "@authority", "content-digest"))
     with pytest.raises(SignatureInvalid, match="@method and @target-uri"):
         _verify(headers, key, now)
 
 
 def test_post_without_content_digest(key: StaticKey, now: datetime) -> None:
     headers = _post_headers(key, _params(now), components=("@method", "@target-uri"))
-    with pytest.raises(
-        SignatureInvalid, match="Content-Digest header to be signed when doing a POST"
-    ):
+    with pytest.raises(SignatureInvalid, match="Content-Digest header to be signed when doing a POST"):
         _verify(headers, key, now)
 
 
@@ -201,9 +196,7 @@ def test_two_signatures_refused(key: StaticKey, now: datetime) -> None:
         ("é", "sig1=:AAAA:"),
     ],
 )
-def test_malformed_headers(
-    key: StaticKey, now: datetime, signature_input: str, signature: str
-) -> None:
+def test_malformed_headers(key: StaticKey, now: datetime, signature_input: str, signature: str) -> None:
     with pytest.raises(SignatureMalformed):
         _verify({"Signature-Input": signature_input, "Signature": signature}, key, now)
 

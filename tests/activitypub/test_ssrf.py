@@ -43,9 +43,7 @@ class _Handler(BaseHTTPRequestHandler):
             return
 
     def _actor(self) -> None:
-        body = json.dumps(
-            {"id": f"http://{self.headers['Host']}{self.path}", "type": "Person"}
-        ).encode()
+        body = json.dumps({"id": f"http://{self.headers['Host']}{self.path}", "type": "Person"}).encode()
         self.send_response(200)
         self.send_header("Content-Type", "application/activity+json")
         self.send_header("Content-Length", str(len(body)))

@@ -12,9 +12,7 @@ from activitypub.testing import STATIC_KEYS, FakeRemote
 
 def test_actor_shape_and_webfinger() -> None:
     remote = FakeRemote()
-    doc = remote.add_actor(
-        "carol", host="peer.test", type="Service", manually_approves_followers=True
-    )
+    doc = remote.add_actor("carol", host="peer.test", type="Service", manually_approves_followers=True)
     actor = ActorView(doc)
     assert actor.id == "https://peer.test/users/carol"
     assert actor.bot is True
@@ -26,14 +24,9 @@ def test_actor_shape_and_webfinger() -> None:
         assert jrd.status_code == 200
         assert jrd.json()["links"][0]["href"] == actor.id
         assert (
-            http.get(
-                "https://peer.test/.well-known/webfinger?resource=acct:x@peer.test"
-            ).status_code
-            == 404
+            http.get("https://peer.test/.well-known/webfinger?resource=acct:x@peer.test").status_code == 404
         )
-        assert (
-            http.get("https://peer.test/.well-known/webfinger?resource=nonsense").status_code == 400
-        )
+        assert http.get("https://peer.test/.well-known/webfinger?resource=nonsense").status_code == 400
         assert http.get("https://peer.test/unknown").status_code == 404
 
 
@@ -102,9 +95,7 @@ def test_inbox_flow_end_to_end() -> None:
     pair = remote.key_pair(bob["id"])
     body = b'{"type": "Follow"}'
     request = httpx.Request("POST", "https://fedi.test/users/alice/inbox", content=body)
-    request = next(
-        HttpSignatureAuth(pair.key_id, pair.private_key_pem, clock=lambda: now).auth_flow(request)
-    )
+    request = next(HttpSignatureAuth(pair.key_id, pair.private_key_pem, clock=lambda: now).auth_flow(request))
 
     key_id = signature_key_id(request.headers)
     assert key_id is not None

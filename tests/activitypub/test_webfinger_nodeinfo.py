@@ -120,11 +120,7 @@ def test_actor_url_from_ld_json_self_link() -> None:
         {"links": "nope"},
         {"links": [{"rel": "self", "type": "application/json", "href": "https://a/x"}]},
         {"links": [{"rel": "self", "type": "application/activity+json", "href": "javascript:1"}]},
-        {
-            "links": [
-                {"rel": "alternate", "type": "application/activity+json", "href": "https://a/x"}
-            ]
-        },
+        {"links": [{"rel": "alternate", "type": "application/activity+json", "href": "https://a/x"}]},
     ],
 )
 def test_actor_url_from_jrd_rejects(doc: Any) -> None:
@@ -134,10 +130,7 @@ def test_actor_url_from_jrd_rejects(doc: Any) -> None:
 
 def test_host_meta_and_webfinger_url() -> None:
     xrd = host_meta_xrd("https://fedi.example/")
-    assert (
-        '<Link rel="lrdd" template="https://fedi.example/.well-known/webfinger?resource={uri}"/>'
-        in xrd
-    )
+    assert '<Link rel="lrdd" template="https://fedi.example/.well-known/webfinger?resource={uri}"/>' in xrd
     assert xrd.startswith('<?xml version="1.0" encoding="UTF-8"?>')
     assert (
         webfinger_url("fedi.example", Acct("alice", "fedi.example"))

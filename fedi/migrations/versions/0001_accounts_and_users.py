@@ -64,12 +64,8 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("accounts", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_accounts_domain"), ["domain"], unique=False)
-        batch_op.create_index(
-            batch_op.f("ix_accounts_followers_url"), ["followers_url"], unique=False
-        )
-        batch_op.create_index(
-            batch_op.f("ix_accounts_public_key_id"), ["public_key_id"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_accounts_followers_url"), ["followers_url"], unique=False)
+        batch_op.create_index(batch_op.f("ix_accounts_public_key_id"), ["public_key_id"], unique=False)
 
     op.create_table(
         "users",

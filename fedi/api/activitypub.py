@@ -1,0 +1,167 @@
+"""ActivityPub endpoints: actors, inboxes, outboxes, collections and posts.
+
+Documents answer `application/activity+json` to servers; the same URLs send browsers to the
+HTML page (which links back with rel="alternate").
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, RedirectResponse, Response
+
+from activitypub.vocab import ACTIVITY_JSON, wants_activity_json
+from fedi.api.context import run_sync, runtime_of
+from fedi.errors import NotFound, PayloadTooLarge
+from fedi.ids import parse_id
+from fedi.runtime import Runtime
+from fedi.services.federation import documents, inbox
+
+AP_CONTENT_TYPE = f"{ACTIVITY_JSON}; charset=utf-8"
+
+
+class ActivityJSONResponse(JSONResponse):
+    media_type = AP_CONTENT_TYPE
+
+    def render(self, content: Any) -> bytes:
+        return json.dumps(content, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def _wants_html(request: Request) -> bool:
+    accept = request.headers.get("accept", "")
+    return "text/html" in accept and not wants_activity_json(accept)
+
+
+async def _document(
+    request: Request, build: Callable[..., dict[str, Any]], *args: Any, html_url: str | None = None
+) -> Response:
+    if html_url is not None and _wants_html(request):
+        return RedirectResponse(html_url, status_code=302)
+    rt = runtime_of(request)
+
+    def load() -> dict[str, Any]:
+        with rt.db.reader() as session:
+            return build(session, rt, *args)
+
+    headers = (
+        {"Vary": "Accept", "Link": f'<{html_url}>; rel="alternate"; type="text/html"'} if html_url else None
+    )
+    return ActivityJSONResponse(await run_sync(load), headers=headers)
+
+
+def _username(request: Request) -> str:
+    return str(request.path_params["username"])
+
+
+async def actor(request: Request) -> Response:
+    rt = runtime_of(request)
+    username = _username(request)
+    return await _document(request, documents.actor, username, html_url=rt.urls.profile(username))
+
+
+async def instance_actor(request: Request) -> Response:
+    return await _document(request, documents.instance_actor)
+
+
+async def status(request: Request) -> Response:
+    rt = runtime_of(request)
+    username, status_id = _username(request), _status_id(request)
+    return await _document(
+        request,
+        documents.status_object,
+        username,
+        status_id,
+        html_url=rt.urls.status_page(username, status_id),
+    )
+
+
+async def status_activity(request: Request) -> Response:
+    return await _document(request, documents.status_activity, _username(request), _status_id(request))
+
+
+async def status_replies(request: Request) -> Response:
+    return await _document(request, documents.replies, _username(request), _status_id(request))
+
+
+def _status_id(request: Request) -> int:
+    status_id = parse_id(request.path_params["status_id"])
+    if status_id is None:
+        raise NotFound()
+    return status_id
+
+
+async def outbox(request: Request) -> Response:
+    page = request.query_params.get("page") in ("true", "1")
+    max_id = parse_id(request.query_params.get("max_id"))
+    return await _document(request, _outbox, _username(request), page, max_id)
+
+
+def _outbox(session: Any, rt: Runtime, username: str, page: bool, max_id: int | None) -> dict[str, Any]:
+    return documents.outbox(session, rt, username, page=page, max_id=max_id)
+
+
+async def followers(request: Request) -> Response:
+    return await _document(request, _follows, _username(request), True, _page_number(request))
+
+
+async def following(request: Request) -> Response:
+    return await _document(request, _follows, _username(request), False, _page_number(request))
+
+
+def _follows(session: Any, rt: Runtime, username: str, followers_: bool, page: int | None) -> dict[str, Any]:
+    return documents.follow_collection(session, rt, username, followers=followers_, page=page)
+
+
+def _page_number(request: Request) -> int | None:
+    value = request.query_params.get("page")
+    return int(value) if value and value.isdigit() and len(value) < 6 else None
+
+
+async def featured(request: Request) -> Response:
+    return await _document(request, documents.featured, _username(request))
+
+
+async def featured_tags(request: Request) -> Response:
+    rt = runtime_of(request)
+    return ActivityJSONResponse(documents.featured_tags(rt, _username(request)))
+
+
+async def inbox_post(request: Request) -> Response:
+    rt = runtime_of(request)
+    recipient: int | None = None
+    if "username" in request.path_params:
+        recipient = await run_sync(_recipient_id, rt, _username(request))
+    body = await _read_limited(request, inbox.MAX_BODY)
+    headers = dict(request.headers)
+    await run_sync(
+        inbox.accept,
+        rt,
+        method=request.method,
+        url=str(request.url),
+        headers=headers,
+        body=body,
+        recipient_account_id=recipient,
+    )
+    return Response(status_code=202)
+
+
+def _recipient_id(rt: Runtime, username: str) -> int:
+    with rt.db.reader() as session:
+        return documents.local_account(session, username).id
+
+
+async def _read_limited(request: Request, limit: int) -> bytes:
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > limit:
+        raise PayloadTooLarge("Request body too large")
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise PayloadTooLarge("Request body too large")
+        chunks.append(chunk)
+    return b"".join(chunks)

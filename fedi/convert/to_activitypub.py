@@ -1,0 +1,157 @@
+"""Our models as ActivityStreams documents (through activitypub.builders, the only writer)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from activitypub import builders
+from activitypub.audience import addressing_for
+from fedi.convert.common import avatar_url, has_avatar, has_header, header_url, media_url
+from fedi.models.accounts import Account
+from fedi.models.media import MediaAttachment
+from fedi.store.views import StatusView
+from fedi.urls import Urls
+
+# fedi's snake_case provenance keys → the camelCase terms of our @context.
+_GENERATION_TERMS = {"negative_prompt": "negativePrompt"}
+_GENERATION_KEYS = (
+    "model",
+    "prompt",
+    "negative_prompt",
+    "seed",
+    "steps",
+    "guidance",
+    "sampler",
+    "width",
+    "height",
+)
+
+
+def actor(account: Account, urls: Urls) -> dict[str, Any]:
+    domain = urls.base.split("://", 1)[1]
+    return builders.actor(
+        id=account.uri,
+        type=account.actor_type,  # type: ignore[arg-type]
+        preferred_username=account.username,
+        webfinger=f"{account.username}@{domain}",
+        inbox=account.inbox_url,
+        outbox=account.outbox_url or urls.outbox(account.username),
+        followers=account.followers_url or urls.followers(account.username),
+        following=account.following_url or urls.following(account.username),
+        featured=account.featured_url,
+        featured_tags=urls.featured_tags(account.username),
+        shared_inbox=urls.shared_inbox(),
+        public_key_pem=account.public_key_pem,
+        published=account.created_at,
+        name=account.display_name or None,
+        summary=account.note or None,
+        url=account.url,
+        icon=builders.ImageRef(avatar_url(account, urls)) if has_avatar(account) else None,
+        image=builders.ImageRef(header_url(account, urls)) if has_header(account) else None,
+        manually_approves_followers=account.locked,
+        discoverable=account.discoverable,
+        indexable=account.indexable,
+        memorial=account.memorial,
+        suspended=account.suspended,
+        fields=[(f.get("name", ""), f.get("value", "")) for f in account.fields],
+        also_known_as=account.also_known_as,
+        moved_to=account.moved_to_uri,
+    )
+
+
+def addressing(view: StatusView) -> tuple[list[str], list[str]]:
+    author = view.account
+    followers = author.followers_url or f"{author.uri}/followers"
+    return addressing_for(
+        view.status.visibility,  # type: ignore[arg-type]
+        followers_url=followers,
+        mentioned_actor_ids=[a.uri for a in view.mentions],
+    )
+
+
+def generation_terms(params: dict[str, Any]) -> dict[str, Any]:
+    return {
+        _GENERATION_TERMS.get(key, key): params[key]
+        for key in _GENERATION_KEYS
+        if params.get(key) not in (None, "")
+    }
+
+
+def _attachment(media: MediaAttachment, urls: Urls) -> builders.Attachment | None:
+    url = media_url(media, urls)
+    if url is None:
+        return None
+    return builders.Attachment(
+        url=url,
+        media_type=media.mime_type,
+        alt=media.description or None,
+        blurhash=media.blurhash,
+        focal_point=(media.focus_x, media.focus_y),
+        width=media.width,
+        height=media.height,
+    )
+
+
+def note(view: StatusView, urls: Urls) -> dict[str, Any]:
+    status = view.status
+    to, cc = addressing(view)
+    attachments = [a for m in view.media if (a := _attachment(m, urls)) is not None]
+    generated = next((m.generation for m in view.media if m.generation), None)
+    return builders.note(
+        id=status.uri,
+        attributed_to=view.account.uri,
+        content=status.content,
+        published=status.created_at,
+        to=to,
+        cc=cc,
+        url=status.url,
+        summary=status.spoiler_text or None,
+        sensitive=status.sensitive,
+        in_reply_to=status.in_reply_to_uri,
+        updated=status.edited_at,
+        language=status.language,
+        mentions=[builders.Mention(href=a.uri, name=f"@{_handle(a, urls)}") for a in view.mentions],
+        hashtags=[builders.Hashtag(href=urls.tag(t.name), name=t.display_name) for t in view.tags],
+        attachments=attachments,
+        replies=f"{status.uri}/replies",
+        generation=generation_terms(generated) if generated else None,
+        remix_of=status.remix_of_uri,
+    )
+
+
+def _handle(account: Account, urls: Urls) -> str:
+    return f"{account.username}@{account.domain or urls.base.split('://', 1)[1]}"
+
+
+def create(view: StatusView, urls: Urls) -> dict[str, Any]:
+    return builders.create(id=f"{view.status.uri}/activity", actor=view.account.uri, object=note(view, urls))
+
+
+def update(view: StatusView, urls: Urls, at: datetime) -> dict[str, Any]:
+    return builders.update(
+        id=f"{view.status.uri}#updates/{int(at.timestamp())}",
+        actor=view.account.uri,
+        object=note(view, urls),
+        updated=at,
+    )
+
+
+def delete(view: StatusView) -> dict[str, Any]:
+    to, cc = addressing(view)
+    return builders.delete(
+        id=f"{view.status.uri}#delete", actor=view.account.uri, object_id=view.status.uri, to=to, cc=cc
+    )
+
+
+def announce(boost: StatusView) -> dict[str, Any]:
+    assert boost.reblog is not None
+    to, cc = addressing(boost)
+    return builders.announce(
+        id=f"{boost.status.uri}/activity",
+        actor=boost.account.uri,
+        object=boost.reblog.status.uri,
+        published=boost.status.created_at,
+        to=to,
+        cc=[*cc, boost.reblog.account.uri],
+    )

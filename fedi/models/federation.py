@@ -1,0 +1,126 @@
+"""Durable federation state: received activities, outgoing activities and their deliveries,
+peer health, tombstones, reports and moves."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import BigInteger, Column, Index, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from fedi.models.base import bigint_fk, id_field, json_dict, json_list, time_now, time_or_none
+
+
+class InboxItem(SQLModel, table=True):
+    """An activity accepted into an inbox (signature checked), processed by a job.
+
+    Unique on the activity id: a second delivery of the same activity is acknowledged and
+    dropped. States: pending → done | ignored | failed.
+    """
+
+    __tablename__ = "inbox_items"
+
+    id: int = id_field()
+    activity_id: str = Field(max_length=2048, unique=True)
+    activity_type: str = Field(max_length=64)
+    actor_uri: str = Field(max_length=2048)
+    # Whose inbox it arrived at (None: the shared inbox).
+    recipient_account_id: int | None = Field(default=None, sa_column=Column(BigInteger))
+    payload: dict[str, Any] = json_dict()
+    state: str = Field(default="pending", max_length=16, index=True)
+    attempts: int = 0
+    error: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    received_at: datetime = time_now()
+    processed_at: datetime | None = time_or_none()
+
+
+class OutboxActivity(SQLModel, table=True):
+    """An activity a local account sent; its JSON is signed again at each delivery attempt."""
+
+    __tablename__ = "outbox_activities"
+
+    id: int = id_field()
+    uri: str = Field(max_length=2048, unique=True)
+    account_id: int = bigint_fk("accounts.id")
+    activity_type: str = Field(max_length=64)
+    payload: dict[str, Any] = json_dict()
+    created_at: datetime = time_now()
+
+
+class Delivery(SQLModel, table=True):
+    """One activity to one inbox. States: pending → delivered | failed | gone | skipped.
+
+    A job claims the row (state pending, lease expired) before sending, so two runs of the same
+    job never send twice; `next_attempt_at` and `attempts` follow Mastodon's retry schedule.
+    """
+
+    __tablename__ = "deliveries"
+    __table_args__ = (
+        UniqueConstraint("activity_id", "inbox_url", name="uq_deliveries_activity_inbox"),
+        Index("ix_deliveries_state_next_attempt_at", "state", "next_attempt_at"),
+    )
+
+    id: int = id_field()
+    activity_id: int = bigint_fk("outbox_activities.id")
+    inbox_url: str = Field(max_length=2048)
+    host: str = Field(max_length=255, index=True)
+    state: str = Field(default="pending", max_length=16)
+    attempts: int = 0
+    next_attempt_at: datetime = time_now()
+    lease_until: datetime | None = time_or_none()
+    last_status: int | None = None
+    last_error: str | None = Field(default=None, max_length=1024)
+    created_at: datetime = time_now()
+    finished_at: datetime | None = time_or_none()
+
+
+class Peer(SQLModel, table=True):
+    """What we know of a remote host's health, for the circuit breaker and availability."""
+
+    __tablename__ = "peers"
+
+    host: str = Field(max_length=255, primary_key=True)
+    consecutive_failures: int = 0
+    circuit_open_until: datetime | None = time_or_none()
+    # Distinct UTC days with failed deliveries since the last success (ISO dates).
+    failure_days: list[str] = json_list()
+    unavailable: bool = False
+    last_success_at: datetime | None = time_or_none()
+    software: str | None = Field(default=None, max_length=64)
+
+
+class Tombstone(SQLModel, table=True):
+    """A deleted object's URI: a Create that arrives after its Delete is ignored."""
+
+    __tablename__ = "tombstones"
+
+    uri: str = Field(max_length=2048, primary_key=True)
+    account_uri: str = Field(max_length=2048)
+    deleted_at: datetime = time_now()
+
+
+class Report(SQLModel, table=True):
+    """A report (Flag), received from another server or filed by a local user."""
+
+    __tablename__ = "reports"
+
+    id: int = id_field()
+    uri: str | None = Field(default=None, max_length=2048, unique=True)
+    reporter_account_id: int | None = bigint_fk("accounts.id", nullable=True, ondelete="SET NULL")
+    target_account_id: int = bigint_fk("accounts.id")
+    status_uris: list[str] = json_list()
+    comment: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    created_at: datetime = time_now()
+
+
+class AccountMove(SQLModel, table=True):
+    """A Move received for a remote account (kept; followers are not migrated automatically)."""
+
+    __tablename__ = "account_moves"
+
+    id: int = id_field()
+    account_id: int = bigint_fk("accounts.id")
+    target_uri: str = Field(max_length=2048)
+    activity_uri: str = Field(max_length=2048, unique=True)
+    created_at: datetime = time_now()

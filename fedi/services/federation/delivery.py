@@ -1,0 +1,256 @@
+"""Sending stored activities: claim due deliveries, sign and POST them, record what happened.
+
+Retries follow Mastodon's schedule (16 attempts over two to three days, delay n⁴ + 15 s plus
+jitter), every attempt is signed afresh, a host that fails 10 times in a row is left alone for
+a minute (circuit breaker), a host failing on 7 distinct days is marked unavailable, and a 410
+ends deliveries to that inbox for good.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import update
+from sqlmodel import Session, col, func, select
+
+from activitypub.client import KeyPair
+from activitypub.errors import FetchError, FetchGone, FetchUnavailable
+from fedi.models.accounts import Account
+from fedi.models.federation import Delivery, OutboxActivity, Peer
+from fedi.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 16
+CIRCUIT_THRESHOLD = 10
+CIRCUIT_COOL_OFF = timedelta(seconds=60)
+UNAVAILABLE_AFTER_DAYS = 7
+# Longer than one request's total deadline: a claimed delivery is not claimed again meanwhile.
+LEASE = timedelta(seconds=120)
+BATCH = 256
+# Deliveries that must go through even to a host marked unavailable (Mastodon's exception).
+ALWAYS_SENT = frozenset({"Follow", "Undo", "Accept", "Reject"})
+
+
+@dataclass(frozen=True)
+class Outcome:
+    delivery_id: int
+    host: str
+    inbox_url: str
+    state: str  # delivered | retry | gone | failed
+    status: int | None = None
+    error: str | None = None
+
+
+def retry_delay(failed_attempts: int, *, scale: float = 1.0) -> timedelta:
+    """Mastodon's DeliveryWorker schedule: n⁴ + 15 + rand(0.5·n⁴) + rand(10)·(n + 1) seconds."""
+    n = failed_attempts
+    seconds = n**4 + 15 + random.uniform(0, 0.5 * n**4) + random.randint(0, 9) * (n + 1)
+    return timedelta(seconds=seconds * scale)
+
+
+def fan_out(rt: Runtime, activity_id: int) -> None:
+    """Send every due delivery of one activity; safe to run twice (deliveries are claimed)."""
+    with rt.db.reader() as session:
+        activity = session.get(OutboxActivity, activity_id)
+        sender = session.get(Account, activity.account_id) if activity is not None else None
+    if activity is None or sender is None or sender.private_key_pem is None:
+        return
+    body = json.dumps(activity.payload, separators=(",", ":"), ensure_ascii=False).encode()
+    key = KeyPair(key_id=sender.public_key_id, private_key_pem=sender.private_key_pem)
+    always = activity.activity_type in ALWAYS_SENT
+    while True:
+        claimed = _claim(rt, activity_id)
+        if not claimed:
+            break
+        sendable, held = _apply_host_rules(rt, claimed, always=always)
+        outcomes = _send_all(rt, body, key, sendable)
+        _record(rt, [*outcomes, *held])
+    _schedule_next(rt, activity_id)
+
+
+def _claim(rt: Runtime, activity_id: int) -> list[Delivery]:
+    now = datetime.now(UTC)
+    due = (
+        select(Delivery.id)
+        .where(
+            Delivery.activity_id == activity_id,
+            Delivery.state == "pending",
+            col(Delivery.next_attempt_at) <= now,
+            (col(Delivery.lease_until).is_(None)) | (col(Delivery.lease_until) < now),
+        )
+        .order_by(col(Delivery.id))
+        .limit(BATCH)
+    )
+    with rt.db.session() as session:
+        ids = list(session.exec(due).all())
+        if not ids:
+            return []
+        # The WHERE is checked again under the row lock: of two concurrent jobs, one wins each row.
+        claimed = session.execute(
+            update(Delivery)
+            .where(
+                col(Delivery.id).in_(ids),
+                col(Delivery.state) == "pending",
+                (col(Delivery.lease_until).is_(None)) | (col(Delivery.lease_until) < now),
+            )
+            .values(lease_until=now + LEASE)
+            .returning(col(Delivery.id))
+        ).scalars()
+        return list(session.exec(select(Delivery).where(col(Delivery.id).in_(list(claimed)))).all())
+
+
+def _apply_host_rules(
+    rt: Runtime, deliveries: list[Delivery], *, always: bool
+) -> tuple[list[Delivery], list[Outcome]]:
+    """Deliveries to send now, and outcomes for those held back by a host's state."""
+    hosts = {d.host for d in deliveries}
+    with rt.db.reader() as session:
+        peers = {p.host: p for p in session.exec(select(Peer).where(col(Peer.host).in_(hosts))).all()}
+    now = datetime.now(UTC)
+    sendable: list[Delivery] = []
+    held: list[Outcome] = []
+    for delivery in deliveries:
+        peer = peers.get(delivery.host)
+        if peer is not None and peer.unavailable and not always:
+            held.append(
+                Outcome(delivery.id, delivery.host, delivery.inbox_url, "skipped", error="host unavailable")
+            )
+        elif peer is not None and peer.circuit_open_until is not None and peer.circuit_open_until > now:
+            held.append(Outcome(delivery.id, delivery.host, delivery.inbox_url, "postponed"))
+        else:
+            sendable.append(delivery)
+    return sendable, held
+
+
+def _send_all(rt: Runtime, body: bytes, key: KeyPair, deliveries: list[Delivery]) -> list[Outcome]:
+    if not deliveries:
+        return []
+    workers = min(rt.settings.federation.delivery_concurrency, len(deliveries))
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="deliver") as pool:
+        return list(pool.map(lambda d: _send_one(rt, body, key, d), deliveries))
+
+
+def _send_one(rt: Runtime, body: bytes, key: KeyPair, delivery: Delivery) -> Outcome:
+    base = (delivery.id, delivery.host, delivery.inbox_url)
+    try:
+        status = rt.http.post_activity(delivery.inbox_url, body, signed_as=key)
+    except FetchGone as exc:
+        return Outcome(*base, "gone", status=410, error=str(exc)[:1000])
+    except FetchUnavailable as exc:
+        return Outcome(*base, "retry", error=str(exc)[:1000])
+    except FetchError as exc:
+        return Outcome(*base, "failed", error=str(exc)[:1000])
+    return Outcome(*base, "delivered", status=status)
+
+
+def _record(rt: Runtime, outcomes: list[Outcome]) -> None:
+    if not outcomes:
+        return
+    now = datetime.now(UTC)
+    scale = rt.settings.federation.retry_delay_scale
+    with rt.db.session() as session:
+        ids = [o.delivery_id for o in outcomes]
+        rows = {d.id: d for d in session.exec(select(Delivery).where(col(Delivery.id).in_(ids))).all()}
+        for outcome in outcomes:
+            row = rows.get(outcome.delivery_id)
+            if row is None:
+                continue
+            row.lease_until = None
+            if outcome.state == "postponed":
+                row.next_attempt_at = now + CIRCUIT_COOL_OFF
+            elif outcome.state == "retry":
+                row.attempts += 1
+                row.last_error = outcome.error
+                if row.attempts >= MAX_ATTEMPTS:
+                    row.state, row.finished_at = "failed", now
+                else:
+                    row.next_attempt_at = now + retry_delay(row.attempts, scale=scale)
+            else:
+                row.attempts += outcome.state != "skipped"
+                row.state, row.finished_at = outcome.state, now
+                row.last_status, row.last_error = outcome.status, outcome.error
+            session.add(row)
+        _update_peers(session, outcomes, now)
+        for outcome in outcomes:
+            if outcome.state == "gone":
+                _forget_inbox(session, outcome.inbox_url, now)
+
+
+def _update_peers(session: Session, outcomes: list[Outcome], now: datetime) -> None:
+    today = now.date().isoformat()
+    for host in {o.host for o in outcomes if o.state in ("delivered", "retry", "failed", "gone")}:
+        mine = [o for o in outcomes if o.host == host]
+        peer = session.get(Peer, host) or Peer(host=host)
+        if any(o.state in ("delivered", "gone") for o in mine):
+            # The host answered: it is up, whatever it thought of this one activity.
+            peer.consecutive_failures = 0
+            peer.failure_days = []
+            peer.unavailable = False
+            peer.circuit_open_until = None
+            peer.last_success_at = now
+        else:
+            peer.consecutive_failures += sum(o.state == "retry" for o in mine)
+            if today not in peer.failure_days:
+                peer.failure_days = [*peer.failure_days, today]
+            if peer.consecutive_failures >= CIRCUIT_THRESHOLD:
+                peer.circuit_open_until = now + CIRCUIT_COOL_OFF
+                peer.consecutive_failures = 0
+                log.warning("delivery circuit open for %s for %s", host, CIRCUIT_COOL_OFF)
+            if len(peer.failure_days) >= UNAVAILABLE_AFTER_DAYS and not peer.unavailable:
+                peer.unavailable = True
+                log.warning(
+                    "%s failed deliveries on %d days: marked unavailable", host, UNAVAILABLE_AFTER_DAYS
+                )
+        session.add(peer)
+
+
+def _forget_inbox(session: Session, inbox_url: str, now: datetime) -> None:
+    """A 410 from a personal inbox means its actor is gone: never deliver to it again."""
+    session.exec(
+        update(Account)
+        .where(col(Account.inbox_url) == inbox_url, col(Account.domain).is_not(None))
+        .values(deleted_at=now)
+    )
+    session.exec(
+        update(Delivery)
+        .where(col(Delivery.inbox_url) == inbox_url, col(Delivery.state) == "pending")
+        .values(state="gone", finished_at=now)
+    )
+
+
+def _schedule_next(rt: Runtime, activity_id: int) -> None:
+    with rt.db.reader() as session:
+        earliest = session.exec(
+            select(func.min(Delivery.next_attempt_at)).where(
+                Delivery.activity_id == activity_id, Delivery.state == "pending"
+            )
+        ).one()
+    if earliest is None:
+        return
+    if earliest.tzinfo is None:
+        earliest = earliest.replace(tzinfo=UTC)
+    delay = max((earliest - datetime.now(UTC)).total_seconds(), 0.0)
+    rt.jobs.enqueue("fan_out", activity_id, delay=delay + 0.5)
+
+
+def due_activities(rt: Runtime, *, limit: int = 500) -> list[int]:
+    """Activities with deliveries that are due and unclaimed: their jobs may have been lost."""
+    now = datetime.now(UTC)
+    with rt.db.reader() as session:
+        stmt = (
+            select(Delivery.activity_id)
+            .where(
+                Delivery.state == "pending",
+                col(Delivery.next_attempt_at) <= now,
+                (col(Delivery.lease_until).is_(None)) | (col(Delivery.lease_until) < now),
+            )
+            .distinct()
+            .limit(limit)
+        )
+        return list(session.exec(stmt).all())

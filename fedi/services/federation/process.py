@@ -1,0 +1,370 @@
+"""Applying accepted activities: one handler per activity type, each safe to run twice.
+
+The signer was verified to be the activity's actor when the activity was accepted. Here every
+handler also checks that the actor may do what it asks to the object it names: only authors
+edit or delete their posts, an embedded object from another origin is fetched again from its
+own origin, and a local object is only ever named, never described, by a remote server.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlmodel import Session, select
+
+from activitypub.audience import visibility_of
+from activitypub.errors import FormatError
+from activitypub.objects import ActivityView, NoteView, get_id, same_origin
+from activitypub.vocab import ACTOR_TYPES, OBJECT_TYPES
+from fedi.content.sanitize import clean_html, to_plain_text
+from fedi.errors import FediError
+from fedi.models.accounts import Account
+from fedi.models.federation import AccountMove, InboxItem, Report, Tombstone
+from fedi.models.statuses import Status, StatusEdit
+from fedi.runtime import Runtime
+from fedi.services import events, interactions, relationships, statuses
+from fedi.services.federation import remote
+from fedi.services.visibility import can_view, narrowest
+from fedi.store import accounts as account_store
+from fedi.store import relationships as relationship_store
+from fedi.store import statuses as status_store
+from fedi.store.paging import Page
+from fedi.store.views import status_view
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[Session, Runtime, Account, ActivityView], str]
+
+
+def process(rt: Runtime, item_id: int) -> None:
+    """Apply one stored inbox item; its state records what happened."""
+    with rt.db.session() as session:
+        item = session.get(InboxItem, item_id)
+        if item is None or item.state != "pending":
+            return
+        item.attempts += 1
+        activity = ActivityView(item.payload)
+        actor = account_store.by_uri(session, activity.actor)
+        try:
+            with session.begin_nested():
+                outcome = (
+                    _dispatch(session, rt, actor, activity) if actor is not None else "ignored: unknown actor"
+                )
+        except (FediError, FormatError) as exc:
+            outcome = f"ignored: {exc}"
+        item.state = "done" if outcome == "done" else "ignored"
+        item.error = None if outcome == "done" else outcome[:1000]
+        item.processed_at = datetime.now(UTC)
+        session.add(item)
+    if outcome != "done":
+        log.info("inbox %s %s from %s: %s", activity.type, activity.id, activity.actor, outcome)
+
+
+def _dispatch(session: Session, rt: Runtime, actor: Account, activity: ActivityView) -> str:
+    handler = HANDLERS.get(activity.type)
+    if handler is None:
+        return f"ignored: {activity.type} is not supported"
+    return handler(session, rt, actor, activity)
+
+
+# Helpers ---------------------------------------------------------------------------------
+
+
+def _inline(activity: ActivityView) -> dict[str, Any] | None:
+    value = activity.object
+    return value if isinstance(value, dict) else None
+
+
+def _local_account(session: Session, rt: Runtime, uri: str | None) -> Account | None:
+    if uri is None or not remote.is_local_uri(rt, uri):
+        return None
+    account = account_store.by_uri(session, uri)
+    return account if account is not None and account.local else None
+
+
+def _known_or_fetched_status(session: Session, rt: Runtime, uri: str | None) -> Status | None:
+    if uri is None:
+        return None
+    return status_store.by_uri(session, uri) or remote.fetch_status(session, rt, uri)
+
+
+# Handlers --------------------------------------------------------------------------------
+
+
+def on_follow(session: Session, rt: Runtime, actor: Account, activity: ActivityView) -> str:
+    target = _local_account(session, rt, activity.object_id)
+    if target is None:
+        return "ignored: follow of an unknown local account"
+    relationships.received_follow(session, rt, actor, target, activity.id)
+    return "done"
+
+
+def _our_follow(
+    session: Session, rt: Runtime, actor: Account, activity: ActivityView
+) -> tuple[Account, Account] | None:
+    """The local follower and remote target named by an Accept/Reject of our Follow."""
+    inner = _inline(activity)
+    follower_uri = get_id(inner.get("actor")) if inner else None
+    follower = _local_account(session, rt, follower_uri) if follower_uri else None
+    if follower is None:
+        follow = relationship_store.follow_by_uri(session, activity.object_id or "")
+        follower = account_store.get(session, follow.account_id) if follow is not None else None
+    if follower is None:
+        return None
+    if inner is not None and get_id(inner.get("object")) not in (None, actor.uri):
+        return None  # only the followed account may answer the follow
+    return follower, actor
+
+
+def on_accept(session: Session, rt: Runtime, actor: Account, activity: ActivityView) -> str:
+    pair = _our_follow(session, rt, actor, activity)
+    if pair is None:
+        return "ignored: accept of no follow of ours"
+    relationships.follow_accepted(session, *pair)
+    return "done"
+
+
+def on_reject(session: Session, rt: Runtime, actor: Account, activity: ActivityView) -> str:
+    pair = _our_follow(session, rt, actor, activity)
+    if pair is None:
+        return "ignored: reject of no follow of ours"
+    relationships.follow_rejected(session, *pair)
+    return "done"
+
+
+def on_undo(session: Session, rt: Runtime, actor: Account, activity: ActivityView) -> str:
+    inner = _inline(activity)
+    inner_type = inner.get("type") if inner else None
+    inner_id = get_id(activity.object)
+    if inner is not None and get_id(inner.get("actor")) not in (None, actor.uri):
+        return "ignored: undo of someone else's activity"
+    if inner_type == "Follow" and inner is not None:
+        target = _local_account(session, rt, get_id(inner.get("object")))
+        if target is not None:
+            relationships.received_unfollow(session, actor, target)
+        return "done"
+    if inner_type == "Like" and inner is not None:
+        status = status_store.by_uri(session, get_id(inner.get("object")) or "")
+        interactions.received_unlike(session, actor, inner_id, status)
+        return "done"
+    if inner_type == "Announce" or (inner_type is None and inner_id):
+        interactions.received_unannounce(session, rt, actor, inner_id or "")
+        if inner_type is None:
+            interactions.received_unlike(session, actor, inner_id, None)
+        return "done"
+    if inner_type == "Block" and inner is not None:
+        target = _local_account(session, rt, get_id(inner.get("object")))
+        if target is not None:
+            relationships.received_unblock(session, actor, target)
+        return "done"
+    return f"ignored: undo of {inner_type}"
+
+
+def on_create(session: Session, rt: Runtime, actor: Account, activity: ActivityView) -> str:
+    inner = _inline(activity)
+    object_id = activity.object_id
+    if object_id is None:
+        return "ignored: create without object"
+    if remote.is_local_uri(rt, object_id):
+        return "ignored: create of a local object"
+    if inner is None or not same_origin(object_id, actor.uri):
+        # Only an object from the actor's own origin is taken as sent; anything else is
+        # fetched from where it lives.
+        status = remote.fetch_status(session, rt, object_id)
+        return "done" if status is not None else "ignored: object could not be fetched"
+    if inner.get("type") not in OBJECT_TYPES:
+        return f"ignored: create of {inner.get('type')}"
+    note = NoteView(inner)
+    if note.attributed_to != actor.uri:
+        return "ignored: object attributed to someone else"
+    remote.store_note(session, rt, inner, actor)
+    return "done"
+
+
+def on_update(session: Session, rt: Runtime, actor: Account, activity: ActivityView) -> str:
+    inner = _inline(activity)
+    if inner is None:
+        return "ignored: update without an embedded object"
+    if inner.get("type") in ACTOR_TYPES:
+        if get_id(inner) != actor.uri:
+            return "ignored: update of another actor"
+        remote.upsert_actor(session, rt, inner)
+        return "done"
+    if inner.get("type") not in OBJECT_TYPES:
+        return f"ignored: update of {inner.get('type')}"
+    note = NoteView(inner)
+    status = status_store.by_uri(session, note.id)
+    if status is None:
+        return "ignored: update of an unknown post"
+    if status.account_id != actor.id or note.attributed_to != actor.uri:
+        return "ignored: update of someone else's post"
+    _apply_edit(session, rt, actor, status, note)
+    return "done"
+
+
+def _apply_edit(session: Session, rt: Runtime, actor: Account, status: Status, note: NoteView) -> None:
+    if not status_store.edits_of(session, status.id):
+        session.add(_snapshot(session, status, at=status.created_at))
+    status.content = clean_html(note.content or "")
+    status.spoiler_text = to_plain_text(note.summary or "")[:1000]
+    status.sensitive = note.sensitive or bool(note.summary)
+    # An edit may narrow the audience, never widen it (CVE-2024-37903).
+    status.visibility = narrowest(
+        status.visibility, visibility_of(note.to, note.cc, followers_url=actor.followers_url)
+    )
+    status.edited_at = min(note.updated or datetime.now(UTC), datetime.now(UTC))
+    session.add(status)
+    remote.apply_note_details(session, rt, status, note)
+    session.add(_snapshot(session, status, at=status.edited_at))
+    view = status_view(session, status, None)
+    events.status_edited(session, rt, status, events.status_channels(status, [], [t.name for t in view.tags]))
+
+
+def _snapshot(session: Session, status: Status, *, at: datetime) -> StatusEdit:
+    media = status_view(session, status, None).media
+    return StatusEdit(
+        status_id=status.id,
+        content=status.content,
+        spoiler_text=status.spoiler_text,
+        sensitive=status.sensitive,
+        media=[{"id": m.id, "description": m.description} for m in media],
+        created_at=at,
+    )
+
+
+def on_delete(session: Session, rt: Runtime, actor: Account, activity: ActivityView) -> str:
+    object_id = activity.object_id
+    if object_id is None:
+        return "ignored: delete without object"
+    if object_id == actor.uri:
+        _delete_actor(session, rt, actor)
+        return "done"
+    status = status_store.by_uri(session, object_id)
+    if status is None:
+        if same_origin(object_id, actor.uri) and session.get(Tombstone, object_id) is None:
+            # The Delete overtook its Create: remember it so the Create is ignored.
+            session.add(Tombstone(uri=object_id, account_uri=actor.uri))
+        return "done"
+    if status.account_id != actor.id:
+        return "ignored: delete of someone else's post"
+    if session.get(Tombstone, object_id) is None:
+        session.add(Tombstone(uri=object_id, account_uri=actor.uri))
+    statuses.remove(session, rt, status, federate=False)
+    return "done"
+
+
+def _delete_actor(session: Session, rt: Runtime, actor: Account) -> None:
+    actor.deleted_at = datetime.now(UTC)
+    actor.suspended = True
+    session.add(actor)
+    for follow, _ in relationship_store.followers(session, actor.id, Page(limit=10_000)):
+        session.delete(follow)
+    for follow, _ in relationship_store.following(session, actor.id, Page(limit=10_000)):
+        session.delete(follow)
+    while batch := status_store.by_account(
+        session,
+        actor.id,
+        Page(limit=200),
+        visibilities=("public", "unlisted", "private", "direct"),
+        include_processing=True,
+        exclude_replies=False,
+        exclude_reblogs=False,
+        only_media=False,
+        tagged=None,
+    ):
+        for status in batch:
+            statuses.remove(session, rt, status, federate=False)
+
+
+def on_like(session: Session, rt: Runtime, actor: Account, activity: ActivityView) -> str:
+    status = status_store.by_uri(session, activity.object_id or "")
+    if status is None or not status.local:
+        return "ignored: like of a post that is not ours"
+    if not can_view(session, actor, status):
+        return "ignored: like of a post the actor cannot see"
+    interactions.received_like(session, rt, actor, status, activity.id)
+    return "done"
+
+
+def on_announce(session: Session, rt: Runtime, actor: Account, activity: ActivityView) -> str:
+    object_id = activity.object_id
+    if object_id is None:
+        return "ignored: announce without object"
+    # The boosted post is taken from our store or its own origin, never from the activity.
+    original = _known_or_fetched_status(session, rt, object_id)
+    if original is None:
+        return "ignored: boosted post could not be fetched"
+    author = account_store.get(session, original.account_id)
+    if author is None or author.suspended:
+        return "ignored: boost of a suspended account's post"
+    shown = visibility_of(activity.to, activity.cc, followers_url=actor.followers_url)
+    interactions.received_announce(session, rt, actor, original, activity.id, activity.published, shown)
+    return "done"
+
+
+def on_block(session: Session, rt: Runtime, actor: Account, activity: ActivityView) -> str:
+    target = _local_account(session, rt, activity.object_id)
+    if target is None:
+        return "ignored: block of an unknown local account"
+    relationships.received_block(session, actor, target, activity.id)
+    return "done"
+
+
+def on_flag(session: Session, rt: Runtime, actor: Account, activity: ActivityView) -> str:
+    targets = [
+        get_id(o) for o in (activity.object if isinstance(activity.object, list) else [activity.object])
+    ]
+    accounts = [a for uri in targets if uri and (a := _local_account(session, rt, uri)) is not None]
+    if not accounts:
+        status_uris = [u for u in targets if u and status_store.by_uri(session, u)]
+        owners = [status_store.by_uri(session, u) for u in status_uris]
+        accounts = [a for s in owners if s and (a := account_store.get(session, s.account_id)) and a.local]
+    if not accounts:
+        return "ignored: report of nothing local"
+    content = activity.raw.get("content")
+    session.add(
+        Report(
+            uri=activity.id,
+            reporter_account_id=actor.id if actor.actor_type in ACTOR_TYPES else None,
+            target_account_id=accounts[0].id,
+            status_uris=[u for u in targets if u and u != accounts[0].uri][:50],
+            comment=to_plain_text(content)[:5000] if isinstance(content, str) else "",
+        )
+    )
+    return "done"
+
+
+def on_move(session: Session, rt: Runtime, actor: Account, activity: ActivityView) -> str:
+    if activity.object_id != actor.uri or activity.target is None:
+        return "ignored: move of another account"
+    try:
+        target = remote.fetch_actor(session, rt, activity.target, refresh=True)
+    except FediError as exc:
+        return f"ignored: move target unusable: {exc.message}"
+    if actor.uri not in target.also_known_as:
+        return "ignored: move target does not list the old account in alsoKnownAs"
+    actor.moved_to_uri = target.uri
+    session.add(actor)
+    known = session.exec(select(AccountMove.id).where(AccountMove.activity_uri == activity.id)).first()
+    if known is None:
+        session.add(AccountMove(account_id=actor.id, target_uri=target.uri, activity_uri=activity.id))
+    return "done"
+
+
+HANDLERS: dict[str, Handler] = {
+    "Follow": on_follow,
+    "Accept": on_accept,
+    "Reject": on_reject,
+    "Undo": on_undo,
+    "Create": on_create,
+    "Update": on_update,
+    "Delete": on_delete,
+    "Like": on_like,
+    "Announce": on_announce,
+    "Block": on_block,
+    "Flag": on_flag,
+    "Move": on_move,
+}

@@ -1,0 +1,91 @@
+"""Notifications: who hears about what, and reading them."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlmodel import Session
+
+from fedi.errors import NotFound
+from fedi.models.accounts import Account
+from fedi.models.notifications import Notification
+from fedi.runtime import Runtime
+from fedi.services import events
+from fedi.store import accounts as account_store
+from fedi.store import notifications as store
+from fedi.store import relationships as relationship_store
+from fedi.store.paging import Page
+
+
+def notify(
+    session: Session,
+    rt: Runtime,
+    *,
+    recipient_id: int,
+    type: str,
+    from_account_id: int,
+    status_id: int | None = None,
+) -> Notification | None:
+    """Notify a local account, unless it is about itself or from someone it mutes or blocks."""
+    if recipient_id == from_account_id:
+        return None
+    recipient = account_store.get(session, recipient_id)
+    if recipient is None or not recipient.local:
+        return None
+    if relationship_store.block(session, recipient_id, from_account_id):
+        return None
+    mute = relationship_store.mute(session, recipient_id, from_account_id)
+    if mute is not None and mute.notifications:
+        return None
+    if store.exists_like(session, recipient_id, type, from_account_id, status_id):
+        return None  # the same event processed twice (a redelivered activity) notifies once
+    item = Notification(
+        account_id=recipient_id, type=type, from_account_id=from_account_id, status_id=status_id
+    )
+    session.add(item)
+    session.flush()
+    events.notification(session, rt, item)
+    return item
+
+
+def withdraw(
+    session: Session, *, recipient_id: int, type: str, from_account_id: int, status_id: int | None = None
+) -> None:
+    """Remove a notification whose cause was undone (an unfavourite, an unfollow)."""
+    store.remove_about(
+        session, type=type, from_id=from_account_id, status_id=status_id, account_id=recipient_id
+    )
+
+
+def page(
+    session: Session,
+    viewer: Account,
+    paging: Page,
+    *,
+    types: Sequence[str] | None = None,
+    exclude_types: Sequence[str] = (),
+    from_account_id: int | None = None,
+) -> list[Notification]:
+    return store.page_for(
+        session,
+        viewer.id,
+        paging,
+        types=types,
+        exclude_types=exclude_types,
+        from_account_id=from_account_id,
+    )
+
+
+def get(session: Session, viewer: Account, notification_id: int) -> Notification:
+    item = store.get_for(session, viewer.id, notification_id)
+    if item is None:
+        raise NotFound()
+    return item
+
+
+def dismiss(session: Session, viewer: Account, notification_id: int) -> None:
+    session.delete(get(session, viewer, notification_id))
+
+
+def clear(session: Session, viewer: Account) -> None:
+    store.clear(session, viewer.id)

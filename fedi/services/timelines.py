@@ -1,0 +1,124 @@
+"""Timelines: home, public, hashtag, an account's posts, favourites and bookmarks."""
+
+from __future__ import annotations
+
+from sqlmodel import Session, select
+
+from fedi.errors import NotFound
+from fedi.models.accounts import Account
+from fedi.models.relationships import Block, Mute
+from fedi.models.statuses import Status
+from fedi.services import visibility
+from fedi.store import accounts as account_store
+from fedi.store import interactions as interaction_store
+from fedi.store import relationships as relationship_store
+from fedi.store import statuses as store
+from fedi.store.paging import Page
+from fedi.store.views import StatusView, status_views
+
+
+def _hidden_authors(session: Session, viewer: Account) -> set[int]:
+    blocked = session.exec(select(Block.target_account_id).where(Block.account_id == viewer.id)).all()
+    muted = session.exec(select(Mute.target_account_id).where(Mute.account_id == viewer.id)).all()
+    return {*blocked, *muted}
+
+
+def home(session: Session, viewer: Account, page: Page) -> list[StatusView]:
+    rows = store.home(session, viewer.id, page)
+    hidden = _hidden_authors(session, viewer)
+    views = status_views(session, rows, viewer)
+    return [
+        v
+        for v in views
+        if v.account.id not in hidden and (v.reblog is None or v.reblog.account.id not in hidden)
+    ]
+
+
+def public(
+    session: Session,
+    viewer: Account | None,
+    page: Page,
+    *,
+    local: bool = False,
+    remote: bool = False,
+    only_media: bool = False,
+) -> list[StatusView]:
+    scope = True if local else False if remote else None
+    rows = store.public(
+        session, page, local=scope, only_media=only_media, viewer_id=viewer.id if viewer else None
+    )
+    return status_views(session, rows, viewer)
+
+
+def tag(
+    session: Session,
+    viewer: Account | None,
+    name: str,
+    page: Page,
+    *,
+    local: bool = False,
+    only_media: bool = False,
+) -> list[StatusView]:
+    found = store.tag_by_name(session, name)
+    if found is None:
+        return []
+    rows = store.by_tag(
+        session, found.id, page, local=local, only_media=only_media, viewer_id=viewer.id if viewer else None
+    )
+    return status_views(session, rows, viewer)
+
+
+def account_statuses(
+    session: Session,
+    viewer: Account | None,
+    account_id: int,
+    page: Page,
+    *,
+    exclude_replies: bool = False,
+    exclude_reblogs: bool = False,
+    only_media: bool = False,
+    pinned: bool = False,
+    tagged: str | None = None,
+) -> list[StatusView]:
+    author = account_store.get(session, account_id)
+    if author is None or author.deleted_at is not None:
+        raise NotFound()
+    if viewer is not None and relationship_store.block(session, author.id, viewer.id):
+        return []
+    if pinned:
+        pins = interaction_store.pinned_statuses(session, author.id) if page.max_id is None else []
+        return status_views(session, visibility.visible_filter(session, viewer, pins), viewer)
+    own = viewer is not None and viewer.id == author.id
+    visibilities: tuple[str, ...] = ("public", "unlisted")
+    if own:
+        visibilities = ("public", "unlisted", "private", "direct")
+    elif viewer is not None:
+        follow = relationship_store.follow(session, viewer.id, author.id)
+        if follow is not None and follow.accepted:
+            visibilities = ("public", "unlisted", "private")
+    tag_row = store.tag_by_name(session, tagged) if tagged else None
+    if tagged and tag_row is None:
+        return []
+    rows: list[Status] = store.by_account(
+        session,
+        author.id,
+        page,
+        visibilities=visibilities,
+        include_processing=own,
+        exclude_replies=exclude_replies,
+        exclude_reblogs=exclude_reblogs,
+        only_media=only_media,
+        tagged=tag_row.id if tag_row else None,
+    )
+    return status_views(session, visibility.visible_filter(session, viewer, rows), viewer)
+
+
+def favourites(session: Session, viewer: Account, page: Page) -> tuple[list[StatusView], list[int]]:
+    """The viewer's favourites, newest favourited first, with the favourite ids for paging."""
+    rows = interaction_store.favourites_of(session, viewer.id, page)
+    return status_views(session, [s for _, s in rows], viewer), [f.id for f, _ in rows]
+
+
+def bookmarks(session: Session, viewer: Account, page: Page) -> tuple[list[StatusView], list[int]]:
+    rows = interaction_store.bookmarks_of(session, viewer.id, page)
+    return status_views(session, [s for _, s in rows], viewer), [b.id for b, _ in rows]

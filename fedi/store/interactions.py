@@ -1,0 +1,100 @@
+"""Queries on favourites, bookmarks and pins."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from fedi.models.accounts import Account
+from fedi.models.interactions import Bookmark, Favourite, Pin
+from fedi.models.statuses import Status
+from fedi.store.paging import Page, fetch_page
+
+# The tables that mark a status for an account.
+StatusMark = type[Favourite] | type[Bookmark] | type[Pin]
+
+
+def favourite(session: Session, account_id: int, status_id: int) -> Favourite | None:
+    return session.exec(
+        select(Favourite).where(Favourite.account_id == account_id, Favourite.status_id == status_id)
+    ).first()
+
+
+def favourite_by_uri(session: Session, uri: str) -> Favourite | None:
+    return session.exec(select(Favourite).where(Favourite.uri == uri)).first()
+
+
+def bookmark(session: Session, account_id: int, status_id: int) -> Bookmark | None:
+    return session.exec(
+        select(Bookmark).where(Bookmark.account_id == account_id, Bookmark.status_id == status_id)
+    ).first()
+
+
+def pin(session: Session, account_id: int, status_id: int) -> Pin | None:
+    return session.exec(select(Pin).where(Pin.account_id == account_id, Pin.status_id == status_id)).first()
+
+
+def pinned_statuses(session: Session, account_id: int) -> list[Status]:
+    stmt = (
+        select(Status)
+        .join(Pin, col(Pin.status_id) == col(Status.id))
+        .where(Pin.account_id == account_id)
+        .order_by(col(Pin.id).desc())
+    )
+    return list(session.exec(stmt).all())
+
+
+def viewer_flags(session: Session, viewer_id: int, status_ids: Iterable[int]) -> dict[str, set[int]]:
+    """Which of these statuses the viewer favourited, bookmarked, pinned or boosted."""
+    ids = set(status_ids)
+    flags: dict[str, set[int]] = {
+        "favourited": set(),
+        "bookmarked": set(),
+        "pinned": set(),
+        "reblogged": set(),
+    }
+    if not ids:
+        return flags
+    models: tuple[tuple[StatusMark, str], ...] = (
+        (Favourite, "favourited"),
+        (Bookmark, "bookmarked"),
+        (Pin, "pinned"),
+    )
+    for model, name in models:
+        stmt = select(model.status_id).where(
+            col(model.account_id) == viewer_id, col(model.status_id).in_(ids)
+        )
+        flags[name] = set(session.exec(stmt).all())
+    stmt_reblogs = select(Status.reblog_of_id).where(
+        Status.account_id == viewer_id, col(Status.reblog_of_id).in_(ids)
+    )
+    flags["reblogged"] = {i for i in session.exec(stmt_reblogs).all() if i is not None}
+    return flags
+
+
+def favourited_by(session: Session, status_id: int, page: Page) -> list[tuple[Favourite, Account]]:
+    stmt = (
+        select(Favourite, Account)
+        .join(Account, col(Account.id) == col(Favourite.account_id))
+        .where(Favourite.status_id == status_id)
+    )
+    return fetch_page(session, stmt, Favourite.id, page)
+
+
+def favourites_of(session: Session, account_id: int, page: Page) -> list[tuple[Favourite, Status]]:
+    return _collection(session, Favourite, account_id, page)
+
+
+def bookmarks_of(session: Session, account_id: int, page: Page) -> list[tuple[Bookmark, Status]]:
+    return _collection(session, Bookmark, account_id, page)
+
+
+def _collection(session: Session, model: StatusMark, account_id: int, page: Page) -> list[Any]:
+    stmt = (
+        select(model, Status)
+        .join(Status, col(Status.id) == col(model.status_id))
+        .where(col(model.account_id) == account_id)
+    )
+    return fetch_page(session, stmt, model.id, page)

@@ -1,0 +1,184 @@
+"""Queries on follows, blocks and mutes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy import delete, func
+from sqlmodel import Session, col, select
+
+from fedi.models.accounts import Account
+from fedi.models.relationships import Block, Follow, Mute
+from fedi.store.paging import Page, fetch_page
+
+
+def follow(session: Session, follower_id: int, target_id: int) -> Follow | None:
+    return session.exec(
+        select(Follow).where(Follow.account_id == follower_id, Follow.target_account_id == target_id)
+    ).first()
+
+
+def follow_by_uri(session: Session, uri: str) -> Follow | None:
+    return session.exec(select(Follow).where(Follow.uri == uri)).first()
+
+
+def remove_follow(session: Session, follow: Follow) -> None:
+    session.delete(follow)
+
+
+def block(session: Session, account_id: int, target_id: int) -> Block | None:
+    return session.exec(
+        select(Block).where(Block.account_id == account_id, Block.target_account_id == target_id)
+    ).first()
+
+
+def blocked_either_way(session: Session, a: int, b: int) -> bool:
+    stmt = select(Block.id).where(
+        ((col(Block.account_id) == a) & (col(Block.target_account_id) == b))
+        | ((col(Block.account_id) == b) & (col(Block.target_account_id) == a))
+    )
+    return session.exec(stmt).first() is not None
+
+
+def mute(session: Session, account_id: int, target_id: int) -> Mute | None:
+    return session.exec(
+        select(Mute).where(Mute.account_id == account_id, Mute.target_account_id == target_id)
+    ).first()
+
+
+def followers(session: Session, account_id: int, page: Page) -> list[tuple[Follow, Account]]:
+    return _follow_page(session, page, target=account_id)
+
+
+def following(session: Session, account_id: int, page: Page) -> list[tuple[Follow, Account]]:
+    return _follow_page(session, page, follower=account_id)
+
+
+def follow_requests(session: Session, account_id: int, page: Page) -> list[tuple[Follow, Account]]:
+    return _follow_page(session, page, target=account_id, accepted=False)
+
+
+def _follow_page(
+    session: Session,
+    page: Page,
+    *,
+    target: int | None = None,
+    follower: int | None = None,
+    accepted: bool = True,
+) -> list[tuple[Follow, Account]]:
+    other = Follow.account_id if target is not None else Follow.target_account_id
+    stmt = select(Follow, Account).join(Account, col(Account.id) == col(other))
+    stmt = stmt.where(Follow.accepted == accepted)
+    if target is not None:
+        stmt = stmt.where(Follow.target_account_id == target)
+    if follower is not None:
+        stmt = stmt.where(Follow.account_id == follower)
+    return fetch_page(session, stmt, Follow.id, page)
+
+
+def follower_inboxes(session: Session, account_id: int) -> list[tuple[str, str | None, str]]:
+    """(inbox, shared inbox, actor uri) of every remote follower of a local account."""
+    stmt = (
+        select(Account.inbox_url, Account.shared_inbox_url, Account.uri)
+        .join(Follow, col(Follow.account_id) == col(Account.id))
+        .where(
+            Follow.target_account_id == account_id,
+            Follow.accepted == True,  # noqa: E712
+            col(Account.domain).is_not(None),
+            col(Account.deleted_at).is_(None),
+        )
+    )
+    return [(inbox, shared, uri) for inbox, shared, uri in session.exec(stmt).all()]
+
+
+def count_followers(session: Session, account_id: int) -> int:
+    stmt = (
+        select(func.count())
+        .select_from(Follow)
+        .where(
+            Follow.target_account_id == account_id,
+            Follow.accepted == True,  # noqa: E712
+        )
+    )
+    return session.exec(stmt).one()
+
+
+def count_following(session: Session, account_id: int) -> int:
+    stmt = (
+        select(func.count())
+        .select_from(Follow)
+        .where(
+            Follow.account_id == account_id,
+            Follow.accepted == True,  # noqa: E712
+        )
+    )
+    return session.exec(stmt).one()
+
+
+def flags_for(session: Session, viewer_id: int, target_ids: Iterable[int]) -> dict[str, set[int]]:
+    """For one viewer and many targets: which they follow, are followed by, block... (by id)."""
+    ids = set(target_ids)
+    flags: dict[str, set[int]] = {
+        name: set()
+        for name in (
+            "following",
+            "requested",
+            "followed_by",
+            "requested_by",
+            "blocking",
+            "blocked_by",
+            "muting",
+            "muting_notifications",
+            "notifying",
+            "hiding_reblogs",
+        )
+    }
+    if not ids:
+        return flags
+    for f in session.exec(
+        select(Follow).where(Follow.account_id == viewer_id, col(Follow.target_account_id).in_(ids))
+    ).all():
+        flags["following" if f.accepted else "requested"].add(f.target_account_id)
+        if f.notify:
+            flags["notifying"].add(f.target_account_id)
+        if not f.show_reblogs:
+            flags["hiding_reblogs"].add(f.target_account_id)
+    for f in session.exec(
+        select(Follow).where(Follow.target_account_id == viewer_id, col(Follow.account_id).in_(ids))
+    ).all():
+        flags["followed_by" if f.accepted else "requested_by"].add(f.account_id)
+    for b in session.exec(
+        select(Block).where(Block.account_id == viewer_id, col(Block.target_account_id).in_(ids))
+    ).all():
+        flags["blocking"].add(b.target_account_id)
+    for b in session.exec(
+        select(Block).where(Block.target_account_id == viewer_id, col(Block.account_id).in_(ids))
+    ).all():
+        flags["blocked_by"].add(b.account_id)
+    for m in session.exec(
+        select(Mute).where(Mute.account_id == viewer_id, col(Mute.target_account_id).in_(ids))
+    ).all():
+        flags["muting"].add(m.target_account_id)
+        if m.notifications:
+            flags["muting_notifications"].add(m.target_account_id)
+    return flags
+
+
+def delete_follows_between(session: Session, a: int, b: int) -> list[Follow]:
+    """Remove follows both ways (a block severs them); returns what was removed."""
+    removed = list(
+        session.exec(
+            select(Follow).where(
+                ((col(Follow.account_id) == a) & (col(Follow.target_account_id) == b))
+                | ((col(Follow.account_id) == b) & (col(Follow.target_account_id) == a))
+            )
+        ).all()
+    )
+    for f in removed:
+        session.delete(f)
+    return removed
+
+
+def remove_mutes_and_blocks_of(session: Session, account_id: int) -> None:
+    session.exec(delete(Block).where(col(Block.target_account_id) == account_id))
+    session.exec(delete(Mute).where(col(Mute.target_account_id) == account_id))

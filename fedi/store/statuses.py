@@ -1,0 +1,288 @@
+"""Queries on statuses, their mentions, tags, edits, and the timelines built from them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from sqlalchemy import Exists, delete, exists, func, or_, update
+from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import SelectOfScalar
+
+from fedi.models.accounts import Account
+from fedi.models.media import MediaAttachment
+from fedi.models.relationships import Block, Follow, Mute
+from fedi.models.statuses import (
+    HomeFeedEntry,
+    IdempotencyKey,
+    Mention,
+    Status,
+    StatusEdit,
+    StatusTag,
+    Tag,
+)
+from fedi.store.paging import Page, fetch_page
+
+
+def get(session: Session, status_id: int) -> Status | None:
+    return session.get(Status, status_id)
+
+
+def by_uri(session: Session, uri: str) -> Status | None:
+    return session.exec(select(Status).where(Status.uri == uri)).first()
+
+
+def by_uris(session: Session, uris: Iterable[str]) -> list[Status]:
+    uris = list(uris)
+    if not uris:
+        return []
+    return list(session.exec(select(Status).where(col(Status.uri).in_(uris))).all())
+
+
+def many(session: Session, ids: Iterable[int]) -> dict[int, Status]:
+    ids = set(ids)
+    if not ids:
+        return {}
+    return {s.id: s for s in session.exec(select(Status).where(col(Status.id).in_(ids))).all()}
+
+
+def reblog_by(session: Session, account_id: int, status_id: int) -> Status | None:
+    return session.exec(
+        select(Status).where(Status.account_id == account_id, Status.reblog_of_id == status_id)
+    ).first()
+
+
+def reblogs_of(session: Session, status_id: int) -> list[Status]:
+    return list(session.exec(select(Status).where(Status.reblog_of_id == status_id)).all())
+
+
+def replies_to(session: Session, status_id: int, *, limit: int = 200) -> list[Status]:
+    stmt = select(Status).where(Status.in_reply_to_id == status_id).order_by(col(Status.id)).limit(limit)
+    return list(session.exec(stmt).all())
+
+
+def orphan_replies(session: Session, parent_uri: str) -> list[Status]:
+    """Replies that arrived before their parent: linked once the parent is stored."""
+    stmt = select(Status).where(Status.in_reply_to_uri == parent_uri, col(Status.in_reply_to_id).is_(None))
+    return list(session.exec(stmt).all())
+
+
+def mentions_of(session: Session, status_ids: Iterable[int]) -> dict[int, list[int]]:
+    ids = set(status_ids)
+    result: dict[int, list[int]] = {i: [] for i in ids}
+    if not ids:
+        return result
+    for mention in session.exec(select(Mention).where(col(Mention.status_id).in_(ids))).all():
+        result[mention.status_id].append(mention.account_id)
+    return result
+
+
+def set_mentions(session: Session, status_id: int, account_ids: Iterable[int]) -> None:
+    session.exec(delete(Mention).where(col(Mention.status_id) == status_id))
+    for account_id in dict.fromkeys(account_ids):
+        session.add(Mention(status_id=status_id, account_id=account_id))
+
+
+def tags_of(session: Session, status_ids: Iterable[int]) -> dict[int, list[Tag]]:
+    ids = set(status_ids)
+    result: dict[int, list[Tag]] = {i: [] for i in ids}
+    if not ids:
+        return result
+    stmt = select(StatusTag, Tag).join(Tag, col(Tag.id) == col(StatusTag.tag_id))
+    for link, tag in session.exec(stmt.where(col(StatusTag.status_id).in_(ids))).all():
+        result[link.status_id].append(tag)
+    return result
+
+
+def tag_by_name(session: Session, name: str) -> Tag | None:
+    return session.exec(select(Tag).where(Tag.name == name.lower())).first()
+
+
+def set_tags(session: Session, status_id: int, names: Iterable[str]) -> None:
+    session.exec(delete(StatusTag).where(col(StatusTag.status_id) == status_id))
+    for name in dict.fromkeys(n[:255] for n in names if n):
+        tag = tag_by_name(session, name)
+        if tag is None:
+            tag = Tag(name=name.lower(), display_name=name)
+            session.add(tag)
+            session.flush()
+        session.add(StatusTag(status_id=status_id, tag_id=tag.id))
+
+
+def edits_of(session: Session, status_id: int) -> list[StatusEdit]:
+    stmt = select(StatusEdit).where(StatusEdit.status_id == status_id).order_by(col(StatusEdit.id))
+    return list(session.exec(stmt).all())
+
+
+def recount(session: Session, status_id: int) -> None:
+    """Recompute a status's counters from the rows they count (never negative, never drift)."""
+    from fedi.models.interactions import Favourite
+
+    replies = select(func.count()).select_from(Status).where(Status.in_reply_to_id == status_id)
+    reblogs = select(func.count()).select_from(Status).where(Status.reblog_of_id == status_id)
+    favourites = select(func.count()).select_from(Favourite).where(Favourite.status_id == status_id)
+    session.exec(
+        update(Status)
+        .where(col(Status.id) == status_id)
+        .values(
+            replies_count=replies.scalar_subquery(),
+            reblogs_count=reblogs.scalar_subquery(),
+            favourites_count=favourites.scalar_subquery(),
+        )
+    )
+
+
+# Timelines -------------------------------------------------------------------------------
+
+
+def add_to_home_feeds(session: Session, status_id: int, account_ids: Iterable[int]) -> None:
+    existing = set(
+        session.exec(select(HomeFeedEntry.account_id).where(HomeFeedEntry.status_id == status_id)).all()
+    )
+    for account_id in set(account_ids) - existing:
+        session.add(HomeFeedEntry(account_id=account_id, status_id=status_id))
+
+
+def remove_from_home_feed(session: Session, account_id: int, author_id: int) -> None:
+    """Drop an account's statuses from one home feed (after an unfollow or a block)."""
+    authored = select(Status.id).where(Status.account_id == author_id)
+    session.exec(
+        delete(HomeFeedEntry).where(
+            col(HomeFeedEntry.account_id) == account_id,
+            col(HomeFeedEntry.status_id).in_(authored),
+        )
+    )
+
+
+def home(session: Session, account_id: int, page: Page) -> list[Status]:
+    stmt = (
+        select(Status)
+        .join(HomeFeedEntry, col(HomeFeedEntry.status_id) == col(Status.id))
+        .where(HomeFeedEntry.account_id == account_id)
+    )
+    return fetch_page(session, stmt, HomeFeedEntry.status_id, page)
+
+
+def public(
+    session: Session, page: Page, *, local: bool | None, only_media: bool, viewer_id: int | None
+) -> list[Status]:
+    stmt = select(Status).where(
+        Status.visibility == "public",
+        Status.state == "published",
+        col(Status.reblog_of_id).is_(None),
+    )
+    if local is True:
+        stmt = stmt.where(Status.local == True)  # noqa: E712
+    elif local is False:
+        stmt = stmt.where(Status.local == False)  # noqa: E712
+    if only_media:
+        stmt = stmt.where(_has_media())
+    stmt = _without_hidden_authors(stmt, viewer_id)
+    return fetch_page(session, stmt, Status.id, page)
+
+
+def by_tag(
+    session: Session,
+    tag_id: int,
+    page: Page,
+    *,
+    local: bool,
+    only_media: bool,
+    viewer_id: int | None,
+) -> list[Status]:
+    stmt = (
+        select(Status)
+        .join(StatusTag, col(StatusTag.status_id) == col(Status.id))
+        .where(
+            StatusTag.tag_id == tag_id,
+            Status.visibility == "public",
+            Status.state == "published",
+        )
+    )
+    if local:
+        stmt = stmt.where(Status.local == True)  # noqa: E712
+    if only_media:
+        stmt = stmt.where(_has_media())
+    stmt = _without_hidden_authors(stmt, viewer_id)
+    return fetch_page(session, stmt, StatusTag.status_id, page)
+
+
+def by_account(
+    session: Session,
+    account_id: int,
+    page: Page,
+    *,
+    visibilities: Sequence[str],
+    include_processing: bool,
+    exclude_replies: bool,
+    exclude_reblogs: bool,
+    only_media: bool,
+    tagged: int | None,
+) -> list[Status]:
+    stmt = select(Status).where(Status.account_id == account_id, col(Status.visibility).in_(visibilities))
+    if not include_processing:
+        stmt = stmt.where(Status.state == "published")
+    if exclude_replies:
+        # Mastodon keeps self-replies (threads) in the profile.
+        stmt = stmt.where(
+            or_(
+                col(Status.in_reply_to_id).is_(None),
+                col(Status.in_reply_to_account_id) == account_id,
+            )
+        )
+    if exclude_reblogs:
+        stmt = stmt.where(col(Status.reblog_of_id).is_(None))
+    if only_media:
+        stmt = stmt.where(_has_media())
+    if tagged is not None:
+        stmt = stmt.where(
+            exists().where(col(StatusTag.status_id) == col(Status.id), col(StatusTag.tag_id) == tagged)
+        )
+    return fetch_page(session, stmt, Status.id, page)
+
+
+def _has_media() -> Exists:
+    return exists().where(col(MediaAttachment.status_id) == col(Status.id))
+
+
+def _without_hidden_authors(stmt: SelectOfScalar[Status], viewer_id: int | None) -> SelectOfScalar[Status]:
+    """Public timelines hide suspended authors, and for a viewer the ones they block or mute."""
+    stmt = stmt.where(~exists().where(col(Account.id) == col(Status.account_id), col(Account.suspended)))
+    if viewer_id is None:
+        return stmt
+    return stmt.where(
+        ~exists().where(
+            col(Block.account_id) == viewer_id, col(Block.target_account_id) == col(Status.account_id)
+        ),
+        ~exists().where(
+            col(Block.account_id) == col(Status.account_id), col(Block.target_account_id) == viewer_id
+        ),
+        ~exists().where(
+            col(Mute.account_id) == viewer_id, col(Mute.target_account_id) == col(Status.account_id)
+        ),
+    )
+
+
+def local_follower_ids(session: Session, account_id: int) -> list[int]:
+    """Local accounts that follow `account_id` (accepted follows)."""
+    stmt = (
+        select(Follow.account_id)
+        .join(Account, col(Account.id) == col(Follow.account_id))
+        .where(
+            Follow.target_account_id == account_id,
+            Follow.accepted == True,  # noqa: E712
+            col(Account.domain).is_(None),
+        )
+    )
+    return list(session.exec(stmt).all())
+
+
+# Idempotency -----------------------------------------------------------------------------
+
+
+def idempotent_status(session: Session, account_id: int, key: str) -> int | None:
+    row = session.get(IdempotencyKey, (account_id, key))
+    return row.status_id if row is not None else None
+
+
+def remember_idempotency_key(session: Session, account_id: int, key: str, status_id: int) -> None:
+    session.add(IdempotencyKey(account_id=account_id, key=key, status_id=status_id))

@@ -1,0 +1,86 @@
+"""Statuses with everything needed to show them, loaded in a fixed number of queries.
+
+A page of statuses becomes StatusViews with about eight queries whatever its length (authors,
+boosted statuses, media, mentions, tags, the viewer's favourites/boosts/bookmarks/pins). The
+Mastodon API, the ActivityPub documents and the web pages are all rendered from these views.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlmodel import Session, col, select
+
+from fedi.models.accounts import Account
+from fedi.models.media import MediaAttachment
+from fedi.models.statuses import Status, Tag
+from fedi.store import interactions as interaction_store
+from fedi.store import media as media_store
+from fedi.store import statuses as status_store
+
+
+@dataclass
+class StatusView:
+    status: Status
+    account: Account
+    media: list[MediaAttachment] = field(default_factory=list)
+    mentions: list[Account] = field(default_factory=list)
+    tags: list[Tag] = field(default_factory=list)
+    reblog: StatusView | None = None
+    favourited: bool = False
+    reblogged: bool = False
+    bookmarked: bool = False
+    pinned: bool = False
+
+
+def accounts_by_id(session: Session, ids: set[int]) -> dict[int, Account]:
+    if not ids:
+        return {}
+    return {a.id: a for a in session.exec(select(Account).where(col(Account.id).in_(ids))).all()}
+
+
+def status_views(session: Session, statuses: list[Status], viewer: Account | None) -> list[StatusView]:
+    if not statuses:
+        return []
+    boosted = status_store.many(session, {s.reblog_of_id for s in statuses if s.reblog_of_id})
+    everything = {s.id: s for s in statuses} | boosted
+    ids = set(everything)
+    media = media_store.of_statuses(session, ids)
+    mentions = status_store.mentions_of(session, ids)
+    tags = status_store.tags_of(session, ids)
+    account_ids = {s.account_id for s in everything.values()}
+    account_ids |= {a for ids_ in mentions.values() for a in ids_}
+    accounts = accounts_by_id(session, account_ids)
+    flags = (
+        interaction_store.viewer_flags(session, viewer.id, ids)
+        if viewer is not None
+        else {"favourited": set(), "bookmarked": set(), "pinned": set(), "reblogged": set()}
+    )
+
+    def build(status: Status) -> StatusView:
+        return StatusView(
+            status=status,
+            account=accounts[status.account_id],
+            media=media.get(status.id, []),
+            mentions=[accounts[a] for a in mentions.get(status.id, []) if a in accounts],
+            tags=tags.get(status.id, []),
+            favourited=status.id in flags["favourited"],
+            reblogged=status.id in flags["reblogged"],
+            bookmarked=status.id in flags["bookmarked"],
+            pinned=status.id in flags["pinned"],
+        )
+
+    views: list[StatusView] = []
+    for status in statuses:
+        view = build(status)
+        if status.reblog_of_id is not None:
+            target = boosted.get(status.reblog_of_id)
+            if target is None:
+                continue  # the boosted status is gone: so is the boost
+            view.reblog = build(target)
+        views.append(view)
+    return views
+
+
+def status_view(session: Session, status: Status, viewer: Account | None) -> StatusView:
+    return status_views(session, [status], viewer)[0]
