@@ -18,11 +18,11 @@ from pathlib import Path
 from typing import Any
 
 import diffusers
-import huggingface_hub
 import torch
 import transformers
 from huggingface_hub import constants as hub_constants
 from huggingface_hub.errors import GatedRepoError, RepositoryNotFoundError
+from huggingface_hub.utils.tqdm import disable_progress_bars as disable_hub_progress_bars
 
 from generation.device import DeviceChoice, choose_device
 from generation.errors import LicenceNotAccepted, ModelUnavailable
@@ -44,7 +44,9 @@ _PIPELINE_CLASSES: dict[PipelineKind, str] = {
     "sdxl": "StableDiffusionXLPipeline",
     "flux": "FluxPipeline",
     "sana-sprint": "SanaSprintPipeline",
-    "auto": "AutoPipelineForText2Image",
+    # The class named in model_index.json. (AutoPipelineForText2Image would do the same but
+    # trips a deprecation warning in huggingface_hub 1.x.)
+    "auto": "DiffusionPipeline",
 }
 
 
@@ -220,7 +222,7 @@ def quiet_progress_bars() -> None:
     """
     diffusers.utils.logging.disable_progress_bar()
     transformers.utils.logging.disable_progress_bar()  # type: ignore[no-untyped-call]
-    huggingface_hub.disable_progress_bars()
+    disable_hub_progress_bars()
 
 
 def release(device: DeviceChoice) -> None:

@@ -107,7 +107,7 @@ def a1111_parameters(params: GenerationParams) -> str:
     """The `parameters` text AUTOMATIC1111-style tools read from PNG files."""
 
     def line(text: str) -> str:
-        return " ".join(text.split())
+        return " ".join(_NOT_XML.sub("\ufffd", text).split())
 
     settings = (
         f"Steps: {params.steps}, Sampler: {params.sampler}, CFG scale: {params.guidance:g}, "
