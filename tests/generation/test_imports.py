@@ -38,4 +38,4 @@ def test_all_is_sorted_and_every_name_resolves() -> None:
 
 def test_unknown_attribute_is_an_attribute_error() -> None:
     with pytest.raises(AttributeError, match="no_such_name"):
-        _ = generation.no_such_name  # type: ignore[attr-defined]
+        _ = generation.no_such_name

@@ -31,7 +31,7 @@ def from_pretrained_calls(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, di
     calls: list[tuple[str, dict[str, Any]]] = []
     original = diffusers.StableDiffusionPipeline.from_pretrained.__func__  # type: ignore[attr-defined]
 
-    def spy(cls: type, source: str, **options: Any) -> Any:
+    def spy(cls: type, source: str, /, **options: Any) -> Any:
         calls.append((source, options))
         return original(cls, source, **options)
 
