@@ -47,6 +47,7 @@ class GenerationHandle:
         self._done = threading.Event()
         self._image: GeneratedImage | None = None
         self._error: BaseException | None = None
+        self._callbacks: list[Callable[[GenerationHandle], None]] = []
 
     def result(self, timeout: float | None = None) -> GeneratedImage:
         """The image; raises the request's `GenerationError`, or `TimeoutError` after `timeout`."""
@@ -68,6 +69,17 @@ class GenerationHandle:
         self._on_cancel(self)
         return True
 
+    def add_done_callback(self, callback: Callable[[GenerationHandle], None]) -> None:
+        """Call `callback(handle)` once it is done, from the finishing thread (at once if done).
+
+        For bridging to an event loop: `loop.call_soon_threadsafe(...)` inside the callback.
+        """
+        with self._lock:
+            if not self._done.is_set():
+                self._callbacks.append(callback)
+                return
+        self._run_callback(callback)
+
     def cancelled(self) -> bool:
         return isinstance(self._error, Cancelled)
 
@@ -82,7 +94,16 @@ class GenerationHandle:
                 return False
             self._image, self._error = image, error
             self._done.set()
-            return True
+            callbacks, self._callbacks = self._callbacks, []
+        for callback in callbacks:
+            self._run_callback(callback)
+        return True
+
+    def _run_callback(self, callback: Callable[[GenerationHandle], None]) -> None:
+        try:
+            callback(self)
+        except Exception:
+            log.exception("done callback failed for owner %s", self.owner)
 
     def _progress(self, progress: Progress) -> None:
         if self._on_progress is None or self.done():

@@ -204,14 +204,19 @@ def _compile(pipe: Any, preset: Preset) -> None:
     for name in ("unet", "transformer"):
         module = getattr(pipe, name, None)
         if module is not None:
-            setattr(pipe, name, torch.compile(module, mode="max-autotune-no-cudagraphs"))
-    # Compilation happens on the first call: make it here, at batch size 1.
+            # Default mode: max-autotune's GEMM search costs minutes of cold start.
+            setattr(pipe, name, torch.compile(module))
+    # Compilation happens on the first call: make it here, at batch size 1, default size.
+    extra = {}
+    if preset.max_sequence_length is not None:
+        extra["max_sequence_length"] = preset.max_sequence_length
     pipe(
         "warm-up",
         num_inference_steps=preset.default_steps,
         guidance_scale=preset.default_guidance,
         width=preset.default_width,
         height=preset.default_height,
+        **extra,
     )
 
 

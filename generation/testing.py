@@ -26,7 +26,7 @@ from transformers import CLIPTextConfig, CLIPTextModel, CLIPTokenizer
 
 from generation.pipeline import quiet_progress_bars
 
-__all__ = ["TINY_SEED", "build_tiny_pipeline"]
+__all__ = ["TINY_SEED", "build_tiny_pipeline", "tiny_clip_tokenizer"]
 
 TINY_SEED = 0
 _MARKER = "model_index.json"
@@ -108,7 +108,7 @@ def _tiny_pipeline(scratch: Path) -> Any:
     pipe: Any = StableDiffusionPipeline(  # type: ignore[no-untyped-call]
         vae=vae,
         text_encoder=text_encoder,
-        tokenizer=_tiny_tokenizer(scratch),
+        tokenizer=tiny_clip_tokenizer(scratch),
         unet=unet,
         scheduler=EulerAncestralDiscreteScheduler(  # type: ignore[no-untyped-call]
             beta_start=0.00085,
@@ -125,7 +125,8 @@ def _tiny_pipeline(scratch: Path) -> Any:
     return pipe
 
 
-def _tiny_tokenizer(scratch: Path) -> CLIPTokenizer:
+def tiny_clip_tokenizer(scratch: Path) -> CLIPTokenizer:
+    """An offline CLIP tokenizer (23-token vocabulary) written to `scratch`; ids fit any CLIP."""
     vocab = scratch / "vocab.json"
     merges = scratch / "merges.txt"
     vocab.write_text(json.dumps({token: i for i, token in enumerate(_VOCAB)}), encoding="utf-8")

@@ -126,7 +126,12 @@ def test_cancelled_queued_request_never_reaches_the_pipeline(
 ) -> None:
     engine, batches = make_engine(max_batch=8, max_wait_s=30)
     handle = engine.submit(build_request(tiny, "a", seed=5), owner="A")
+    finished: list[GenerationHandle] = []
+    handle.add_done_callback(finished.append)
     assert handle.cancel()
+    assert finished == [handle]
+    handle.add_done_callback(finished.append)  # already done: called at once
+    assert finished == [handle, handle]
     assert handle.done()
     assert handle.cancelled()
     assert not handle.cancel()
