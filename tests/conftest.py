@@ -6,6 +6,7 @@ PostgreSQL when one answers at 127.0.0.1:5432 (skipped with the reason otherwise
 
 from __future__ import annotations
 
+import itertools
 import os
 import shutil
 import uuid
@@ -17,6 +18,7 @@ import httpx
 import pytest
 from sqlalchemy import create_engine, text
 
+from activitypub.signatures.keys import generate_rsa_private_key_pem
 from activitypub.testing import FakeRemote
 from fedi.config import Settings, load_settings
 from fedi.db import make_engine, migrate
@@ -43,6 +45,19 @@ def _clean_environ(monkeypatch: pytest.MonkeyPatch) -> None:
         if name.startswith("FEDI_") and name != "FEDI_TEST_POSTGRES":
             monkeypatch.delenv(name)
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+
+
+@pytest.fixture(scope="session")
+def _key_pool() -> list[str]:
+    return [generate_rsa_private_key_pem() for _ in range(6)]
+
+
+@pytest.fixture(autouse=True)
+def _fast_keys(monkeypatch: pytest.MonkeyPatch, _key_pool: list[str]) -> None:
+    """Local accounts take keys from a pool made once per session (RSA keygen is slow)."""
+    keys = itertools.cycle(_key_pool)
+    for module in ("fedi.services.accounts", "fedi.services.system"):
+        monkeypatch.setattr(f"{module}.generate_rsa_private_key_pem", lambda: next(keys))
 
 
 def _postgres_problem() -> str | None:

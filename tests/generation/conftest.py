@@ -17,9 +17,7 @@ from generation.presets import PRESETS, Preset
 
 HERE = Path(__file__).parent
 # torch's Tensor.__array__ predates numpy 2's copy keyword; diffusers' schedulers trip over it.
-NUMPY_COPY_WARNING = (
-    "ignore:__array__ implementation doesn't accept a copy keyword:DeprecationWarning"
-)
+NUMPY_COPY_WARNING = "ignore:__array__ implementation doesn't accept a copy keyword:DeprecationWarning"
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -17,9 +17,7 @@ class Clock:
 
 def _batcher(max_batch: int = 4, max_wait_s: float = 1.0) -> tuple[DynamicBatcher[str], Clock]:
     clock = Clock()
-    return DynamicBatcher(
-        max_batch=lambda key: max_batch, max_wait_s=max_wait_s, clock=clock
-    ), clock
+    return DynamicBatcher(max_batch=lambda key: max_batch, max_wait_s=max_wait_s, clock=clock), clock
 
 
 def test_full_batch_is_released_at_once_and_keys_never_mix() -> None:

@@ -26,9 +26,7 @@ def test_auto_picks_what_the_machine_has() -> None:
         assert choice == DeviceChoice("cpu", "float32")
 
 
-@pytest.mark.parametrize(
-    ("device", "dtype", "field"), [("tpu", None, "device"), ("cpu", "int8", "dtype")]
-)
+@pytest.mark.parametrize(("device", "dtype", "field"), [("tpu", None, "device"), ("cpu", "int8", "dtype")])
 def test_nonsense_is_invalid(device: str, dtype: str | None, field: str) -> None:
     with pytest.raises(InvalidRequest) as info:
         choose_device(device, dtype)

@@ -83,9 +83,7 @@ def test_concurrent_compatible_requests_share_pipeline_calls(
     assert max(len(batch.requests) for batch in batches) > 1
 
 
-def test_incompatible_requests_never_share_a_batch(
-    make_engine: EngineFactory, tiny: Preset
-) -> None:
+def test_incompatible_requests_never_share_a_batch(make_engine: EngineFactory, tiny: Preset) -> None:
     engine, batches = make_engine(max_batch=8, max_wait_s=0.3)
     shapes = [(64, 1), (32, 1), (64, 2), (32, 2)] * 3
     jobs = [

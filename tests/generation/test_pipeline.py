@@ -43,9 +43,7 @@ def test_tiny_loads_through_from_pretrained_and_generates(
     tiny: Preset, tmp_path: Path, from_pretrained_calls: list[tuple[str, dict[str, Any]]]
 ) -> None:
     stages: list[tuple[str, float]] = []
-    loaded = load_pipeline(
-        tiny, cache_dir=str(tmp_path), device=CPU, on_progress=lambda *s: stages.append(s)
-    )
+    loaded = load_pipeline(tiny, cache_dir=str(tmp_path), device=CPU, on_progress=lambda *s: stages.append(s))
     [(source, options)] = from_pretrained_calls
     assert (Path(source) / "model_index.json").is_file()
     assert options["local_files_only"] is True
@@ -83,9 +81,7 @@ def test_local_model_dir_loads_as_a_custom_preset(tmp_path: Path) -> None:
     assert preset.kind == "sd"
     loaded = load_pipeline(preset, device=CPU, local_files_only=True)
     assert loaded.model_id == "house"  # never the server's path
-    request = GenerationRequest(
-        "a red fox", "house", width=64, height=64, steps=1, guidance=0, seed=1
-    )
+    request = GenerationRequest("a red fox", "house", width=64, height=64, steps=1, guidance=0, seed=1)
     assert run_batch(loaded, [request])[0].image.size == (64, 64)
 
 

@@ -55,9 +55,7 @@ def test_xmp_packet_is_valid_and_marks_ai_media() -> None:
     assert root.tag == "{adobe:ns:meta/}xmpmeta"
     description = root.find("rdf:RDF/rdf:Description", NS)
     assert description is not None
-    assert description.findtext("Iptc4xmpExt:DigitalSourceType", namespaces=NS) == (
-        DIGITAL_SOURCE_TYPE
-    )
+    assert description.findtext("Iptc4xmpExt:DigitalSourceType", namespaces=NS) == (DIGITAL_SOURCE_TYPE)
     assert DIGITAL_SOURCE_TYPE.endswith("/trainedAlgorithmicMedia")
     assert description.findtext("xmp:CreatorTool", namespaces=NS) == ("fedi (stabilityai/sd-turbo)")
     assert description.findtext("dc:description/rdf:Alt/rdf:li", namespaces=NS) == PARAMS.prompt

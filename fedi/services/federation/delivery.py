@@ -64,8 +64,10 @@ def fan_out(rt: Runtime, activity_id: int) -> None:
     body = json.dumps(activity.payload, separators=(",", ":"), ensure_ascii=False).encode()
     key = KeyPair(key_id=sender.public_key_id, private_key_pem=sender.private_key_pem)
     always = activity.activity_type in ALWAYS_SENT
+    # Only what was due when this run started: a retry scheduled during the run waits its turn.
+    started = datetime.now(UTC)
     while True:
-        claimed = _claim(rt, activity_id)
+        claimed = _claim(rt, activity_id, due_by=started)
         if not claimed:
             break
         sendable, held = _apply_host_rules(rt, claimed, always=always)
@@ -74,14 +76,14 @@ def fan_out(rt: Runtime, activity_id: int) -> None:
     _schedule_next(rt, activity_id)
 
 
-def _claim(rt: Runtime, activity_id: int) -> list[Delivery]:
+def _claim(rt: Runtime, activity_id: int, *, due_by: datetime) -> list[Delivery]:
     now = datetime.now(UTC)
     due = (
         select(Delivery.id)
         .where(
             Delivery.activity_id == activity_id,
             Delivery.state == "pending",
-            col(Delivery.next_attempt_at) <= now,
+            col(Delivery.next_attempt_at) <= due_by,
             (col(Delivery.lease_until).is_(None)) | (col(Delivery.lease_until) < now),
         )
         .order_by(col(Delivery.id))
