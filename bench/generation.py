@@ -152,9 +152,7 @@ def build_sdxl(scratch: Path, scheduler: Any) -> Any:
     return diffusers.StableDiffusionXLPipeline(
         vae=_sd_vae(scaling_factor=0.13025),
         text_encoder=transformers.CLIPTextModel(_clip_text(768, 12, 12, 768, "quick_gelu")),
-        text_encoder_2=transformers.CLIPTextModelWithProjection(
-            _clip_text(1280, 32, 20, 1280, "gelu")
-        ),
+        text_encoder_2=transformers.CLIPTextModelWithProjection(_clip_text(1280, 32, 20, 1280, "gelu")),
         tokenizer=tokenizer,
         tokenizer_2=tokenizer,
         unet=unet,
@@ -374,9 +372,7 @@ def burst(engine: GenerationEngine, requests: Sequence[GenerationRequest]) -> di
     return {"wall": time.perf_counter() - started, "latencies": latencies}
 
 
-def completion_times(
-    handles: Sequence[GenerationHandle], submitted: Sequence[float]
-) -> list[float]:
+def completion_times(handles: Sequence[GenerationHandle], submitted: Sequence[float]) -> list[float]:
     """Seconds from each submission to its image (raises the first failure)."""
     finished: dict[int, float] = {}
     all_done = threading.Event()
@@ -525,9 +521,7 @@ def bench_b2(loaded: LoadedPipeline, work: Workload, reps: int) -> dict[str, Any
     }
 
 
-def offline_gain(
-    loaded: LoadedPipeline, requests: Sequence[GenerationRequest]
-) -> tuple[float, float]:
+def offline_gain(loaded: LoadedPipeline, requests: Sequence[GenerationRequest]) -> tuple[float, float]:
     """G(B): images/s of one direct call at batch B over B direct calls at batch 1."""
     synchronise(loaded.device)
     started = time.perf_counter()
@@ -578,9 +572,7 @@ def encode_one(generated: GeneratedImage) -> int:
     return len(original) + buffer.tell()
 
 
-def bench_b6(
-    loaded: LoadedPipeline, generation_rate: float, workers: int, reps: int
-) -> dict[str, Any]:
+def bench_b6(loaded: LoadedPipeline, generation_rate: float, workers: int, reps: int) -> dict[str, Any]:
     """Encode capacity of `workers` encoder threads over B1's generation images/s."""
     images = run_batch(loaded, requests_for(loaded.preset, 4, first_seed=SEED))
     per_image, capacity = [], []
@@ -695,10 +687,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 def human(report: dict[str, Any]) -> str:
     machine = report["hardware"]
     where = ", ".join(filter(None, [machine.get("gpu"), f"{machine['cpu_count']} CPUs"]))
-    lines = [
-        f"generation bench on {machine['device']} ({where}), {report['reps']} reps, "
-        "median [min-max]"
-    ]
+    lines = [f"generation bench on {machine['device']} ({where}), {report['reps']} reps, median [min-max]"]
     if "skipped" in report:
         lines.append(f"  skipped: {report['skipped']}")
 
@@ -733,9 +722,7 @@ def human(report: dict[str, Any]) -> str:
 
 
 def parse(argv: Sequence[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        prog="python -m bench.generation", description=__doc__.split("\n\n")[0]
-    )
+    parser = argparse.ArgumentParser(prog="python -m bench.generation", description=__doc__.split("\n\n")[0])
     parser.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N (default auto)")
     parser.add_argument("--dtype", default=None, help="float32, float16 or bfloat16")
     parser.add_argument(

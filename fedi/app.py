@@ -12,6 +12,7 @@ from fedi.api.errors import HANDLERS
 from fedi.api.routes import routes
 from fedi.jobs.consumer import start_embedded, stop_embedded
 from fedi.runtime import Runtime
+from fedi.services.federation.recovery import requeue_lost_work
 
 log = logging.getLogger(__name__)
 
@@ -24,7 +25,11 @@ def create_app(runtime: Runtime, *, consume_jobs: bool | None = None) -> Starlet
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        consumer = start_embedded(runtime.jobs.main, settings.jobs.workers) if consume_jobs else None
+        consumer = None
+        if consume_jobs:
+            # The only consumer of an embedded queue: what a crash left half-done is ours to redo.
+            requeue_lost_work(runtime, at_startup=True)
+            consumer = start_embedded(runtime.jobs.main, settings.jobs.workers)
         log.info("fedi is serving %s", settings.base_url)
         try:
             yield

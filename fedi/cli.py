@@ -86,6 +86,7 @@ def serve(
     from fedi.db import make_engine, migrate
     from fedi.observability.logging import configure_logging
     from fedi.runtime import build_runtime
+    from fedi.services.system import ensure_system_accounts
 
     overrides: dict[str, object] = {}
     if host is not None or port is not None:
@@ -104,6 +105,7 @@ def serve(
     finally:
         engine.dispose()
     runtime = build_runtime(settings)
+    ensure_system_accounts(runtime)
     uvicorn.run(
         create_app(runtime),
         host=settings.server.host,
@@ -123,12 +125,14 @@ def worker(
     from fedi.jobs.consumer import run_forever
     from fedi.observability.logging import configure_logging
     from fedi.runtime import build_runtime
+    from fedi.services.system import ensure_system_accounts
 
     settings = _settings()
     configure_logging(settings.log)
     if settings.jobs.backend == "sqlite" and settings.jobs.embedded:
         log.warning("jobs.embedded is on: `fedi serve` consumes this queue too")
     runtime = build_runtime(settings)
+    ensure_system_accounts(runtime)
     run_forever(runtime.jobs.main, workers or settings.jobs.workers)
 
 

@@ -86,9 +86,7 @@ class GenerationHandle:
     def done(self) -> bool:
         return self._done.is_set()
 
-    def _finish(
-        self, *, image: GeneratedImage | None = None, error: BaseException | None = None
-    ) -> bool:
+    def _finish(self, *, image: GeneratedImage | None = None, error: BaseException | None = None) -> bool:
         with self._lock:
             if self._done.is_set():
                 return False
@@ -209,9 +207,7 @@ class GenerationEngine:
         preset = self.presets.get(request.preset)
         if preset is None:
             choices = ", ".join(sorted(self.presets))
-            raise InvalidRequest(
-                "preset", f"unknown preset {request.preset[:64]!r}; choose one of {choices}"
-            )
+            raise InvalidRequest("preset", f"unknown preset {request.preset[:64]!r}; choose one of {choices}")
         validate_request(request, preset, max_prompt_chars=self._max_prompt_chars)
         handle = GenerationHandle(request, owner, on_progress, self._withdraw)
         if not self._batcher.put(handle, key=compatibility_key(request), owner=owner):
@@ -301,9 +297,7 @@ class GenerationEngine:
             owners = tuple(handle.owner for handle in handles)
             self._on_batch(BatchRecord(requests, owners, images[0].seconds))
 
-    def _call(
-        self, loaded: LoadedPipeline, handles: Sequence[GenerationHandle]
-    ) -> list[GeneratedImage]:
+    def _call(self, loaded: LoadedPipeline, handles: Sequence[GenerationHandle]) -> list[GeneratedImage]:
         def on_step(step: int, total: int) -> None:
             for handle in handles:
                 handle._progress(Progress(step, total))

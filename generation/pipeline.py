@@ -106,9 +106,7 @@ def load_pipeline(
 
         source, local_files_only = str(build_tiny_pipeline(_tiny_dir(cache_dir))), True
     pipe = _from_pretrained(preset, source, cache_dir, device, local_files_only)
-    prepare_pipeline(
-        pipe, preset, device, compile=compile, cpu_offload=cpu_offload, on_progress=report
-    )
+    prepare_pipeline(pipe, preset, device, compile=compile, cpu_offload=cpu_offload, on_progress=report)
     return LoadedPipeline(
         pipe=pipe,
         preset=preset,

@@ -38,9 +38,7 @@ class PromptPolicy:
         hook: Callable[[str], str | None] | None = None,
     ) -> None:
         groups = deny.items() if isinstance(deny, Mapping) else [(DEFAULT_CATEGORY, deny)]
-        self._rules = [
-            (category, _compile(pattern)) for category, patterns in groups for pattern in patterns
-        ]
+        self._rules = [(category, _compile(pattern)) for category, patterns in groups for pattern in patterns]
         self._hook = hook
 
     def check(self, prompt: str) -> None:
@@ -49,9 +47,7 @@ class PromptPolicy:
         for category, rule in self._rules:
             if rule.search(text):
                 # The reason names the category only: never the pattern, which would leak the list.
-                raise PromptRefused(
-                    f"the prompt was refused by this instance's content policy ({category})"
-                )
+                raise PromptRefused(f"the prompt was refused by this instance's content policy ({category})")
         if self._hook is not None and (reason := self._hook(text)) is not None:
             raise PromptRefused(reason)
 

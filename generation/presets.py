@@ -203,9 +203,7 @@ _CUSTOM_BASE: dict[PipelineKind, Preset] = {
         scheduler=None,
         timestep_spacing=None,
     ),
-    "flux": replace(
-        PRESETS["flux-schnell"], default_steps=28, default_guidance=3.5, steps_range=(1, 100)
-    ),
+    "flux": replace(PRESETS["flux-schnell"], default_steps=28, default_guidance=3.5, steps_range=(1, 100)),
     "sana-sprint": PRESETS["sana-sprint"],
 }
 _CUSTOM_BASE["auto"] = replace(_CUSTOM_BASE["sd"], kind="auto")
@@ -225,9 +223,7 @@ def _unknown_preset(name: str) -> InvalidRequest:
     return InvalidRequest("preset", f"unknown preset {name[:64]!r}; choose one of {choices}")
 
 
-def resolve_preset(
-    name_or_path: str, *, name: str | None = None, cache_dir: str | None = None
-) -> Preset:
+def resolve_preset(name_or_path: str, *, name: str | None = None, cache_dir: str | None = None) -> Preset:
     """A built-in preset by name, or a custom one for a local directory or a hub id (`org/name`).
 
     For operator configuration only. A custom preset takes its pipeline class from
@@ -322,14 +318,10 @@ def build_request(
     return request
 
 
-def validate_request(
-    request: GenerationRequest, preset: Preset, *, max_prompt_chars: int = 2000
-) -> None:
+def validate_request(request: GenerationRequest, preset: Preset, *, max_prompt_chars: int = 2000) -> None:
     """Raise `InvalidRequest` naming the first field that `preset` cannot run."""
     if request.preset != preset.name:
-        raise InvalidRequest(
-            "preset", f"the request names {request.preset[:64]!r}, not {preset.name!r}"
-        )
+        raise InvalidRequest("preset", f"the request names {request.preset[:64]!r}, not {preset.name!r}")
     _check_prompt("prompt", request.prompt, max_prompt_chars, required=True)
     _check_prompt("negative_prompt", request.negative_prompt, max_prompt_chars, required=False)
     low, high = preset.size_range

@@ -68,9 +68,7 @@ def _text(value: object) -> str:
 def xmp_packet(params: GenerationParams, *, instance: str | None = None) -> bytes:
     """A complete XMP packet (UTF-8) describing an AI-generated image and how it was made."""
     ns = " ".join(
-        f'xmlns:{prefix}="{uri}"'
-        for prefix, uri in _NAMESPACES.items()
-        if prefix not in ("x", "rdf")
+        f'xmlns:{prefix}="{uri}"' for prefix, uri in _NAMESPACES.items() if prefix not in ("x", "rdf")
     )
     fields = [f"<fedi:{name}>{_text(getattr(params, name))}</fedi:{name}>" for name in _FIELDS]
     versions = "; ".join(f"{name}={version}" for name, version in sorted(params.versions.items()))
@@ -81,8 +79,7 @@ def xmp_packet(params: GenerationParams, *, instance: str | None = None) -> byte
         [
             f"<Iptc4xmpExt:DigitalSourceType>{DIGITAL_SOURCE_TYPE}</Iptc4xmpExt:DigitalSourceType>",
             f"<Iptc4xmpExt:AISystemUsed>{_text(params.model)}</Iptc4xmpExt:AISystemUsed>",
-            f"<Iptc4xmpExt:AIPromptInformation>{_text(params.prompt)}"
-            "</Iptc4xmpExt:AIPromptInformation>",
+            f"<Iptc4xmpExt:AIPromptInformation>{_text(params.prompt)}</Iptc4xmpExt:AIPromptInformation>",
             f"<xmp:CreatorTool>fedi ({_text(params.model)})</xmp:CreatorTool>",
             '<dc:description><rdf:Alt><rdf:li xml:lang="x-default">'
             f"{_text(params.prompt)}</rdf:li></rdf:Alt></dc:description>",
@@ -113,9 +110,7 @@ def a1111_parameters(params: GenerationParams) -> str:
         f"Steps: {params.steps}, Sampler: {params.sampler}, CFG scale: {params.guidance:g}, "
         f"Seed: {params.seed}, Size: {params.width}x{params.height}, Model: {params.model}"
     )
-    negative = (
-        f"\nNegative prompt: {line(params.negative_prompt)}" if params.negative_prompt else ""
-    )
+    negative = f"\nNegative prompt: {line(params.negative_prompt)}" if params.negative_prompt else ""
     return f"{line(params.prompt)}{negative}\n{line(settings)}"
 
 
@@ -128,9 +123,7 @@ def encode_webp(
     return out.getvalue()
 
 
-def encode_png(
-    image: Image.Image, params: GenerationParams, *, instance: str | None = None
-) -> bytes:
+def encode_png(image: Image.Image, params: GenerationParams, *, instance: str | None = None) -> bytes:
     """PNG bytes with the XMP packet (iTXt `XML:com.adobe.xmp`) and A1111 `parameters`."""
     info = PngImagePlugin.PngInfo()
     info.add_itxt("XML:com.adobe.xmp", xmp_packet(params, instance=instance).decode("utf-8"))

@@ -2,19 +2,11 @@
 
 from __future__ import annotations
 
-import logging
-from datetime import UTC, datetime, timedelta
-
-from sqlmodel import col, select
-
 from fedi.jobs.registry import job, periodic
-from fedi.models.federation import InboxItem
 from fedi.runtime import current
 
-log = logging.getLogger(__name__)
-
-# An inbox item still pending this long after it arrived lost its job (a crash): queue it again.
-INBOX_GRACE = timedelta(minutes=2)
+# Services are imported inside each body: this module is imported while the job queue is built,
+# and the services import the runtime that owns that queue.
 
 
 @job(retries=3, retry_delay=10, backoff=2)
@@ -44,19 +36,6 @@ def fetch_parent(status_id: int, depth: int) -> None:
 @periodic("*")
 def sweep() -> None:
     """Queue again the work whose job was lost: due deliveries and stale inbox items."""
-    from fedi.services.federation.delivery import due_activities
+    from fedi.services.federation.recovery import requeue_lost_work
 
-    rt = current()
-    for activity_id in due_activities(rt):
-        rt.jobs.enqueue("fan_out", activity_id)
-    cutoff = datetime.now(UTC) - INBOX_GRACE
-    with rt.db.reader() as session:
-        stale = session.exec(
-            select(InboxItem.id)
-            .where(InboxItem.state == "pending", col(InboxItem.received_at) < cutoff)
-            .limit(1000)
-        ).all()
-    for item_id in stale:
-        rt.jobs.enqueue("process_inbox", item_id)
-    if stale:
-        log.info("re-queued %d inbox item(s) whose job was lost", len(stale))
+    requeue_lost_work(current())

@@ -15,7 +15,8 @@ from fedi.models.accounts import Account
 from fedi.models.federation import Delivery, OutboxActivity, Peer
 from fedi.runtime import Runtime, build_runtime
 from fedi.services import relationships, statuses
-from fedi.services.federation import delivery, remote as remote_service
+from fedi.services.federation import delivery
+from fedi.services.federation import remote as remote_service
 from fedi.services.system import ensure_system_accounts
 from tests.conftest import make_test_settings
 

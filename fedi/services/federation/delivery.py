@@ -11,7 +11,8 @@ from __future__ import annotations
 import json
 import logging
 import random
-from concurrent.futures import ThreadPoolExecutor
+import time
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -33,6 +34,9 @@ UNAVAILABLE_AFTER_DAYS = 7
 # Longer than one request's total deadline: a claimed delivery is not claimed again meanwhile.
 LEASE = timedelta(seconds=120)
 BATCH = 256
+# Outcomes are written in small groups as they complete (bounded re-sends after a crash).
+RECORD_EVERY = 4
+RECORD_INTERVAL_S = 0.1
 # Deliveries that must go through even to a host marked unavailable (Mastodon's exception).
 ALWAYS_SENT = frozenset({"Follow", "Undo", "Accept", "Reject"})
 
@@ -71,8 +75,8 @@ def fan_out(rt: Runtime, activity_id: int) -> None:
         if not claimed:
             break
         sendable, held = _apply_host_rules(rt, claimed, always=always)
-        outcomes = _send_all(rt, body, key, sendable)
-        _record(rt, [*outcomes, *held])
+        _record(rt, held)
+        _send_all(rt, body, key, sendable)
     _schedule_next(rt, activity_id)
 
 
@@ -130,12 +134,22 @@ def _apply_host_rules(
     return sendable, held
 
 
-def _send_all(rt: Runtime, body: bytes, key: KeyPair, deliveries: list[Delivery]) -> list[Outcome]:
+def _send_all(rt: Runtime, body: bytes, key: KeyPair, deliveries: list[Delivery]) -> None:
+    """Send concurrently and record outcomes as they come: a crash re-sends only what was in
+    flight, never what was already recorded as delivered."""
     if not deliveries:
-        return []
+        return
     workers = min(rt.settings.federation.delivery_concurrency, len(deliveries))
+    done: list[Outcome] = []
+    last_write = time.monotonic()
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="deliver") as pool:
-        return list(pool.map(lambda d: _send_one(rt, body, key, d), deliveries))
+        futures = [pool.submit(_send_one, rt, body, key, d) for d in deliveries]
+        for future in as_completed(futures):
+            done.append(future.result())
+            if len(done) >= RECORD_EVERY or time.monotonic() - last_write > RECORD_INTERVAL_S:
+                _record(rt, done)
+                done, last_write = [], time.monotonic()
+    _record(rt, done)
 
 
 def _send_one(rt: Runtime, body: bytes, key: KeyPair, delivery: Delivery) -> Outcome:
