@@ -15,6 +15,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import update
 from sqlmodel import Session, col, func, select
@@ -46,9 +47,15 @@ class Outcome:
     delivery_id: int
     host: str
     inbox_url: str
-    state: str  # delivered | retry | gone | failed
+    # Attempts made before this one.
+    attempts: int
+    state: str  # delivered | retry | gone | failed | skipped | postponed
     status: int | None = None
     error: str | None = None
+
+    @classmethod
+    def of(cls, delivery: Delivery, state: str, **details: Any) -> Outcome:
+        return cls(delivery.id, delivery.host, delivery.inbox_url, delivery.attempts, state, **details)
 
 
 def retry_delay(failed_attempts: int, *, scale: float = 1.0) -> timedelta:
@@ -74,9 +81,9 @@ def fan_out(rt: Runtime, activity_id: int) -> None:
         claimed = _claim(rt, activity_id, due_by=started)
         if not claimed:
             break
-        sendable, held = _apply_host_rules(rt, claimed, always=always)
-        _record(rt, held)
-        _send_all(rt, body, key, sendable)
+        sendable, held, healthy = _apply_host_rules(rt, claimed, always=always)
+        _record(rt, held, healthy)
+        _send_all(rt, body, key, sendable, healthy)
     _schedule_next(rt, activity_id)
 
 
@@ -113,28 +120,32 @@ def _claim(rt: Runtime, activity_id: int, *, due_by: datetime) -> list[Delivery]
 
 def _apply_host_rules(
     rt: Runtime, deliveries: list[Delivery], *, always: bool
-) -> tuple[list[Delivery], list[Outcome]]:
-    """Deliveries to send now, and outcomes for those held back by a host's state."""
+) -> tuple[list[Delivery], list[Outcome], set[str]]:
+    """Deliveries to send now, outcomes for those held back, and the hosts with a clean record
+    (a success there needs no bookkeeping)."""
     hosts = {d.host for d in deliveries}
     with rt.db.reader() as session:
         peers = {p.host: p for p in session.exec(select(Peer).where(col(Peer.host).in_(hosts))).all()}
+    healthy = {h for h in hosts if h not in peers or _clean(peers[h])}
     now = datetime.now(UTC)
     sendable: list[Delivery] = []
     held: list[Outcome] = []
     for delivery in deliveries:
         peer = peers.get(delivery.host)
         if peer is not None and peer.unavailable and not always:
-            held.append(
-                Outcome(delivery.id, delivery.host, delivery.inbox_url, "skipped", error="host unavailable")
-            )
+            held.append(Outcome.of(delivery, "skipped", error="host unavailable"))
         elif peer is not None and peer.circuit_open_until is not None and peer.circuit_open_until > now:
-            held.append(Outcome(delivery.id, delivery.host, delivery.inbox_url, "postponed"))
+            held.append(Outcome.of(delivery, "postponed"))
         else:
             sendable.append(delivery)
-    return sendable, held
+    return sendable, held, healthy
 
 
-def _send_all(rt: Runtime, body: bytes, key: KeyPair, deliveries: list[Delivery]) -> None:
+def _clean(peer: Peer) -> bool:
+    return not (peer.consecutive_failures or peer.failure_days or peer.unavailable or peer.circuit_open_until)
+
+
+def _send_all(rt: Runtime, body: bytes, key: KeyPair, deliveries: list[Delivery], healthy: set[str]) -> None:
     """Send concurrently and record outcomes as they come: a crash re-sends only what was in
     flight, never what was already recorded as delivered."""
     if not deliveries:
@@ -147,58 +158,72 @@ def _send_all(rt: Runtime, body: bytes, key: KeyPair, deliveries: list[Delivery]
         for future in as_completed(futures):
             done.append(future.result())
             if len(done) >= RECORD_EVERY or time.monotonic() - last_write > RECORD_INTERVAL_S:
-                _record(rt, done)
+                _record(rt, done, healthy)
                 done, last_write = [], time.monotonic()
-    _record(rt, done)
+    _record(rt, done, healthy)
 
 
 def _send_one(rt: Runtime, body: bytes, key: KeyPair, delivery: Delivery) -> Outcome:
-    base = (delivery.id, delivery.host, delivery.inbox_url)
     try:
         status = rt.http.post_activity(delivery.inbox_url, body, signed_as=key)
     except FetchGone as exc:
-        return Outcome(*base, "gone", status=410, error=str(exc)[:1000])
+        return Outcome.of(delivery, "gone", status=410, error=str(exc)[:1000])
     except FetchUnavailable as exc:
-        return Outcome(*base, "retry", error=str(exc)[:1000])
+        return Outcome.of(delivery, "retry", error=str(exc)[:1000])
     except FetchError as exc:
-        return Outcome(*base, "failed", error=str(exc)[:1000])
-    return Outcome(*base, "delivered", status=status)
+        return Outcome.of(delivery, "failed", error=str(exc)[:1000])
+    return Outcome.of(delivery, "delivered", status=status)
 
 
-def _record(rt: Runtime, outcomes: list[Outcome]) -> None:
+def _record(rt: Runtime, outcomes: list[Outcome], healthy: set[str]) -> None:
+    """Write outcomes with one bulk UPDATE; touch peer rows only when a host's record changes."""
     if not outcomes:
         return
     now = datetime.now(UTC)
     scale = rt.settings.federation.retry_delay_scale
     with rt.db.session() as session:
-        ids = [o.delivery_id for o in outcomes]
-        rows = {d.id: d for d in session.exec(select(Delivery).where(col(Delivery.id).in_(ids))).all()}
-        for outcome in outcomes:
-            row = rows.get(outcome.delivery_id)
-            if row is None:
-                continue
-            row.lease_until = None
-            if outcome.state == "postponed":
-                row.next_attempt_at = now + CIRCUIT_COOL_OFF
-            elif outcome.state == "retry":
-                row.attempts += 1
-                row.last_error = outcome.error
-                if row.attempts >= MAX_ATTEMPTS:
-                    row.state, row.finished_at = "failed", now
-                else:
-                    row.next_attempt_at = now + retry_delay(row.attempts, scale=scale)
-            else:
-                row.attempts += outcome.state != "skipped"
-                row.state, row.finished_at = outcome.state, now
-                row.last_status, row.last_error = outcome.status, outcome.error
-            session.add(row)
-        _update_peers(session, outcomes, now)
+        session.execute(update(Delivery), [_row_values(o, now, scale) for o in outcomes])
+        _update_peers(
+            session, [o for o in outcomes if not (o.state == "delivered" and o.host in healthy)], now, healthy
+        )
         for outcome in outcomes:
             if outcome.state == "gone":
                 _forget_inbox(session, outcome.inbox_url, now)
 
 
-def _update_peers(session: Session, outcomes: list[Outcome], now: datetime) -> None:
+def _row_values(outcome: Outcome, now: datetime, scale: float) -> dict[str, Any]:
+    values: dict[str, Any] = {
+        "id": outcome.delivery_id,
+        "state": outcome.state,
+        "attempts": outcome.attempts + 1,
+        "next_attempt_at": now,
+        "lease_until": None,
+        "finished_at": now,
+        "last_status": outcome.status,
+        "last_error": outcome.error,
+    }
+    if outcome.state == "postponed":
+        values.update(
+            state="pending",
+            attempts=outcome.attempts,
+            finished_at=None,
+            next_attempt_at=now + CIRCUIT_COOL_OFF,
+        )
+    elif outcome.state == "skipped":
+        values["attempts"] = outcome.attempts
+    elif outcome.state == "retry":
+        if outcome.attempts + 1 >= MAX_ATTEMPTS:
+            values["state"] = "failed"
+        else:
+            values.update(
+                state="pending",
+                finished_at=None,
+                next_attempt_at=now + retry_delay(outcome.attempts + 1, scale=scale),
+            )
+    return values
+
+
+def _update_peers(session: Session, outcomes: list[Outcome], now: datetime, healthy: set[str]) -> None:
     today = now.date().isoformat()
     for host in {o.host for o in outcomes if o.state in ("delivered", "retry", "failed", "gone")}:
         mine = [o for o in outcomes if o.host == host]
@@ -210,7 +235,9 @@ def _update_peers(session: Session, outcomes: list[Outcome], now: datetime) -> N
             peer.unavailable = False
             peer.circuit_open_until = None
             peer.last_success_at = now
+            healthy.add(host)
         else:
+            healthy.discard(host)
             peer.consecutive_failures += sum(o.state == "retry" for o in mine)
             if today not in peer.failure_days:
                 peer.failure_days = [*peer.failure_days, today]
