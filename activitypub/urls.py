@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from functools import lru_cache
 from urllib.parse import SplitResult, urlsplit
 
 from .errors import FormatError
@@ -18,10 +19,12 @@ _LABEL = re.compile(r"^(?!-)[a-z0-9_-]{1,63}(?<!-)$")
 _MAX_HOST = 253
 
 
+@lru_cache(maxsize=8192)
 def normalize_host(host: str) -> str:
     """Lower-case, IDNA-encode and strip the trailing dot of a DNS name (or IP literal).
 
-    Raises FormatError for anything that is not a syntactically valid host.
+    Raises FormatError for anything that is not a syntactically valid host. Cached: a busy inbox
+    sees the same few hundred hosts over and over.
     """
     candidate = host.strip()
     if candidate.startswith("[") and candidate.endswith("]"):
@@ -54,7 +57,10 @@ def _split(url: str) -> SplitResult:
 
 def host_of(url: str) -> str:
     """The normalised ``host[:port]`` of an http(s) URL; the port only when not the default."""
-    parts = _split(url)
+    return _authority(_split(url))
+
+
+def _authority(parts: SplitResult) -> str:
     host = parts.hostname or ""
     host = normalize_host(f"[{host}]" if ":" in host else host)
     port = parts.port
@@ -66,6 +72,7 @@ def host_of(url: str) -> str:
 def same_origin(a: str, b: str) -> bool:
     """Whether two URLs share scheme, host and port after normalisation."""
     try:
-        return _split(a).scheme.lower() == _split(b).scheme.lower() and host_of(a) == host_of(b)
+        first, second = _split(a), _split(b)
+        return first.scheme.lower() == second.scheme.lower() and _authority(first) == _authority(second)
     except FormatError:
         return False

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
+from functools import cached_property
+from typing import TYPE_CHECKING
 
 import httpx
 
@@ -19,6 +21,9 @@ from fedi.jobs.queue import JobQueue
 from fedi.streaming import Broadcaster, MemoryBroadcaster, RedisBroadcaster
 from fedi.urls import Urls
 
+if TYPE_CHECKING:
+    from fedi.services.federation.inbox import InboxWriter, KeyCache
+
 
 @dataclass
 class Runtime:
@@ -29,7 +34,23 @@ class Runtime:
     broadcaster: Broadcaster
     http: FederationClient
     _instance_key: KeyPair | None = field(default=None, repr=False)
+    _inbox_writer: InboxWriter | None = field(default=None, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    @cached_property
+    def key_cache(self) -> KeyCache:
+        from fedi.services.federation.inbox import KeyCache
+
+        return KeyCache()
+
+    def inbox_writer(self) -> InboxWriter:
+        """The thread that stores accepted activities (started on first use)."""
+        with self._lock:
+            if self._inbox_writer is None:
+                from fedi.services.federation.inbox import InboxWriter
+
+                self._inbox_writer = InboxWriter(self)
+            return self._inbox_writer
 
     def instance_key(self) -> KeyPair:
         """The instance actor's key, which signs fetches made on the instance's behalf."""
@@ -43,6 +64,8 @@ class Runtime:
         return self._instance_key
 
     def close(self) -> None:
+        if self._inbox_writer is not None:
+            self._inbox_writer.close()
         self.http.close()
         self.broadcaster.close()
         self.db.dispose()

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
+from activitypub.objects import host_of
+
 
 class Urls:
     def __init__(self, base_url: str, media_base_url: str) -> None:
         self.base = base_url.rstrip("/")
         self.media_base = media_base_url.rstrip("/")
+        # Our normalised host[:port], as activitypub.objects.host_of spells remote ones.
+        self.host = host_of(self.base)
 
     def actor(self, username: str) -> str:
         return f"{self.base}/users/{quote(username)}"

@@ -6,6 +6,7 @@ HTML page (which links back with rel="alternate").
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Callable
 from typing import Any
@@ -135,16 +136,16 @@ async def inbox_post(request: Request) -> Response:
     if "username" in request.path_params:
         recipient = await run_sync(_recipient_id, rt, _username(request))
     body = await _read_limited(request, inbox.MAX_BODY)
-    headers = dict(request.headers)
-    await run_sync(
-        inbox.accept,
+    item = await run_sync(
+        inbox.verify,
         rt,
         method=request.method,
         url=str(request.url),
-        headers=headers,
+        headers=dict(request.headers),
         body=body,
         recipient_account_id=recipient,
     )
+    await asyncio.wrap_future(rt.inbox_writer().submit(item))
     return Response(status_code=202)
 
 

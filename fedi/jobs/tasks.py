@@ -18,11 +18,13 @@ def fan_out(activity_id: int) -> None:
 
 
 @job(retries=5, retry_delay=5, backoff=2)
-def process_inbox(item_id: int) -> None:
-    """Apply one received activity."""
+def process_inbox(item_ids: list[int]) -> None:
+    """Apply received activities, in the order they arrived."""
     from fedi.services.federation.process import process
 
-    process(current(), item_id)
+    rt = current()
+    for item_id in item_ids:
+        process(rt, item_id)
 
 
 @job(retries=2, retry_delay=30, backoff=2)

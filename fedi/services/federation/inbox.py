@@ -1,23 +1,32 @@
 """Accepting activities into an inbox: verify, check origin, de-duplicate, store durably.
 
-The HTTP answer (202) is given only after the activity is committed; processing happens in a
-job. Everything refused here is refused before anything is stored.
+Verification runs in parallel request threads. Storing goes through one writer thread that
+commits whatever arrived meanwhile in a single transaction (group commit): SQLite has one writer,
+and thirty threads queueing on its lock would sleep in its busy handler instead. The HTTP answer
+(202) is given only after the commit; processing happens in jobs. Everything refused is refused
+before anything is stored.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-from datetime import UTC, datetime
+import queue
+import threading
+import time
+from concurrent.futures import Future
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy.exc import IntegrityError
-from sqlmodel import select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import col
 
 from activitypub.errors import FormatError, SignatureError, SignatureInvalid
 from activitypub.objects import ActivityView, same_origin
 from activitypub.signatures.verify import signature_key_id, verify_request
 from fedi.errors import BadRequest, FediError, Forbidden, PayloadTooLarge, Unauthorized
+from fedi.ids import new_id
 from fedi.models.federation import InboxItem
 from fedi.runtime import Runtime
 from fedi.services.federation.remote import account_for_key, is_local_uri
@@ -25,9 +34,35 @@ from fedi.services.federation.remote import account_for_key, is_local_uri
 log = logging.getLogger(__name__)
 
 MAX_BODY = 1_000_000  # Mastodon's ActivityPub::Activity::MAX_JSON_SIZE
+# A key that failed to verify is fetched again at most this often (a forger must not make us
+# hammer its victim's server, nor slow our inbox down).
+KEY_REFRESH_COOLDOWN = timedelta(minutes=5)
+KEY_CACHE_TTL = 300.0
+# Processing jobs carry the ids of up to this many items stored together.
+JOB_CHUNK = 16
 
 
-def accept(
+@dataclass(frozen=True)
+class Verified:
+    """An activity that passed every check, ready to store."""
+
+    activity_id: str
+    activity_type: str
+    actor_uri: str
+    recipient_account_id: int | None
+    payload: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Signer:
+    uri: str
+    pem: str
+    suspended: bool
+    deleted: bool
+    fetched_at: datetime | None
+
+
+def verify(
     rt: Runtime,
     *,
     method: str,
@@ -35,40 +70,30 @@ def accept(
     headers: dict[str, str],
     body: bytes,
     recipient_account_id: int | None,
-) -> bool:
-    """Verify and store an incoming activity; False when it was already received (a duplicate)."""
+) -> Verified:
+    """Check an incoming activity; returns the row to store, or raises with the HTTP status."""
     activity = _parse(body)
     key_id = signature_key_id(headers)
     if key_id is None:
         raise Unauthorized("Request not signed")
     signer = _verified_signer(rt, method, url, headers, body, key_id)
-    if signer["suspended"] or signer["deleted"]:
+    if signer.suspended or signer.deleted:
         raise Forbidden("The signer's account is suspended or deleted")
     # The signer speaks for itself only: an activity naming another actor is refused, whatever
     # its signature (no LD signatures are trusted).
-    if activity.actor != signer["uri"]:
+    if activity.actor != signer.uri:
         raise Unauthorized(f"{key_id} is not allowed to act as {activity.actor}")
     if is_local_uri(rt, activity.actor) or is_local_uri(rt, activity.id):
         raise BadRequest("Activities from this server cannot arrive from outside")
     if not same_origin(activity.id, activity.actor):
         raise BadRequest("The activity id is not on its actor's server")
-    item = InboxItem(
+    return Verified(
         activity_id=activity.id[:2048],
         activity_type=activity.type[:64],
         actor_uri=activity.actor,
         recipient_account_id=recipient_account_id,
         payload=activity.raw,
     )
-    try:
-        with rt.db.session() as session:
-            if session.exec(select(InboxItem.id).where(InboxItem.activity_id == item.activity_id)).first():
-                return False
-            session.add(item)
-            session.flush()
-            rt.jobs.after_commit(session, "process_inbox", item.id)
-    except IntegrityError:
-        return False  # the same activity arrived twice at once: the first one is kept
-    return True
 
 
 def _parse(body: bytes) -> ActivityView:
@@ -86,29 +111,150 @@ def _parse(body: bytes) -> ActivityView:
 
 def _verified_signer(
     rt: Runtime, method: str, url: str, headers: dict[str, str], body: bytes, key_id: str
-) -> dict[str, Any]:
+) -> Signer:
     """Verify the signature; on failure refetch the key once (the actor may have rotated it)."""
-    for refresh in (False, True):
-        try:
-            with rt.db.session() as session:
-                signer = account_for_key(session, rt, key_id, refresh=refresh)
-                facts = {
-                    "uri": signer.uri,
-                    "pem": signer.public_key_pem,
-                    "suspended": signer.suspended,
-                    "deleted": signer.deleted_at is not None,
-                }
-        except FediError as exc:
-            raise Unauthorized(f"Unable to fetch key JSON at {key_id}: {exc.message}") from None
-        try:
-            verify_request(
-                method, url, headers, body, public_key_pem=str(facts["pem"]), now=datetime.now(UTC)
-            )
-            return facts
-        except SignatureInvalid as exc:
-            if refresh:
-                raise Unauthorized(str(exc)) from None
-            log.info("signature by %s did not verify; refetching its key once", key_id)
-        except SignatureError as exc:
+    keys: KeyCache = rt.key_cache
+    signer = keys.get(key_id) or _load_signer(rt, key_id, refresh=False)
+    try:
+        verify_request(method, url, headers, body, public_key_pem=signer.pem, now=datetime.now(UTC))
+        return signer
+    except SignatureInvalid as exc:
+        if signer.fetched_at is not None and datetime.now(UTC) - signer.fetched_at < KEY_REFRESH_COOLDOWN:
             raise Unauthorized(str(exc)) from None
-    raise AssertionError("unreachable")
+        log.info("signature by %s did not verify; refetching its key once", key_id)
+    except SignatureError as exc:
+        raise Unauthorized(str(exc)) from None
+    signer = _load_signer(rt, key_id, refresh=True)
+    try:
+        verify_request(method, url, headers, body, public_key_pem=signer.pem, now=datetime.now(UTC))
+    except SignatureError as exc:
+        raise Unauthorized(str(exc)) from None
+    return signer
+
+
+def _load_signer(rt: Runtime, key_id: str, *, refresh: bool) -> Signer:
+    try:
+        with rt.db.session() as session:
+            account = account_for_key(session, rt, key_id, refresh=refresh)
+            signer = Signer(
+                account.uri,
+                account.public_key_pem,
+                account.suspended,
+                account.deleted_at is not None,
+                account.fetched_at,
+            )
+    except FediError as exc:
+        raise Unauthorized(f"Unable to fetch key JSON at {key_id}: {exc.message}") from None
+    rt.key_cache.put(key_id, signer)
+    return signer
+
+
+class KeyCache:
+    """Recently used signers by key id, so a busy inbox does not query the database per request."""
+
+    def __init__(self, ttl: float = KEY_CACHE_TTL, size: int = 10_000) -> None:
+        self._ttl = ttl
+        self._size = size
+        self._items: dict[str, tuple[float, Signer]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, key_id: str) -> Signer | None:
+        with self._lock:
+            entry = self._items.get(key_id)
+        if entry is None or time.monotonic() - entry[0] > self._ttl:
+            return None
+        return entry[1]
+
+    def put(self, key_id: str, signer: Signer) -> None:
+        with self._lock:
+            if len(self._items) >= self._size:
+                self._items.clear()
+            self._items[key_id] = (time.monotonic(), signer)
+
+    def forget(self, key_id: str) -> None:
+        with self._lock:
+            self._items.pop(key_id, None)
+
+
+class InboxWriter:
+    """One thread that stores accepted activities in batches, one transaction per batch."""
+
+    BATCH = 256
+    LINGER_S = 0.002
+
+    def __init__(self, rt: Runtime) -> None:
+        self._rt = rt
+        self._queue: queue.Queue[tuple[Verified, Future[bool]] | None] = queue.Queue()
+        self._thread = threading.Thread(target=self._run, name="inbox-writer", daemon=True)
+        self._thread.start()
+
+    def submit(self, item: Verified) -> Future[bool]:
+        """A future that resolves once the item is committed: True when new, False if known."""
+        future: Future[bool] = Future()
+        self._queue.put((item, future))
+        return future
+
+    def close(self) -> None:
+        self._queue.put(None)
+        self._thread.join(timeout=10)
+
+    def _run(self) -> None:
+        while True:
+            first = self._queue.get()
+            if first is None:
+                return
+            batch = [first]
+            deadline = time.monotonic() + self.LINGER_S
+            while len(batch) < self.BATCH:
+                try:
+                    entry = self._queue.get(timeout=max(deadline - time.monotonic(), 0))
+                except queue.Empty:
+                    break
+                if entry is None:
+                    self._queue.put(None)
+                    break
+                batch.append(entry)
+            self._store(batch)
+
+    def _store(self, batch: list[tuple[Verified, Future[bool]]]) -> None:
+        try:
+            created = _insert_new(self._rt, [item for item, _ in batch])
+        except Exception as exc:
+            log.exception("storing %d inbox item(s) failed", len(batch))
+            for _, future in batch:
+                future.set_exception(exc)
+            return
+        for item, future in batch:
+            future.set_result(created.pop(item.activity_id, None) is not None)
+
+
+def _insert_new(rt: Runtime, items: list[Verified]) -> dict[str, int]:
+    """Insert the items not stored yet (by activity id); returns activity id → row id of new ones."""
+    unique = {item.activity_id: item for item in reversed(items)}
+    now = datetime.now(UTC)
+    rows = [
+        {
+            "id": new_id(),
+            "activity_id": item.activity_id,
+            "activity_type": item.activity_type,
+            "actor_uri": item.actor_uri,
+            "recipient_account_id": item.recipient_account_id,
+            "payload": item.payload,
+            "state": "pending",
+            "attempts": 0,
+            "received_at": now,
+        }
+        for item in unique.values()
+    ]
+    dialect = postgresql if not rt.settings.is_sqlite else sqlite
+    statement = (
+        dialect.insert(InboxItem)
+        .on_conflict_do_nothing(index_elements=["activity_id"])
+        .returning(col(InboxItem.id), col(InboxItem.activity_id))
+    )
+    with rt.db.session() as session:
+        created = {activity_id: row_id for row_id, activity_id in session.execute(statement, rows).all()}
+        ids = list(created.values())
+        for start in range(0, len(ids), JOB_CHUNK):
+            rt.jobs.after_commit(session, "process_inbox", ids[start : start + JOB_CHUNK])
+    return created

@@ -47,7 +47,7 @@ def send(
 
 
 def _is_ours(rt: Runtime, url: str) -> bool:
-    return host_of(url) == host_of(rt.urls.base)
+    return host_of(url) == rt.urls.host
 
 
 def _recipient(account: Account) -> Recipient:

@@ -16,6 +16,7 @@ from sqlmodel import col, select
 from fedi.models.federation import Delivery, InboxItem
 from fedi.runtime import Runtime
 from fedi.services.federation.delivery import due_activities
+from fedi.services.federation.inbox import JOB_CHUNK
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +38,7 @@ def requeue_lost_work(rt: Runtime, *, at_startup: bool = False) -> None:
             .where(InboxItem.state == "pending", col(InboxItem.received_at) <= cutoff)
             .limit(10_000)
         ).all()
-    for item_id in stale:
-        rt.jobs.enqueue("process_inbox", item_id)
+    for start in range(0, len(stale), JOB_CHUNK):
+        rt.jobs.enqueue("process_inbox", list(stale[start : start + JOB_CHUNK]))
     if activities or stale:
         log.info("queued again %d delivery fan-out(s) and %d inbox item(s)", len(activities), len(stale))

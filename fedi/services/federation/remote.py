@@ -51,7 +51,10 @@ class RemoteError(FediError):
 
 
 def is_local_uri(rt: Runtime, uri: str) -> bool:
-    return host_of(uri) == host_of(rt.urls.base)
+    try:
+        return host_of(uri) == rt.urls.host
+    except FormatError:
+        return False
 
 
 # Actors ----------------------------------------------------------------------------------
@@ -163,7 +166,7 @@ def account_for_key(session: Session, rt: Runtime, key_id: str, *, refresh: bool
 
 def account_by_handle(session: Session, rt: Runtime, username: str, host: str | None) -> Account | None:
     """@username@host: local, known, or found through WebFinger."""
-    ours = host_of(rt.urls.base)
+    ours = rt.urls.host
     if host is None or host.lower() == ours:
         return account_store.by_acct(session, username, None)
     known = account_store.by_acct(session, username, host.lower())

@@ -1,0 +1,305 @@
+"""B4 inbox_accept: signed 2.3 KB Create{Note} from 1,000 actors with cached keys.
+
+    python -m bench.inbox [--requests 2000] [--reps 5] [--concurrency 32] [--quick]
+
+A real `fedi serve` stack (uvicorn, one process) accepts them: size limit, parse, digest and
+signature verification, origin checks, de-duplication by activity id, durable write, 202. The
+load comes from another process over keep-alive connections. Measured in the same run:
+  * P, the same stack's rate for a no-op POST of the same bodies;
+  * accepts/s of valid signed activities (each a new activity id);
+  * rejects/s of the same requests with a broken signature (401);
+  * bare RSA-2048 verifications per second on one core.
+The bar (../shared/BENCHMARKS.md): accepts/s ≥ 0.5·P on one core; rejects/s ≥ accepts/s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from activitypub.signatures import cavage
+from activitypub.signatures.keys import load_private_key
+from activitypub.testing import STATIC_KEYS
+from bench.common import fmt, free_ports, report, summary
+
+ACTORS = 1000
+ROOT = Path(__file__).resolve().parents[1]
+
+
+# The server side ---------------------------------------------------------------------------
+
+
+def serve(data_dir: Path, port: int) -> None:
+    """Run the fedi app with a no-op POST route added for the baseline."""
+    import uvicorn
+    from starlette.requests import Request
+    from starlette.responses import Response
+    from starlette.routing import Route
+
+    from fedi.app import create_app
+    from fedi.runtime import build_runtime
+
+    settings = _settings(data_dir, port)
+    runtime = build_runtime(settings)
+    app = create_app(runtime, consume_jobs=False)
+
+    async def noop(request: Request) -> Response:
+        await request.body()
+        return Response(status_code=202)
+
+    app.router.routes.insert(0, Route("/bench/noop", noop, methods=["POST"]))
+    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
+
+
+def _settings(data_dir: Path, port: int) -> Any:
+    from fedi.config import load_settings
+
+    return load_settings(
+        data_dir=data_dir,
+        instance={"domain": f"127.0.0.1:{port}", "https": False},
+        jobs={"embedded": False},
+        federation={"allow_private_addresses": True, "allow_http": True},
+        log={"level": "warning"},
+    )
+
+
+def prepare(data_dir: Path, port: int) -> None:
+    """Migrate, and store 1,000 remote actors whose keys are then known (cached)."""
+    from fedi.db import make_engine, migrate
+    from fedi.models.accounts import Account, acct_key
+    from fedi.runtime import build_runtime
+    from fedi.services.system import ensure_system_accounts
+
+    settings = _settings(data_dir, port)
+    engine = make_engine(settings)
+    migrate(engine)
+    engine.dispose()
+    runtime = build_runtime(settings)
+    ensure_system_accounts(runtime)
+    with runtime.db.session() as session:
+        for number in range(ACTORS):
+            uri = _actor(number)
+            session.add(
+                Account(
+                    username=f"a{number}",
+                    domain="remote.test",
+                    acct_key=acct_key(f"a{number}", "remote.test"),
+                    uri=uri,
+                    inbox_url=f"{uri}/inbox",
+                    public_key_id=f"{uri}#main-key",
+                    public_key_pem=STATIC_KEYS[number % len(STATIC_KEYS)].public_key_pem,
+                    fetched_at=datetime.now(UTC),
+                )
+            )
+    runtime.close()
+
+
+def _actor(number: int) -> str:
+    return f"https://remote.test/users/a{number}"
+
+
+# The load side ----------------------------------------------------------------------------
+
+
+def _requests(port: int, count: int, tag: str, *, path: str, broken: bool = False) -> list[bytes]:
+    """Raw HTTP/1.1 requests, signed as Mastodon signs them (2.3 KB Create{Note} bodies)."""
+    host = f"127.0.0.1:{port}"
+    filler = "lorem ipsum dolor sit amet " * 70
+    raw = []
+    for index in range(count):
+        number = index % ACTORS
+        actor = _actor(number)
+        note_id = f"{actor}/statuses/{tag}-{index}"
+        activity = {
+            "@context": "https://www.w3.org/ns/activitystreams",
+            "id": f"{note_id}/activity",
+            "type": "Create",
+            "actor": actor,
+            "to": ["https://www.w3.org/ns/activitystreams#Public"],
+            "object": {
+                "id": note_id,
+                "type": "Note",
+                "attributedTo": actor,
+                "content": f"<p>{filler}</p>",
+                "to": ["https://www.w3.org/ns/activitystreams#Public"],
+            },
+        }
+        body = json.dumps(activity).encode()
+        headers = {"Content-Type": "application/activity+json"}
+        headers |= cavage.sign(
+            "POST",
+            f"http://{host}{path}",
+            headers,
+            body,
+            private_key_pem=STATIC_KEYS[number % len(STATIC_KEYS)].private_key_pem,
+            key_id=f"{actor}#main-key",
+            now=datetime.now(UTC),
+        )
+        if broken:
+            headers["Signature"] = headers["Signature"].replace('signature="', 'signature="AAAA')
+        head = "".join(f"{k}: {v}\r\n" for k, v in headers.items())
+        raw.append(f"POST {path} HTTP/1.1\r\n{head}Content-Length: {len(body)}\r\n\r\n".encode() + body)
+    return raw
+
+
+async def _fire(port: int, requests: list[bytes], concurrency: int) -> tuple[float, dict[int, int]]:
+    """Send over `concurrency` keep-alive connections; returns (requests/s, status counts)."""
+    queue: asyncio.Queue[bytes] = asyncio.Queue()
+    for item in requests:
+        queue.put_nowait(item)
+    statuses: dict[int, int] = {}
+
+    async def connection() -> None:
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        try:
+            while not queue.empty():
+                writer.write(queue.get_nowait())
+                await writer.drain()
+                head = await reader.readuntil(b"\r\n\r\n")
+                status = int(head.split(b" ", 2)[1])
+                length = 0
+                for line in head.split(b"\r\n"):
+                    if line.lower().startswith(b"content-length:"):
+                        length = int(line.split(b":", 1)[1])
+                if length:
+                    await reader.readexactly(length)
+                statuses[status] = statuses.get(status, 0) + 1
+        finally:
+            writer.close()
+
+    started = time.perf_counter()
+    await asyncio.gather(*(connection() for _ in range(concurrency)))
+    return len(requests) / (time.perf_counter() - started), statuses
+
+
+def _verify_rate(count: int) -> float:
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import padding
+
+    private = load_private_key(STATIC_KEYS[0].private_key_pem)
+    public = private.public_key()
+    message = b"(request-target): post /inbox\nhost: a\ndate: b\ndigest: c"
+    signature = private.sign(message, padding.PKCS1v15(), hashes.SHA256())
+    started = time.perf_counter()
+    for _ in range(count):
+        public.verify(signature, message, padding.PKCS1v15(), hashes.SHA256())
+    return count / (time.perf_counter() - started)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--requests", type=int, default=2000)
+    parser.add_argument("--reps", type=int, default=5)
+    parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--quick", action="store_true", help="600 requests, 3 repetitions")
+    parser.add_argument("--serve", nargs=2, metavar=("DATA_DIR", "PORT"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.serve:
+        serve(Path(args.serve[0]), int(args.serve[1]))
+        return
+    if args.quick:
+        args.requests, args.reps = 600, 3
+    [port] = free_ports(1)
+    with tempfile.TemporaryDirectory() as directory:
+        data_dir = Path(directory)
+        prepare(data_dir, port)
+        env = {**os.environ, "PYTHONPATH": str(ROOT)}
+        server = subprocess.Popen(
+            [sys.executable, "-m", "bench.inbox", "--serve", str(data_dir), str(port)], cwd=ROOT, env=env
+        )
+        try:
+            _wait(port)
+            results = _measure(port, args)
+            results["server_cpu_s"] = _cpu_seconds(server.pid)
+        finally:
+            server.terminate()
+            server.wait(timeout=20)
+    _print(results, args)
+
+
+def _wait(port: int) -> None:
+    for _ in range(300):
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    raise RuntimeError("the server did not start")
+
+
+def _cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _measure(port: int, args: Any) -> dict[str, Any]:
+    rates: dict[str, list[float]] = {"noop": [], "accept": [], "reject": []}
+    statuses: dict[str, dict[int, int]] = {"noop": {}, "accept": {}, "reject": {}}
+    verifies: list[float] = []
+    asyncio.run(_fire(port, _requests(port, 200, "warm", path="/inbox"), args.concurrency))
+    for rep in range(args.reps):  # interleaved
+        batches = {
+            "noop": _requests(port, args.requests, f"n{rep}", path="/bench/noop"),
+            "accept": _requests(port, args.requests, f"a{rep}", path="/inbox"),
+            "reject": _requests(port, args.requests, f"r{rep}", path="/inbox", broken=True),
+        }
+        for name, batch in batches.items():
+            rate, counts = asyncio.run(_fire(port, batch, args.concurrency))
+            rates[name].append(rate)
+            for status, n in counts.items():
+                statuses[name][status] = statuses[name].get(status, 0) + n
+        verifies.append(_verify_rate(2000))
+    return {"rates": rates, "statuses": statuses, "verifies": verifies}
+
+
+def _print(results: dict[str, Any], args: Any) -> None:
+    rates = {name: summary(values) for name, values in results["rates"].items()}
+    verify = summary(results["verifies"])
+    ratio = rates["accept"]["median"] / rates["noop"]["median"]
+    statuses = results["statuses"]
+    all_accepted = set(statuses["accept"]) == {202}
+    all_rejected = set(statuses["reject"]) == {401}
+    verdict = {
+        "accepts_ge_0.5P": ratio >= 0.5,
+        "rejects_ge_accepts": rates["reject"]["median"] >= rates["accept"]["median"],
+        "every_valid_accepted": all_accepted,
+        "every_forged_rejected": all_rejected,
+    }
+    result = {
+        "requests": args.requests,
+        "reps": args.reps,
+        "concurrency": args.concurrency,
+        "per_s": rates,
+        "rsa_verifies_per_s": verify,
+        "accept_over_P": ratio,
+        "statuses": {k: {str(s): n for s, n in v.items()} for k, v in statuses.items()},
+        "server_cpu_s": results["server_cpu_s"],
+        "bar": verdict,
+    }
+    lines = [
+        f"B4 inbox_accept: {args.requests} signed 2.3 KB Creates per run from {ACTORS} actors, {args.reps} interleaved repetitions, {args.concurrency} connections",
+        f"  no-op POST P      {fmt(rates['noop'])}/s",
+        f"  accepted (202)    {fmt(rates['accept'])}/s = {ratio:.2f} P (bar 0.5 P)",
+        f"  bad signature 401 {fmt(rates['reject'])}/s",
+        f"  bare RSA verify   {fmt(verify, 0)}/s",
+        f"  statuses: {result['statuses']}",
+        "  bar: " + ", ".join(f"{k} {'met' if v else 'NOT met'}" for k, v in verdict.items()),
+    ]
+    report("inbox", result, lines)
+
+
+if __name__ == "__main__":
+    main()
