@@ -13,6 +13,7 @@ from fedi.api.routes import routes
 from fedi.jobs.consumer import start_embedded, stop_embedded
 from fedi.runtime import Runtime
 from fedi.services.federation.recovery import requeue_lost_work
+from fedi.services.generations import requeue_stuck
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +30,7 @@ def create_app(runtime: Runtime, *, consume_jobs: bool | None = None) -> Starlet
         if consume_jobs:
             # The only consumer of an embedded queue: what a crash left half-done is ours to redo.
             requeue_lost_work(runtime, at_startup=True)
+            requeue_stuck(runtime, at_startup=True)
             consumer = start_embedded(runtime.jobs.main, settings.jobs.workers)
         log.info("fedi is serving %s", settings.base_url)
         try:

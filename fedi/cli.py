@@ -14,6 +14,7 @@ from fedi.config import ConfigError, Settings, load_settings
 from fedi.errors import FediError
 
 if TYPE_CHECKING:
+    from fedi.jobs.gpu_process import GpuWorkerProcess
     from fedi.runtime import Runtime
 
 app = typer.Typer(
@@ -106,15 +107,37 @@ def serve(
         engine.dispose()
     runtime = build_runtime(settings)
     ensure_system_accounts(runtime)
-    uvicorn.run(
-        create_app(runtime),
-        host=settings.server.host,
-        port=settings.server.port,
-        log_config=None,
-        proxy_headers=True,
-        forwarded_allow_ips=settings.server.trusted_proxies,
-        server_header=False,
-    )
+    gpu = _embedded_gpu_worker(settings)
+    try:
+        uvicorn.run(
+            create_app(runtime),
+            host=settings.server.host,
+            port=settings.server.port,
+            log_config=None,
+            proxy_headers=True,
+            forwarded_allow_ips=settings.server.trusted_proxies,
+            server_header=False,
+        )
+    finally:
+        if gpu is not None:
+            gpu.stop()
+
+
+def _embedded_gpu_worker(settings: Settings) -> GpuWorkerProcess | None:
+    """In the embedded mode generation runs in a child process (the web process never loads torch)."""
+    import importlib.util
+
+    from fedi.jobs.gpu_process import GpuWorkerProcess
+
+    generation = settings.generation
+    if not (generation.enabled and generation.worker == "embedded" and settings.jobs.embedded):
+        return None
+    if importlib.util.find_spec("torch") is None:
+        log.warning("image generation is unavailable: install fedi[generation] (torch, diffusers)")
+        return None
+    worker = GpuWorkerProcess(settings._config_file)
+    worker.start()
+    return worker
 
 
 @app.command()
@@ -134,6 +157,63 @@ def worker(
     runtime = build_runtime(settings)
     ensure_system_accounts(runtime)
     run_forever(runtime.jobs.main, workers or settings.jobs.workers)
+
+
+@app.command("gpu-worker")
+def gpu_worker(
+    threads: Annotated[
+        int | None, typer.Option(help="Job threads (default: twice generation.max_batch, so batches fill).")
+    ] = None,
+    parent_pid: Annotated[int | None, typer.Option(hidden=True)] = None,
+) -> None:
+    """Make images for the gpu queue. Needs the job queue, not the database."""
+    from fedi.jobs import gpu_worker as worker
+    from fedi.jobs.consumer import run_forever
+    from fedi.jobs.gpu_process import exit_with_parent
+    from fedi.observability.logging import configure_logging
+    from fedi.runtime import build_runtime
+    from generation.errors import GenerationError
+
+    settings = _settings()
+    configure_logging(settings.log)
+    if parent_pid is not None:
+        exit_with_parent(parent_pid)
+    runtime = build_runtime(settings)
+    try:
+        worker.engine(settings).preload(_preset_name(settings))
+    except GenerationError as exc:
+        # Keep consuming: each request then fails with this same explanation.
+        log.error("the model cannot be loaded: %s", exc)
+    run_forever(runtime.jobs.gpu, threads or settings.generation.max_batch * 2, periodic=False)
+
+
+def _preset_name(settings: Settings) -> str:
+    from generation.presets import resolve_preset
+
+    return resolve_preset(settings.generation.preset).name
+
+
+@app.command()
+def generate(
+    prompt: Annotated[str, typer.Argument(help="What to draw.")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="Where to write the image (.webp or .png).")],
+    negative: Annotated[str, typer.Option(help="What to keep out of the image.")] = "",
+    seed: Annotated[int | None, typer.Option(help="Seed (default: random, printed).")] = None,
+    steps: Annotated[int | None, typer.Option(help="Denoising steps (default: the preset's).")] = None,
+    width: Annotated[int | None, typer.Option(help="Width in pixels (default: the preset's).")] = None,
+    height: Annotated[int | None, typer.Option(help="Height in pixels (default: the preset's).")] = None,
+) -> None:
+    """Make one image here and now with the configured preset (progress bar included)."""
+    from fedi.jobs.gpu_worker import generate_to_file
+
+    settings = _settings()
+    try:
+        params = generate_to_file(
+            settings, prompt, output, negative=negative, seed=seed, steps=steps, width=width, height=height
+        )
+    except FediError as exc:
+        _fail(exc.message, code=1)
+    typer.echo(f"wrote {output} ({params['model']}, seed {params['seed']}, {params['steps']} step(s))")
 
 
 @app.command("migrate")

@@ -134,6 +134,11 @@ class GenerationSettings(Section):
     daily_quota_per_remote_domain: Annotated[int, Field(ge=0)] = 200
     # Prompts matching any of these words or regular expressions are refused.
     deny: list[str] = Field(default_factory=list)
+    # `package.module:function(prompt) -> reason or None`: refuses prompts the deny list misses.
+    prompt_hook: str = ""
+    # `package.module:function(PIL image) -> object with .flagged and .reason`: flagged images
+    # are marked sensitive with a content warning.
+    image_check: str = ""
 
 
 class ApiSettings(Section):

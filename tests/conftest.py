@@ -8,7 +8,11 @@ from __future__ import annotations
 
 import itertools
 import os
+
+# Before anything imports huggingface_hub, which reads it once: tests never reach a model hub.
+os.environ["HF_HUB_OFFLINE"] = "1"
 import shutil
+import tempfile
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -30,6 +34,7 @@ from fedi.services.system import ensure_system_accounts
 
 PG_ADMIN_URL = os.environ.get("FEDI_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 TEST_DOMAIN = "fedi.test"
+MODEL_CACHE = Path(tempfile.gettempdir()) / f"fedi-test-models-{os.getuid()}"
 
 
 @pytest.fixture
@@ -156,7 +161,8 @@ def make_test_settings(data_dir: Path, database_url: str, **overrides: Any) -> S
         "data_dir": data_dir,
         "database": {"url": database_url},
         "instance": {"domain": TEST_DOMAIN, "https": True},
-        "generation": {"preset": "tiny"},
+        # The tiny random pipeline, built once per run into a shared cache.
+        "generation": {"preset": "tiny", "cache_dir": str(MODEL_CACHE)},
     }
     for key, value in overrides.items():
         if isinstance(value, dict) and isinstance(values.get(key), dict):

@@ -37,11 +37,23 @@ def _wants_html(request: Request) -> bool:
 
 
 async def _document(
-    request: Request, build: Callable[..., dict[str, Any]], *args: Any, html_url: str | None = None
+    request: Request,
+    build: Callable[..., dict[str, Any]],
+    *args: Any,
+    html_url: str | None = None,
+    signed: bool = True,
 ) -> Response:
     if html_url is not None and _wants_html(request):
         return RedirectResponse(html_url, status_code=302)
     rt = runtime_of(request)
+    if signed:
+        await run_sync(
+            inbox.require_signed_fetch,
+            rt,
+            method=request.method,
+            url=str(request.url),
+            headers=dict(request.headers),
+        )
 
     def load() -> dict[str, Any]:
         with rt.db.reader() as session:
@@ -64,7 +76,8 @@ async def actor(request: Request) -> Response:
 
 
 async def instance_actor(request: Request) -> Response:
-    return await _document(request, documents.instance_actor)
+    # Never behind authorized fetch: servers fetch it to verify our own signed requests.
+    return await _document(request, documents.instance_actor, signed=False)
 
 
 async def status(request: Request) -> Response:

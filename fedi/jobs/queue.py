@@ -53,27 +53,39 @@ class JobQueue:
                     name=name,
                 )(spec.fn)
 
-    def enqueue(self, name: str, *args: Any, delay: float | None = None) -> None:
-        """Queue job `name`; with `delay` (seconds) it runs no earlier than that."""
+    def enqueue(self, name: str, *args: Any, delay: float | None = None, task_id: str | None = None) -> None:
+        """Queue job `name`; with `delay` (seconds) it runs no earlier than that. `task_id` names
+        the job so it can be withdrawn (`revoke`)."""
         task = self._tasks[name]
         if delay and delay > 0:
             # In immediate mode (tests) a delayed job waits in memory until run by hand.
-            task.schedule(args=args, delay=delay)
+            task.schedule(args=args, delay=delay, id=task_id)
         else:
-            task(*args)
+            task.huey.enqueue(task.s(*args, id=task_id))
 
-    def after_commit(self, session: Session, name: str, *args: Any, delay: float | None = None) -> None:
+    def after_commit(
+        self, session: Session, name: str, *args: Any, delay: float | None = None, task_id: str | None = None
+    ) -> None:
         """Queue job `name` once `session` commits; nothing is queued if it rolls back.
 
         A crash between the commit and the enqueue is covered by the periodic sweep over our
         own tables.
         """
-        on_commit(session, lambda: self.enqueue(name, *args, delay=delay))
+        on_commit(session, lambda: self.enqueue(name, *args, delay=delay, task_id=task_id))
+
+    def revoke(self, name: str, task_id: str) -> None:
+        """Withdraw a queued job (it is skipped when its turn comes)."""
+        self._tasks[name].huey.revoke_by_id(task_id, revoke_once=True)
 
     def pending(self, queue: QueueName = "main") -> int:
         """Jobs waiting in a queue, scheduled ones included."""
         huey = self.gpu if queue == "gpu" else self.main
         return int(huey.pending_count()) + int(huey.scheduled_count())
+
+    def waiting_ids(self, queue: QueueName = "main") -> set[str]:
+        """Ids of the jobs waiting in a queue (queued or scheduled)."""
+        huey = self.gpu if queue == "gpu" else self.main
+        return {task.id for task in [*huey.pending(), *huey.scheduled()]}
 
     def ping(self) -> None:
         """Raise if the job storage cannot be reached."""

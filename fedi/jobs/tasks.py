@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fedi.jobs.registry import job, periodic
 from fedi.runtime import current
 
@@ -39,5 +41,48 @@ def fetch_parent(status_id: int, depth: int) -> None:
 def sweep() -> None:
     """Queue again the work whose job was lost: due deliveries and stale inbox items."""
     from fedi.services.federation.recovery import requeue_lost_work
+    from fedi.services.generations import requeue_stuck
 
     requeue_lost_work(current())
+    requeue_stuck(current())
+
+
+@job(retries=2, retry_delay=10, queue="gpu")
+def generate_image(generation_id: int, payload: dict[str, Any], owner: str) -> None:
+    """On a GPU worker: make the image and send it back (no database needed here)."""
+    from fedi.jobs import gpu_worker
+    from generation.errors import GenerationError
+
+    rt = current()
+
+    def progress(step: int, total: int) -> None:
+        rt.jobs.enqueue("generation_progress", generation_id, step, total)
+
+    progress(0, int(payload.get("steps", 1)))
+    try:
+        result = gpu_worker.make_image(rt.settings, payload, owner, progress)
+    except GenerationError as exc:
+        rt.jobs.enqueue("generation_failed", generation_id, str(exc))
+        return
+    rt.jobs.enqueue("generation_finished", generation_id, result)
+
+
+@job(retries=3, retry_delay=2)
+def generation_progress(generation_id: int, step: int, total: int) -> None:
+    from fedi.services import generations
+
+    generations.progress(current(), generation_id, step, total)
+
+
+@job(retries=5, retry_delay=5, backoff=2)
+def generation_finished(generation_id: int, result: dict[str, Any]) -> None:
+    from fedi.services import generations
+
+    generations.finished(current(), generation_id, generations.FinishedImage(**result))
+
+
+@job(retries=5, retry_delay=5, backoff=2)
+def generation_failed(generation_id: int, reason: str) -> None:
+    from fedi.services import generations
+
+    generations.failed(current(), generation_id, reason)

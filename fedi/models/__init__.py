@@ -10,6 +10,7 @@ from fedi.models.federation import (
     Report,
     Tombstone,
 )
+from fedi.models.generations import Generation
 from fedi.models.interactions import Bookmark, Favourite, Pin
 from fedi.models.media import MediaAttachment
 from fedi.models.notifications import Marker, Notification
@@ -33,6 +34,7 @@ __all__ = [
     "Delivery",
     "Favourite",
     "Follow",
+    "Generation",
     "HomeFeedEntry",
     "IdempotencyKey",
     "InboxItem",

@@ -7,6 +7,7 @@ inbox (the durable outbox). Jobs and streaming events leave only after that comm
 
 from __future__ import annotations
 
+import html
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -18,10 +19,11 @@ from fedi.content.text import Rendered, count_characters, render
 from fedi.errors import NotFound, Unprocessable
 from fedi.ids import new_id
 from fedi.models.accounts import Account
+from fedi.models.generations import Generation
 from fedi.models.media import MediaAttachment
 from fedi.models.statuses import VISIBILITIES, Status, StatusEdit
 from fedi.runtime import Runtime
-from fedi.services import events, notifications, resolver, visibility
+from fedi.services import events, generations, notifications, resolver, visibility
 from fedi.services.federation import outbox
 from fedi.store import media as media_store
 from fedi.store import statuses as store
@@ -47,6 +49,8 @@ class StatusDraft:
     # Media still being generated: the status stays the author's alone until they are ready.
     allow_processing_media: bool = False
     remix_of_uri: str | None = None
+    # Shown as the text when a generated post has no caption (escaped, never parsed for mentions).
+    prompt_caption: str | None = None
 
 
 def _clean_text(text: str, field_name: str) -> str:
@@ -109,11 +113,14 @@ def create(
         existing = _idempotent(session, author, idempotency_key)
         if existing is not None:
             return existing
+    generation = _apply_directive(session, rt, author, draft)
     _validate(rt, draft)
     parent = _reply_parent(session, author, draft.in_reply_to_id)
     chosen = draft.visibility or _default_visibility(session, author)
     media = _attachable_media(session, author, draft.media_ids, allow_processing=draft.allow_processing_media)
     rendered = render_for(session, rt, author, draft.text)
+    if not draft.text.strip() and draft.prompt_caption:
+        rendered.html = f"<p>{html.escape(draft.prompt_caption)}</p>"
     status_id = new_id()
     status = Status(
         id=status_id,
@@ -142,6 +149,9 @@ def create(
         session.add(item)
     store.set_mentions(session, status.id, [m.account_id for m in rendered.mentions])
     store.set_tags(session, status.id, rendered.tags)
+    if generation is not None:
+        generation.status_id = status.id
+        session.add(generation)
     if idempotency_key:
         store.remember_idempotency_key(session, author.id, idempotency_key, status.id)
     author.statuses_count += 1
@@ -149,12 +159,48 @@ def create(
     session.add(author)
     session.flush()
     if status.state == "published":
+        _add_generated_line(session, rt, status)
         distribute(session, rt, status)
     else:
         # The author follows progress on their own timeline; nobody else sees it yet.
         store.add_to_home_feeds(session, status.id, [author.id])
         events.status_created(session, rt, status, [f"user:{author.id}"])
     return status
+
+
+def _apply_directive(session: Session, rt: Runtime, author: Account, draft: StatusDraft) -> Generation | None:
+    """A first line `/imagine <prompt>` asks for an image: the post waits for it (its author
+    sees it at once, everyone else once the image exists)."""
+    parsed = generations.parse_directive(draft.text)
+    if parsed is None:
+        return None
+    ask, caption = parsed
+    if draft.media_ids:
+        raise Unprocessable("A post with /imagine cannot carry other media", field="media_ids")
+    request = generations.request(session, rt, author, ask, kind="directive")
+    draft.text = caption
+    draft.prompt_caption = request.prompt
+    draft.media_ids = [request.media_id] if request.media_id else []
+    draft.allow_processing_media = True
+    return request
+
+
+def _add_generated_line(session: Session, rt: Runtime, status: Status) -> None:
+    """Posts with generated images say so in their text, with the model that made them; one the
+    image check flagged goes out sensitive, behind a content warning."""
+    params = next(
+        (m.generation for m in media_store.of_statuses(session, [status.id])[status.id] if m.generation), None
+    )
+    if params is None:
+        return
+    line = generations.generated_line(rt, params)
+    if line not in status.content:
+        status.content += line
+    if params.get("flagged"):
+        status.sensitive = True
+        status.spoiler_text = status.spoiler_text or "AI-generated image flagged by this server's image check"
+    session.add(status)
+    session.flush()
 
 
 def _idempotent(session: Session, author: Account, key: str) -> Status | None:
@@ -201,6 +247,7 @@ def distribute(session: Session, rt: Runtime, status: Status) -> None:
         )
     if status.in_reply_to_id is not None:
         store.recount(session, status.in_reply_to_id)
+    generations.on_mention(session, rt, status, view.mentions)
     outbox.status_created(session, rt, view)
     events.status_created(
         session, rt, status, events.status_channels(status, home, [t.name for t in view.tags])
@@ -214,6 +261,7 @@ def publish_processing(session: Session, rt: Runtime, status: Status) -> None:
     status.state = "published"
     session.add(status)
     session.flush()
+    _add_generated_line(session, rt, status)
     distribute(session, rt, status)
 
 
@@ -263,6 +311,8 @@ def edit(
     rendered = render_for(session, rt, editor, draft.text)
     status.text = draft.text
     status.content = rendered.html
+    session.flush()
+    _add_generated_line(session, rt, status)
     status.spoiler_text = draft.spoiler_text
     status.sensitive = draft.sensitive or bool(draft.spoiler_text)
     status.language = draft.language or status.language

@@ -188,3 +188,16 @@ async def test_unknown_activity_types_are_accepted_and_ignored(
     with runtime.db.reader() as session:
         [item] = session.exec(select(InboxItem)).all()
     assert item.state == "ignored"
+
+
+async def test_authorized_fetch_serves_documents_to_signed_requests_only(
+    client: httpx.AsyncClient, runtime: Runtime, remote: FakeRemote, bob: str, local_account: Account
+) -> None:
+    runtime.settings.federation.authorized_fetch = True
+    accept = {"Accept": "application/activity+json"}
+    assert (await client.get("/users/alice", headers=accept)).status_code == 401
+    headers = accept | signed_headers("GET", "/users/alice", None, remote.key_pair(bob), content_type=None)
+    response = await client.get("/users/alice", headers=headers)
+    assert response.status_code == 200 and response.json()["id"] == "https://fedi.test/users/alice"
+    # The instance actor stays public: it is how others check our own signatures.
+    assert (await client.get("/actor", headers=accept)).status_code == 200

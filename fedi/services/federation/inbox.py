@@ -76,7 +76,7 @@ def verify(
     key_id = signature_key_id(headers)
     if key_id is None:
         raise Unauthorized("Request not signed")
-    signer = _verified_signer(rt, method, url, headers, body, key_id)
+    signer = verified_signer(rt, method, url, headers, body, key_id)
     if signer.suspended or signer.deleted:
         raise Forbidden("The signer's account is suspended or deleted")
     # The signer speaks for itself only: an activity naming another actor is refused, whatever
@@ -109,7 +109,7 @@ def _parse(body: bytes) -> ActivityView:
         raise BadRequest(f"Not an activity: {exc}") from None
 
 
-def _verified_signer(
+def verified_signer(
     rt: Runtime, method: str, url: str, headers: dict[str, str], body: bytes, key_id: str
 ) -> Signer:
     """Verify the signature; on failure refetch the key once (the actor may have rotated it)."""
@@ -258,3 +258,16 @@ def _insert_new(rt: Runtime, items: list[Verified]) -> dict[str, int]:
         for start in range(0, len(ids), JOB_CHUNK):
             rt.jobs.after_commit(session, "process_inbox", ids[start : start + JOB_CHUNK])
     return created
+
+
+def require_signed_fetch(rt: Runtime, *, method: str, url: str, headers: dict[str, str]) -> None:
+    """In `federation.authorized_fetch` mode, our documents go only to signed requests from
+    servers whose actors we can verify (Mastodon's "secure mode")."""
+    if not rt.settings.federation.authorized_fetch:
+        return
+    key_id = signature_key_id(headers)
+    if key_id is None:
+        raise Unauthorized("Request not signed")
+    signer = verified_signer(rt, method, url, headers, b"", key_id)
+    if signer.suspended or signer.deleted:
+        raise Forbidden("The signer's account is suspended or deleted")

@@ -28,7 +28,7 @@ from fedi.models.federation import Tombstone
 from fedi.models.media import MediaAttachment
 from fedi.models.statuses import Status
 from fedi.runtime import Runtime
-from fedi.services import events, notifications
+from fedi.services import events, generations, notifications
 from fedi.store import accounts as account_store
 from fedi.store import statuses as status_store
 from fedi.store.views import status_view
@@ -364,6 +364,7 @@ def _distribute_remote(session: Session, rt: Runtime, status: Status) -> None:
             from_account_id=status.account_id,
             status_id=status.id,
         )
+    generations.on_mention(session, rt, status, view.mentions)
     events.status_created(
         session, rt, status, events.status_channels(status, home, [t.name for t in view.tags])
     )

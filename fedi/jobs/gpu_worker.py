@@ -1,0 +1,189 @@
+"""The GPU side of generation: parameters in, encoded images out, no database.
+
+Runs in `fedi gpu-worker` processes (started by `fedi serve` in the embedded mode). Each job
+thread submits its request to one process-wide GenerationEngine, whose single GPU thread
+batches compatible requests; encoding (WebP with provenance XMP, preview, blurhash) happens back
+in the job thread, off the GPU thread. Results and progress go back on the main queue.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from fedi.config import Settings
+from fedi.hooks import load_hook
+
+if TYPE_CHECKING:
+    from PIL import Image
+
+    from generation.engine import GenerationEngine
+    from generation.types import GeneratedImage
+
+log = logging.getLogger(__name__)
+
+PROGRESS_INTERVAL_S = 0.25
+THUMBNAIL_SIDE = 640
+
+_engine: GenerationEngine | None = None
+_engine_lock = threading.Lock()
+
+
+def engine(settings: Settings) -> GenerationEngine:
+    """The process's engine, created on first use (loading the model shows progress in the log)."""
+    global _engine
+    with _engine_lock:
+        if _engine is None:
+            _engine = _build_engine(settings)
+        return _engine
+
+
+def _build_engine(
+    settings: Settings, *, on_load: Callable[[str, str, float], None] | None = None
+) -> GenerationEngine:
+    from generation.device import choose_device
+    from generation.engine import GenerationEngine
+    from generation.presets import resolve_preset
+
+    options = settings.generation
+    preset = resolve_preset(options.preset)
+    dtype = None if options.dtype == "auto" else options.dtype
+    device = choose_device(options.device, dtype)
+    log.info("generation engine: preset %s on %s (%s)", preset.name, device.device, device.dtype)
+
+    def log_load(name: str, stage: str, fraction: float) -> None:
+        log.info("loading %s: %s %d%%", name, stage, round(fraction * 100))
+
+    return GenerationEngine(
+        [preset],
+        device=device,
+        accepted_licences=options.accept_licences,
+        model_paths={preset.name: options.model_path} if options.model_path else None,
+        cache_dir=options.cache_dir or str(settings.data_dir / "models"),
+        local_files_only=options.local_files_only,
+        max_batch=options.max_batch,
+        max_wait_s=options.max_wait_ms / 1000,
+        on_load_progress=on_load or log_load,
+    )
+
+
+def make_image(
+    settings: Settings, payload: dict[str, Any], owner: str, on_progress: Callable[[int, int], None]
+) -> dict[str, Any]:
+    """Generate and encode one image; returns the FinishedImage fields (see services.generations)."""
+    from generation.types import GenerationRequest, Progress
+
+    last = [0.0]
+
+    def progress(update: Progress) -> None:
+        now = time.monotonic()
+        if update.step == update.total or now - last[0] >= PROGRESS_INTERVAL_S:
+            last[0] = now
+            on_progress(update.step, update.total)
+
+    handle = engine(settings).submit(GenerationRequest(**payload), owner=owner, on_progress=progress)
+    made = handle.result()
+    return encode(settings, made)
+
+
+def encode(settings: Settings, made: GeneratedImage) -> dict[str, Any]:
+    from generation.provenance import encode_webp
+
+    flagged = _image_check(settings)(made.image)
+    preview, preview_width, preview_height, blurhash = _preview(made.image)
+    return {
+        "original": encode_webp(made.image, made.params, instance=settings.instance.domain),
+        "thumbnail": preview,
+        "blurhash": blurhash,
+        "width": made.image.width,
+        "height": made.image.height,
+        "thumbnail_width": preview_width,
+        "thumbnail_height": preview_height,
+        "params": made.params.to_dict(),
+        "seconds": made.seconds,
+        "flagged": flagged,
+    }
+
+
+def _preview(image: Image.Image) -> tuple[bytes, int, int, str]:
+    from fedi.media.images import blurhash_of
+
+    preview = image.copy()
+    preview.thumbnail((THUMBNAIL_SIDE, THUMBNAIL_SIDE))
+    buffer = io.BytesIO()
+    preview.save(buffer, format="WEBP", quality=80)
+    return buffer.getvalue(), preview.width, preview.height, blurhash_of(preview)
+
+
+def _image_check(settings: Settings) -> Callable[[Image.Image], str | None]:
+    """The operator's image check (`generation.image_check`), as `image -> reason or None`."""
+    path = settings.generation.image_check
+    if not path:
+        return lambda image: None
+    check = load_hook(path)
+
+    def run(image: Image.Image) -> str | None:
+        verdict = check(image)
+        if getattr(verdict, "flagged", False):
+            return str(getattr(verdict, "reason", None) or "flagged by the image check")
+        return None
+
+    return run
+
+
+def generate_to_file(
+    settings: Settings,
+    prompt: str,
+    output: Path,
+    *,
+    negative: str = "",
+    seed: int | None = None,
+    steps: int | None = None,
+    width: int | None = None,
+    height: int | None = None,
+) -> dict[str, Any]:
+    """`fedi generate`: one image made here, with a progress bar, written with its provenance."""
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from fedi.errors import ServiceUnavailable, Unprocessable
+    from fedi.services.generations import Ask, build
+    from generation.errors import GenerationError
+    from generation.provenance import encode_png, encode_webp
+    from generation.types import Progress as Step
+
+    if output.suffix.lower() not in (".webp", ".png"):
+        raise Unprocessable("the output file must end in .webp or .png", field="output")
+    request = build(settings, Ask(prompt, negative, None, width, height, steps, None, seed))
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.percentage:>3.0f}%"),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns) as bar:
+        loading = bar.add_task("loading model", total=1.0)
+
+        def on_load(name: str, stage: str, fraction: float) -> None:
+            bar.update(loading, completed=fraction, description=f"loading {name}: {stage}")
+
+        denoise = bar.add_task("generating", total=request.steps, visible=False)
+
+        def on_step(step: Step) -> None:
+            bar.update(loading, completed=1.0)
+            bar.update(denoise, completed=step.step, total=step.total, visible=True)
+
+        global _engine
+        with _engine_lock:
+            _engine = _engine or _build_engine(settings, on_load=on_load)
+        try:
+            made = _engine.submit(request, owner="cli", on_progress=on_step).result()
+        except GenerationError as exc:
+            raise ServiceUnavailable(str(exc)) from None
+    data = encode_png if output.suffix.lower() == ".png" else encode_webp
+    output.write_bytes(data(made.image, made.params, instance=settings.instance.domain))
+    return made.params.to_dict()

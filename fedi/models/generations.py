@@ -1,0 +1,48 @@
+"""Image generations: what was asked, by whom, where it stands, and where its image goes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, Column, Index, Text
+from sqlmodel import Field, SQLModel
+
+from fedi.models.base import bigint_fk, id_field, time_now, time_or_none
+
+# queued → running → done | failed | cancelled
+GENERATION_STATES = ("queued", "running", "done", "failed", "cancelled")
+
+
+class Generation(SQLModel, table=True):
+    __tablename__ = "generations"
+    __table_args__ = (Index("ix_generations_account_id_created_at", "account_id", "created_at"),)
+
+    id: int = id_field()
+    # Who asked: a local account, or a remote one that mentioned the image bot.
+    account_id: int = bigint_fk("accounts.id", index=False)
+    # api | media | directive | bot | remix | web
+    kind: str = Field(max_length=16)
+    preset: str = Field(max_length=128)
+    prompt: str = Field(sa_column=Column(Text, nullable=False))
+    negative_prompt: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    width: int
+    height: int
+    steps: int
+    guidance: float
+    # Up to 2**32 - 1: wider than PostgreSQL's integer.
+    seed: int = Field(sa_column=Column(BigInteger, nullable=False))
+    state: str = Field(default="queued", max_length=16, index=True)
+    progress_step: int = 0
+    progress_total: int = 0
+    error: str | None = Field(default=None, max_length=1000)
+    attempts: int = 0
+    # The media attachment that receives the image (created with the request, state processing).
+    media_id: int | None = bigint_fk("media_attachments.id", nullable=True, ondelete="SET NULL")
+    # The post published once the image exists (directive, bot and remix requests).
+    status_id: int | None = bigint_fk("statuses.id", nullable=True, ondelete="SET NULL")
+    remix_of_uri: str | None = Field(default=None, max_length=2048)
+    # The job engine's id of the GPU task, to withdraw it on cancellation.
+    task_id: str | None = Field(default=None, max_length=64)
+    created_at: datetime = time_now()
+    started_at: datetime | None = time_or_none()
+    finished_at: datetime | None = time_or_none()

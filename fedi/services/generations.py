@@ -1,0 +1,537 @@
+"""Prompts into images into posts. The web side: requests, quotas, the GPU queue, publishing.
+
+The contract with GPU workers is two jobs. `generate_image(id, request)` goes to the gpu queue
+with everything needed to make the image (a GPU host needs no database); the worker answers on
+the main queue with `generation_progress`, then `generation_finished(id, image)` or
+`generation_failed(id, reason)`, and this module stores the files, fills in the media
+attachment and publishes the post that waited for it. Nothing here imports torch.
+"""
+
+from __future__ import annotations
+
+import html
+import importlib.util
+import logging
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from functools import lru_cache
+from typing import Any
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from fedi.config import Settings
+from fedi.errors import NotFound, ServiceUnavailable, TooManyRequests, Unprocessable
+from fedi.hooks import load_hook
+from fedi.media.storage import media_storage
+from fedi.models.accounts import Account
+from fedi.models.generations import Generation
+from fedi.models.media import MediaAttachment
+from fedi.models.statuses import Status
+from fedi.runtime import Runtime
+from fedi.services import events
+from fedi.services.visibility import narrowest
+from fedi.store import accounts as account_store
+from fedi.store import media as media_store
+from fedi.store import statuses as status_store
+from generation.errors import InvalidRequest, PromptRefused
+from generation.policy import PromptPolicy
+from generation.presets import Preset, build_request, resolve_preset
+from generation.types import GenerationRequest
+
+log = logging.getLogger(__name__)
+
+# Generations one account may have waiting or running at once: a fair share of the GPU queue.
+MAX_IN_FLIGHT = 4
+# A generation that has not finished in this long lost its job: it is queued again.
+STUCK_AFTER = timedelta(minutes=10)
+MAX_ATTEMPTS = 3
+DIRECTIVE = re.compile(
+    r"^\s*/imagine\b[ \t]*(?P<prompt>[^\n]*)(?:\n(?P<rest>.*))?\Z", re.IGNORECASE | re.DOTALL
+)
+_FLAG = re.compile(r"--(?P<name>seed|steps|size|no)\s+(?P<value>\S+(?:\s+(?!--)\S+)*)", re.IGNORECASE)
+
+
+@dataclass
+class Ask:
+    """What someone asks for; anything left None takes the preset's default (seed: random)."""
+
+    prompt: str
+    negative_prompt: str = ""
+    preset: str | None = None
+    width: int | None = None
+    height: int | None = None
+    steps: int | None = None
+    guidance: float | None = None
+    seed: int | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class FinishedImage:
+    """What a GPU worker sends back: encoded files and the provenance record."""
+
+    original: bytes
+    thumbnail: bytes
+    blurhash: str
+    width: int
+    height: int
+    thumbnail_width: int
+    thumbnail_height: int
+    params: dict[str, Any]
+    seconds: float
+    # Why the image check flagged it (the post is then sensitive, behind a warning).
+    flagged: str | None = None
+
+
+# Validation ------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=8)
+def _preset(configured: str) -> Preset:
+    return resolve_preset(configured)
+
+
+@lru_cache(maxsize=8)
+def _policy(deny: tuple[str, ...], hook: str) -> PromptPolicy:
+    return PromptPolicy(list(deny), hook=load_hook(hook) if hook else None)
+
+
+def available(rt: Runtime) -> None:
+    """Raise unless this server can make images at all."""
+    settings = rt.settings.generation
+    if not settings.enabled:
+        raise ServiceUnavailable("Image generation is turned off on this server")
+    if settings.worker == "embedded" and importlib.util.find_spec("torch") is None:
+        raise ServiceUnavailable("Image generation is not installed on this server")
+
+
+def build(settings: Settings, ask: Ask) -> GenerationRequest:
+    """A checked request, or Unprocessable naming the field (before anything reaches a GPU)."""
+    configured = settings.generation.preset
+    preset = _preset(configured)
+    if ask.preset not in (None, "", configured, preset.name):
+        raise Unprocessable(f"preset: only {preset.name!r} is available on this server", field="preset")
+    try:
+        request = build_request(
+            preset,
+            ask.prompt if isinstance(ask.prompt, str) else "",
+            negative_prompt=ask.negative_prompt or "",
+            width=ask.width,
+            height=ask.height,
+            steps=ask.steps,
+            guidance=ask.guidance,
+            seed=ask.seed,
+        )
+        _policy(tuple(settings.generation.deny), settings.generation.prompt_hook).check(request.prompt)
+    except InvalidRequest as exc:
+        raise Unprocessable(f"{exc.field}: {exc.message}", field=exc.field) from None
+    except PromptRefused as exc:
+        raise Unprocessable(f"This prompt was refused: {exc.reason}", field="prompt") from None
+    return request
+
+
+def _check_quota(session: Session, rt: Runtime, requester: Account) -> None:
+    settings = rt.settings.generation
+    since = datetime.now(UTC) - timedelta(days=1)
+    if requester.local:
+        limit = settings.daily_quota_per_account
+        used = session.exec(
+            select(func.count())
+            .select_from(Generation)
+            .where(Generation.account_id == requester.id, col(Generation.created_at) > since)
+        ).one()
+        who = "your account"
+    else:
+        limit = settings.daily_quota_per_remote_domain
+        used = session.exec(
+            select(func.count())
+            .select_from(Generation)
+            .join(Account, col(Account.id) == col(Generation.account_id))
+            .where(Account.domain == requester.domain, col(Generation.created_at) > since)
+        ).one()
+        who = f"accounts on {requester.domain}"
+    if limit and used >= limit:
+        raise TooManyRequests(f"The daily limit of {limit} images for {who} is reached; try again tomorrow")
+    waiting = session.exec(
+        select(func.count())
+        .select_from(Generation)
+        .where(Generation.account_id == requester.id, col(Generation.state).in_(("queued", "running")))
+    ).one()
+    if waiting >= MAX_IN_FLIGHT:
+        raise TooManyRequests(
+            f"{MAX_IN_FLIGHT} images are already being made for you; wait for one to finish"
+        )
+
+
+# Requests --------------------------------------------------------------------------------
+
+
+def request(
+    session: Session,
+    rt: Runtime,
+    requester: Account,
+    ask: Ask,
+    *,
+    kind: str,
+    media_owner: Account | None = None,
+    remix_of_uri: str | None = None,
+) -> Generation:
+    """Queue a generation and the media attachment that will hold its image."""
+    available(rt)
+    built = build(rt.settings, ask)
+    _check_quota(session, rt, requester)
+    owner = media_owner or requester
+    media = MediaAttachment(
+        account_id=owner.id,
+        type="image",
+        state="processing",
+        mime_type="image/webp",
+        # Alt text defaults to the prompt: it describes what was asked for.
+        description=built.prompt[:1500],
+    )
+    session.add(media)
+    session.flush()
+    row = Generation(
+        account_id=requester.id,
+        kind=kind,
+        preset=built.preset,
+        prompt=built.prompt,
+        negative_prompt=built.negative_prompt,
+        width=built.width,
+        height=built.height,
+        steps=built.steps,
+        guidance=built.guidance,
+        seed=built.seed,
+        media_id=media.id,
+        remix_of_uri=remix_of_uri,
+    )
+    session.add(row)
+    session.flush()
+    _queue(session, rt, row)
+    return row
+
+
+def _queue(session: Session, rt: Runtime, row: Generation) -> None:
+    row.attempts += 1
+    row.task_id = f"generation-{row.id}-{row.attempts}"
+    session.add(row)
+    owner = f"account:{row.account_id}"
+    rt.jobs.after_commit(session, "generate_image", row.id, _request_payload(row), owner, task_id=row.task_id)
+
+
+def _request_payload(row: Generation) -> dict[str, Any]:
+    return {
+        "prompt": row.prompt,
+        "negative_prompt": row.negative_prompt,
+        "preset": row.preset,
+        "width": row.width,
+        "height": row.height,
+        "steps": row.steps,
+        "guidance": row.guidance,
+        "seed": row.seed,
+    }
+
+
+def get(session: Session, viewer: Account, generation_id: int) -> Generation:
+    row = session.get(Generation, generation_id)
+    if row is None or row.account_id != viewer.id:
+        raise NotFound()
+    return row
+
+
+def cancel(session: Session, rt: Runtime, viewer: Account, generation_id: int) -> Generation:
+    row = get(session, viewer, generation_id)
+    if row.state in ("queued", "running"):
+        if row.task_id:
+            rt.jobs.revoke("generate_image", row.task_id)
+        _fail(session, rt, row, "cancelled", "Cancelled by its requester")
+    return row
+
+
+# Results from GPU workers ----------------------------------------------------------------
+
+
+def progress(rt: Runtime, generation_id: int, step: int, total: int) -> None:
+    with rt.db.session() as session:
+        row = session.get(Generation, generation_id)
+        if row is None or row.state not in ("queued", "running"):
+            return
+        if row.state == "queued":
+            row.state, row.started_at = "running", datetime.now(UTC)
+        row.progress_step, row.progress_total = step, total
+        session.add(row)
+    events.generation_progress(
+        rt,
+        generation_id,
+        {"event": "fedi.generation.progress", "id": str(generation_id), "step": step, "total": total},
+    )
+
+
+def finished(rt: Runtime, generation_id: int, image: FinishedImage) -> None:
+    """Store the files, complete the attachment, and publish the post that waited for it.
+
+    Safe to run twice: a generation already done (or cancelled) keeps what it has.
+    """
+    storage = media_storage(rt.settings)
+    original_key = f"generated/{generation_id}/original.webp"
+    thumbnail_key = f"generated/{generation_id}/small.webp"
+    with rt.db.session() as session:
+        row = session.get(Generation, generation_id)
+        if row is None or row.state not in ("queued", "running"):
+            return
+        storage.put(original_key, image.original)
+        storage.put(thumbnail_key, image.thumbnail)
+        media = media_store.get(session, row.media_id) if row.media_id else None
+        if media is not None:
+            media.state = "ready"
+            media.file_key, media.thumbnail_key = original_key, thumbnail_key
+            media.width, media.height, media.size = image.width, image.height, len(image.original)
+            media.thumbnail_width, media.thumbnail_height = image.thumbnail_width, image.thumbnail_height
+            media.blurhash = image.blurhash
+            media.generation = {**image.params, "flagged": image.flagged} if image.flagged else image.params
+            session.add(media)
+        row.state, row.finished_at = "done", datetime.now(UTC)
+        row.progress_step = row.progress_total = max(row.progress_total, row.steps)
+        session.add(row)
+        session.flush()
+        if media is not None and media.status_id is not None:
+            _publish_when_ready(session, rt, media.status_id)
+        events.generation_progress(
+            rt, generation_id, {"event": "fedi.generation.done", "id": str(generation_id)}
+        )
+
+
+def failed(rt: Runtime, generation_id: int, reason: str) -> None:
+    with rt.db.session() as session:
+        row = session.get(Generation, generation_id)
+        if row is not None and row.state in ("queued", "running"):
+            _fail(session, rt, row, "failed", reason)
+
+
+def _fail(session: Session, rt: Runtime, row: Generation, state: str, reason: str) -> None:
+    row.state, row.error, row.finished_at = state, reason[:1000], datetime.now(UTC)
+    session.add(row)
+    media = media_store.get(session, row.media_id) if row.media_id else None
+    if media is not None:
+        media.state, media.error = "failed", reason[:512]
+        session.add(media)
+        status = status_store.get(session, media.status_id) if media.status_id else None
+        if status is not None and status.state == "processing":
+            status.state = "failed"
+            session.add(status)
+            events.status_edited(session, rt, status, [f"user:{status.account_id}"])
+    events.generation_progress(
+        rt, row.id, {"event": f"fedi.generation.{state}", "id": str(row.id), "error": reason}
+    )
+
+
+def _publish_when_ready(session: Session, rt: Runtime, status_id: int) -> None:
+    from fedi.services import statuses
+
+    status = status_store.get(session, status_id)
+    if status is None or status.state != "processing":
+        return
+    media = media_store.of_statuses(session, [status.id])[status.id]
+    if all(m.state == "ready" for m in media):
+        statuses.publish_processing(session, rt, status)
+
+
+def requeue_stuck(rt: Runtime, *, at_startup: bool = False) -> None:
+    """Queue again generations whose job was lost; give up after a few attempts."""
+    cutoff = datetime.now(UTC) - (timedelta(0) if at_startup else STUCK_AFTER)
+    with rt.db.session() as session:
+        stuck = session.exec(
+            select(Generation).where(
+                col(Generation.state).in_(("queued", "running")), col(Generation.created_at) <= cutoff
+            )
+        ).all()
+        for row in stuck:
+            if row.attempts >= MAX_ATTEMPTS:
+                _fail(
+                    session, rt, row, "failed", "The image could not be made (the worker failed repeatedly)"
+                )
+            else:
+                row.state = "queued"
+                _queue(session, rt, row)
+    if stuck:
+        log.info("queued %d generation(s) again", len(stuck))
+
+
+# Provenance in posts ---------------------------------------------------------------------
+
+
+def generated_line(rt: Runtime, params: dict[str, Any]) -> str:
+    """The visible line every generated post carries (Mastodon shows it like any text)."""
+    model = str(params.get("model") or params.get("preset") or "a diffusion model")
+    return f"<p>🎨 Generated with {_escape(model)} on {_escape(rt.settings.instance.domain)}</p>"
+
+
+def _escape(text: str) -> str:
+    return html.escape(text, quote=True)
+
+
+def parse_directive(text: str) -> tuple[Ask, str] | None:
+    """`/imagine a lighthouse --seed 4 --steps 2 --size 512x512 --no fog` on the first line.
+
+    Returns the ask and the rest of the text (the caption), or None without a directive.
+    """
+    match = DIRECTIVE.match(text)
+    if match is None:
+        return None
+    line = match.group("prompt")
+    ask = Ask(prompt="")
+    for flag in _FLAG.finditer(line):
+        name, value = flag.group("name").lower(), flag.group("value").strip()
+        if name == "seed":
+            ask.seed = _int(value, "seed")
+        elif name == "steps":
+            ask.steps = _int(value, "steps")
+        elif name == "size":
+            width, _, height = value.lower().partition("x")
+            ask.width, ask.height = _int(width, "width"), _int(height, "height")
+        else:
+            ask.negative_prompt = value
+    ask.prompt = _FLAG.sub("", line).strip()
+    return ask, (match.group("rest") or "").strip()
+
+
+def _int(value: str, field_name: str) -> int:
+    try:
+        return int(value)
+    except ValueError:
+        raise Unprocessable(f"{field_name}: must be a whole number", field=field_name) from None
+
+
+def source_params(session: Session, status: Status) -> dict[str, Any] | None:
+    """The generation parameters a post's image was made with (for remixes)."""
+    for media in media_store.of_statuses(session, [status.id])[status.id]:
+        if media.generation:
+            return media.generation
+    return None
+
+
+def bot_account(session: Session, rt: Runtime) -> Account | None:
+    if not rt.settings.generation.enabled:
+        return None
+    return account_store.by_acct(session, rt.settings.generation.bot_username, None)
+
+
+# The image bot ---------------------------------------------------------------------------
+
+
+def on_mention(session: Session, rt: Runtime, status: Status, mentioned: list[Account]) -> None:
+    """A post that mentions the image bot gets a reply with its image (or with why not).
+
+    A mention in reply to a generated post remixes it: the parent's parameters with the new
+    prompt (or the same prompt and a new seed).
+    """
+    bot = bot_account(session, rt)
+    if bot is None or status.account_id == bot.id or status.reblog_of_id is not None:
+        return
+    if all(a.id != bot.id for a in mentioned):
+        return
+    requester = account_store.get(session, status.account_id)
+    if requester is None or requester.bot:
+        return  # bots answering bots would never stop
+    text = _mention_text(status, bot)
+    parent = status_store.get(session, status.in_reply_to_id) if status.in_reply_to_id else None
+    remix_of = parent if parent is not None and source_params(session, parent) else None
+    reply_visibility = narrowest(status.visibility, "public")
+    try:
+        if remix_of is not None:
+            ask = remix_ask(source_params(session, remix_of) or {}, text)
+        else:
+            parsed = parse_directive("/imagine " + text)
+            assert parsed is not None
+            ask = parsed[0]
+        row = request(
+            session,
+            rt,
+            requester,
+            ask,
+            kind="remix" if remix_of else "bot",
+            media_owner=bot,
+            remix_of_uri=remix_of.uri if remix_of else None,
+        )
+    except (Unprocessable, TooManyRequests, ServiceUnavailable) as exc:
+        _bot_reply(
+            session,
+            rt,
+            bot,
+            requester,
+            status,
+            f"sorry, I can't make that: {exc.message}",
+            [],
+            reply_visibility,
+        )
+        return
+    caption = f"here is “{row.prompt[:200]}”" + (" (a remix)" if remix_of else "")
+    _bot_reply(
+        session,
+        rt,
+        bot,
+        requester,
+        status,
+        caption,
+        [row.media_id] if row.media_id else [],
+        reply_visibility,
+        remix_of_uri=row.remix_of_uri,
+    )
+    row.status_id = session.exec(
+        select(MediaAttachment.status_id).where(MediaAttachment.id == row.media_id)
+    ).first()
+    session.add(row)
+
+
+def _mention_text(status: Status, bot: Account) -> str:
+    from fedi.content.sanitize import to_plain_text
+
+    text = status.text if status.local else to_plain_text(status.content)
+    # Drop every @mention (the bot's and others'): what remains is the prompt.
+    return re.sub(r"(?<![\w@])@[\w.-]+(@[\w.-]+(:\d+)?)?", "", text).strip()
+
+
+def _bot_reply(
+    session: Session,
+    rt: Runtime,
+    bot: Account,
+    requester: Account,
+    status: Status,
+    message: str,
+    media_ids: list[int],
+    visibility: str,
+    *,
+    remix_of_uri: str | None = None,
+) -> None:
+    from fedi.services import statuses
+
+    handle = requester.username if requester.local else f"{requester.username}@{requester.domain}"
+    draft = statuses.StatusDraft(
+        text=f"@{handle} {message}",
+        media_ids=media_ids,
+        visibility=visibility,
+        in_reply_to_id=status.id,
+        allow_processing_media=True,
+        remix_of_uri=remix_of_uri,
+    )
+    statuses.create(session, rt, bot, draft)
+
+
+def remix_ask(params: dict[str, Any], text: str) -> Ask:
+    """A remix: the source's parameters, the new prompt (if any), a new seed unless given."""
+    parsed = parse_directive("/imagine " + text) if text else None
+    ask = parsed[0] if parsed else Ask(prompt="")
+    return Ask(
+        prompt=ask.prompt or str(params.get("prompt") or ""),
+        negative_prompt=ask.negative_prompt or str(params.get("negative_prompt") or ""),
+        width=ask.width or _opt_int(params.get("width")),
+        height=ask.height or _opt_int(params.get("height")),
+        steps=ask.steps or _opt_int(params.get("steps")),
+        seed=ask.seed,
+    )
+
+
+def _opt_int(value: object) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None

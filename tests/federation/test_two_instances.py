@@ -1,0 +1,153 @@
+"""Two fedi servers federating over real HTTP on loopback, driven by Mastodon.py as users would.
+
+Instance one runs on this run's database (SQLite, then PostgreSQL); instance two on SQLite.
+"""
+
+from __future__ import annotations
+
+import io
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from mastodon import Mastodon, MastodonNotFoundError
+from PIL import Image
+
+from fedi.config import load_settings
+from fedi.db import make_engine, migrate
+from fedi.runtime import build_runtime
+from fedi.services.accounts import create_local_account
+from fedi.services.system import ensure_system_accounts
+from tests.support.processes import Server, free_port, write_config
+
+pytestmark = pytest.mark.slow
+PASSWORD = "correct horse battery"
+
+
+def _instance(directory: Path, database_url: str | None, users: list[str]) -> tuple[Server, str]:
+    port = free_port()
+    url = database_url or f"sqlite:///{directory / 'data' / 'fedi.sqlite3'}"
+    (directory / "data").mkdir(parents=True, exist_ok=True)
+    config = write_config(directory, port, url, api={"password_grant": True}, jobs={"workers": 4})
+    settings = load_settings(config)
+    engine = make_engine(settings)
+    migrate(engine)
+    engine.dispose()
+    runtime = build_runtime(settings)
+    ensure_system_accounts(runtime)
+    with runtime.db.session() as session:
+        for name in users:
+            create_local_account(
+                session, runtime.urls, username=name, email=f"{name}@example.org", password=PASSWORD
+            )
+    runtime.close()
+    return Server(config, port).start(), f"127.0.0.1:{port}"
+
+
+def _client(server: Server, user: str) -> Mastodon:
+    client_id, client_secret = Mastodon.create_app(
+        "federation test", api_base_url=server.url, scopes=["read", "write", "follow"]
+    )
+    api = Mastodon(client_id=client_id, client_secret=client_secret, api_base_url=server.url)
+    api.log_in(username=f"{user}@example.org", password=PASSWORD, scopes=["read", "write", "follow"])
+    return api
+
+
+def _eventually(check: Callable[[], Any], timeout: float = 30.0, what: str = "") -> Any:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            result = check()
+            if result:
+                return result
+        except MastodonNotFoundError:
+            pass
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what or check}")
+        time.sleep(0.2)
+
+
+@pytest.fixture
+def two(tmp_path: Path, database_url: str) -> Iterator[dict[str, Any]]:
+    one, one_domain = _instance(tmp_path / "one", database_url, ["alice", "carol"])
+    two, two_domain = _instance(tmp_path / "two", None, ["bob"])
+    try:
+        yield {"one": one, "two": two, "one_domain": one_domain, "two_domain": two_domain}
+    finally:
+        one.stop()
+        two.stop()
+
+
+def _png() -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (64, 48), (200, 80, 40)).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def test_two_instances_federate(two: dict[str, Any]) -> None:
+    alice = _client(two["one"], "alice")
+    bob = _client(two["two"], "bob")
+    bob_handle = f"bob@{two['two_domain']}"
+
+    # alice@one follows bob@two by handle.
+    found = alice.search_v2(f"@{bob_handle}", resolve=True)["accounts"]
+    assert [a["acct"] for a in found] == [bob_handle]
+    bob_there = found[0]
+    alice.account_follow(bob_there["id"])
+    _eventually(lambda: alice.account_relationships(bob_there["id"])[0]["following"], what="the Accept")
+    _eventually(lambda: bob.me()["followers_count"] == 1, what="bob's follower")
+
+    # bob posts an image with alt text and a content warning; it reaches alice's home timeline.
+    media = bob.media_post(_png(), mime_type="image/png", description="an orange rectangle")
+    posted = bob.status_post("look at this", media_ids=[media["id"]], spoiler_text="bright colours")
+
+    def arrived() -> Any:
+        return next((s for s in alice.timeline_home() if s["uri"] == posted["uri"]), None)
+
+    copy = _eventually(arrived, what="bob's post on one")
+    assert copy["spoiler_text"] == "bright colours" and copy["sensitive"] is True
+    [attachment] = copy["media_attachments"]
+    assert attachment["description"] == "an orange rectangle"
+    assert attachment["url"].startswith(f"http://{two['two_domain']}/media/")
+    assert attachment["blurhash"]
+
+    # alice replies, likes and boosts: bob is notified of each.
+    alice.status_post(f"@{bob_handle} lovely", in_reply_to_id=copy["id"])
+    alice.status_favourite(copy["id"])
+    alice.status_reblog(copy["id"])
+
+    def notified() -> set[str]:
+        kinds = {n["type"] for n in bob.notifications() if n["account"]["acct"].startswith("alice@")}
+        return kinds if {"mention", "favourite", "reblog"} <= kinds else set()
+
+    _eventually(notified, what="bob's notifications")
+    assert _eventually(lambda: bob.status(posted["id"])["favourites_count"] == 1)
+
+    # bob edits, then deletes: alice's copy follows.
+    bob.status_update(posted["id"], status="look at this, edited", spoiler_text="bright colours")
+    _eventually(lambda: "edited" in alice.status(copy["id"])["content"], what="the edit")
+    assert alice.status(copy["id"])["edited_at"] is not None
+    bob.status_delete(posted["id"])
+
+    def gone() -> bool:
+        try:
+            alice.status(copy["id"])
+        except MastodonNotFoundError:
+            return True
+        return False
+
+    _eventually(gone, what="the delete")
+
+    # bob locks his account: a new follower becomes a follow request that bob accepts.
+    bob.account_update_credentials(locked=True)
+    carol = _client(two["one"], "carol")
+    bob_for_carol = carol.search_v2(f"@{bob_handle}", resolve=True)["accounts"][0]
+    _eventually(lambda: carol.account(bob_for_carol["id"])["locked"], what="the lock to federate")
+    carol.account_follow(bob_for_carol["id"])
+    requests = _eventually(lambda: bob.follow_requests(), what="the follow request")
+    assert [r["acct"] for r in requests] == [f"carol@{two['one_domain']}"]
+    assert not carol.account_relationships(bob_for_carol["id"])[0]["following"]
+    bob.follow_request_authorize(requests[0]["id"])
+    _eventually(lambda: carol.account_relationships(bob_for_carol["id"])[0]["following"], what="the accept")
