@@ -286,3 +286,13 @@ def idempotent_status(session: Session, account_id: int, key: str) -> int | None
 
 def remember_idempotency_key(session: Session, account_id: int, key: str, status_id: int) -> None:
     session.add(IdempotencyKey(account_id=account_id, key=key, status_id=status_id))
+
+
+def reblogged_by(session: Session, status_id: int, page: Page) -> list[tuple[Status, Account]]:
+    """The boosts of a status with their authors, newest first."""
+    stmt = (
+        select(Status, Account)
+        .join(Account, col(Account.id) == col(Status.account_id))
+        .where(Status.reblog_of_id == status_id)
+    )
+    return fetch_page(session, stmt, Status.id, page)
