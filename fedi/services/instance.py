@@ -9,7 +9,9 @@ import threading
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from weakref import WeakKeyDictionary
 
+from sqlalchemy import Engine
 from sqlmodel import Session
 
 from fedi.models.accounts import Account
@@ -26,12 +28,13 @@ class Stats:
     active_month: int
 
 
-_cache: dict[str, tuple[float, Stats]] = {}
+# Per database engine (one per runtime), forgotten with it.
+_cache: WeakKeyDictionary[Engine, tuple[float, Stats]] = WeakKeyDictionary()
 _lock = threading.Lock()
 
 
 def stats(session: Session) -> Stats:
-    key = str(session.get_bind().engine.url)
+    key = session.get_bind().engine
     with _lock:
         cached = _cache.get(key)
     if cached is not None and time.monotonic() - cached[0] < CACHE_SECONDS:

@@ -214,11 +214,11 @@ def exchange_code(
         raise OAuthError("invalid_grant", "The code verifier does not match the code challenge")
     if not store.claim_code(session, row.id, now):
         raise OAuthError("invalid_grant", "The authorization code was already used")
-    return _issue(session, application, row.scopes.split(), user_id=row.user_id)
+    return issue(session, application, row.scopes.split(), user_id=row.user_id)
 
 
 def client_credentials(session: Session, application: OAuthApplication, scope: str | None) -> IssuedToken:
-    return _issue(session, application, _granted(application, scope), user_id=None)
+    return issue(session, application, _granted(application, scope), user_id=None)
 
 
 def password_grant(
@@ -235,7 +235,7 @@ def password_grant(
     user = login(session, username or "", password or "")
     if user is None:
         raise OAuthError("invalid_grant", "The e-mail address or password is wrong")
-    return _issue(session, application, _granted(application, scope), user_id=user.id)
+    return issue(session, application, _granted(application, scope), user_id=user.id)
 
 
 def _granted(application: OAuthApplication, scope: str | None) -> list[str]:
@@ -245,7 +245,7 @@ def _granted(application: OAuthApplication, scope: str | None) -> list[str]:
     return wanted
 
 
-def _issue(
+def issue(
     session: Session, application: OAuthApplication, scopes: list[str], *, user_id: int | None
 ) -> IssuedToken:
     plain = new_secret()

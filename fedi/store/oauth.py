@@ -49,6 +49,4 @@ def token_with_owner(
 
 
 def touch_token(session: Session, token_id: int, now: datetime) -> None:
-    session.exec(
-        update(OAuthToken).where(col(OAuthToken.id) == token_id).values(last_used_at=now)
-    )
+    session.exec(update(OAuthToken).where(col(OAuthToken.id) == token_id).values(last_used_at=now))
