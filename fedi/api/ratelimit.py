@@ -48,7 +48,7 @@ class RateLimitMiddleware:
         return self._limiter
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        path = scope.get("path", "")
+        path = scope.get("path", "").lower()
         if (
             scope["type"] != "http"
             or not self.enabled

@@ -23,6 +23,7 @@ from fedi.api.mastodon import (
     statuses,
     streaming,
     stubs,
+    tags,
     timelines,
 )
 from fedi.api.oauth import authorize, token
@@ -131,6 +132,7 @@ def mastodon_routes() -> list[BaseRoute]:
         Route(f"{v1}/timelines/home", timelines.home),
         Route(f"{v1}/timelines/public", timelines.public),
         Route(f"{v1}/timelines/tag/{{hashtag}}", timelines.tag),
+        Route(f"{v1}/tags/{{name}}", tags.show),
         Route(f"{v1}/timelines/list/{{id}}", timelines.list_timeline),
         Route(f"{v1}/bookmarks", collections.bookmarks),
         Route(f"{v1}/favourites", collections.favourites),

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from sqlmodel import Session
 
-from fedi.errors import FediError
+from fedi.errors import FediError, NotFound
 from fedi.models.accounts import Account
 from fedi.models.statuses import Tag
 from fedi.runtime import Runtime
@@ -19,6 +19,7 @@ from fedi.services import directory, resolver, visibility
 from fedi.services.federation import remote
 from fedi.store import accounts as account_store
 from fedi.store import search as search_store
+from fedi.store import statuses as status_store
 from fedi.store.views import StatusView, status_views
 
 KINDS = ("accounts", "statuses", "hashtags")
@@ -77,3 +78,10 @@ def _by_url(
         if found is not None and found.deleted_at is None and not found.suspended:
             results.accounts = [found]
     return results
+
+
+def hashtag(session: Session, name: str) -> Tag:
+    found = status_store.tag_by_name(session, name.lstrip("#"))
+    if found is None:
+        raise NotFound()
+    return found

@@ -154,12 +154,16 @@ def remove_from_home_feed(session: Session, account_id: int, author_id: int) -> 
 
 
 def home(session: Session, account_id: int, page: Page) -> list[Status]:
-    stmt = (
-        select(Status)
-        .join(HomeFeedEntry, col(HomeFeedEntry.status_id) == col(Status.id))
-        .where(HomeFeedEntry.account_id == account_id)
-    )
-    return fetch_page(session, stmt, HomeFeedEntry.status_id, page)
+    """The page is cut from home_feed's primary key alone, then its statuses are fetched by id.
+
+    Joining first lets PostgreSQL merge-join statuses scanned from the newest down to `max_id`:
+    a deep page then reads the whole table (B5 caught 155 ms at 10^6 statuses). Paging the
+    index first costs the same at any depth and any table size.
+    """
+    stmt = select(HomeFeedEntry.status_id).where(HomeFeedEntry.account_id == account_id)
+    ids = fetch_page(session, stmt, HomeFeedEntry.status_id, page)
+    found = many(session, ids)
+    return [found[status_id] for status_id in ids if status_id in found]
 
 
 def public(

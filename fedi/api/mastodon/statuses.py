@@ -42,7 +42,8 @@ async def create(request: Request) -> Response:
 
 
 def _draft(params: Params) -> statuses.StatusDraft:
-    if params.has("poll"):
+    # Clients send `"poll": null` when there is none; a poll with options is refused, not dropped.
+    if params.obj("poll").has("options"):
         raise Unprocessable("Polls are not supported on this server", field="poll")
     if params.text("scheduled_at"):
         raise Unprocessable("Scheduled posts are not supported on this server", field="scheduled_at")
