@@ -7,13 +7,16 @@ import logging
 from collections.abc import AsyncIterator
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 
 from fedi.api.errors import HANDLERS
+from fedi.api.ratelimit import RateLimitMiddleware
 from fedi.api.routes import routes
 from fedi.jobs.consumer import start_embedded, stop_embedded
 from fedi.runtime import Runtime
 from fedi.services.federation.recovery import requeue_lost_work
 from fedi.services.generations import requeue_stuck
+from fedi.web import session
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +43,9 @@ def create_app(runtime: Runtime, *, consume_jobs: bool | None = None) -> Starlet
                 stop_embedded(consumer)
 
     settings.media_dir.mkdir(parents=True, exist_ok=True)
-    app = Starlette(routes=routes(settings), exception_handlers=HANDLERS, lifespan=lifespan)
+    middleware = [Middleware(RateLimitMiddleware, settings=settings), session.middleware(settings)]
+    app = Starlette(
+        routes=routes(settings), exception_handlers=HANDLERS, middleware=middleware, lifespan=lifespan
+    )
     app.state.runtime = runtime
     return app

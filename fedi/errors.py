@@ -9,7 +9,8 @@
      ├── PayloadTooLarge (413)
      ├── Unprocessable (422)   validation errors; `field` names the input at fault
      ├── TooManyRequests (429)
-     └── ServiceUnavailable (503)
+     ├── ServiceUnavailable (503)
+     └── OAuthError (400/401)  RFC 6749 errors: `error` is the code, the message its description
 
 Raise them from services; the HTTP edge turns them into `{"error": message}` bodies.
 """
@@ -61,3 +62,14 @@ class TooManyRequests(FediError):
 
 class ServiceUnavailable(FediError):
     status, default_message = 503, "Service unavailable"
+
+
+class OAuthError(FediError):
+    """An OAuth 2 protocol error, answered as `{"error": code, "error_description": message}`."""
+
+    status, default_message = 400, "The request is invalid"
+
+    def __init__(self, error: str, message: str, *, status: int = 400) -> None:
+        super().__init__(message)
+        self.error = error
+        self.status = status

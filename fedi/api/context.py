@@ -1,4 +1,5 @@
-"""Small helpers every handler uses: the runtime, and running blocking work off the loop."""
+"""Small helpers every handler uses: the runtime, and running blocking work (SQL sessions
+included) off the event loop."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from functools import partial
 from typing import Any, TypeVar
 
 import anyio.to_thread
+from sqlmodel import Session
 from starlette.requests import HTTPConnection
 
 from fedi.runtime import Runtime
@@ -22,3 +24,25 @@ def runtime_of(request: HTTPConnection) -> Runtime:
 async def run_sync(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     """Run blocking work (SQL, signing, Pillow) in a worker thread, keeping the loop free."""
     return await anyio.to_thread.run_sync(partial(fn, *args, **kwargs))
+
+
+async def read(request: HTTPConnection, fn: Callable[[Session], T]) -> T:
+    """Run `fn` with a read-only session in a worker thread."""
+    rt = runtime_of(request)
+
+    def run() -> T:
+        with rt.db.reader() as session:
+            return fn(session)
+
+    return await run_sync(run)
+
+
+async def write(request: HTTPConnection, fn: Callable[[Session], T]) -> T:
+    """Run `fn` in one transaction in a worker thread; it commits when `fn` returns."""
+    rt = runtime_of(request)
+
+    def run() -> T:
+        with rt.db.session() as session:
+            return fn(session)
+
+    return await run_sync(run)

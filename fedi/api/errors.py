@@ -8,7 +8,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from fedi.errors import FediError
+from fedi.errors import FediError, OAuthError
 
 log = logging.getLogger(__name__)
 
@@ -19,6 +19,15 @@ async def fedi_error(request: Request, exc: Exception) -> Response:
     if exc.field:
         body["field"] = exc.field
     return JSONResponse(body, status_code=exc.status)
+
+
+async def oauth_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, OAuthError)
+    headers = {"Cache-Control": "no-store"}
+    if exc.status == 401:
+        headers["WWW-Authenticate"] = 'Basic realm="fedi"'
+    body = {"error": exc.error, "error_description": exc.message}
+    return JSONResponse(body, status_code=exc.status, headers=headers)
 
 
 async def http_error(request: Request, exc: Exception) -> Response:
@@ -33,4 +42,9 @@ async def unexpected_error(request: Request, exc: Exception) -> Response:
     return JSONResponse({"error": "Internal server error"}, status_code=500)
 
 
-HANDLERS = {FediError: fedi_error, HTTPException: http_error, Exception: unexpected_error}
+HANDLERS = {
+    OAuthError: oauth_error,
+    FediError: fedi_error,
+    HTTPException: http_error,
+    Exception: unexpected_error,
+}

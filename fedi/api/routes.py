@@ -4,12 +4,31 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from starlette.routing import BaseRoute, Mount, Route
+from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 
 from fedi.api import activitypub as ap
 from fedi.api import health, wellknown
+from fedi.api.mastodon import (
+    accounts,
+    apps,
+    collections,
+    instance,
+    markers,
+    media,
+    notifications,
+    preferences,
+    relationships,
+    search,
+    statuses,
+    streaming,
+    stubs,
+    tags,
+    timelines,
+)
+from fedi.api.oauth import authorize, token
 from fedi.config import Settings
+from fedi.web import login
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "web" / "static"
 
@@ -36,7 +55,137 @@ def routes(settings: Settings) -> list[BaseRoute]:
         Route("/users/{username}/statuses/{status_id}", ap.status),
         Route("/users/{username}/statuses/{status_id}/activity", ap.status_activity),
         Route("/users/{username}/statuses/{status_id}/replies", ap.status_replies),
+        # OAuth and the pages it needs
+        Route("/.well-known/oauth-authorization-server", token.authorization_server),
+        Route("/oauth/authorize", authorize.authorize_page, methods=["GET"]),
+        Route("/oauth/authorize/", authorize.authorize_page, methods=["GET"]),  # toot adds the slash
+        Route("/oauth/authorize", authorize.authorize, methods=["POST"], name="authorize"),
+        Route("/oauth/authorize/", authorize.authorize, methods=["POST"]),
+        Route("/oauth/token", token.token, methods=["POST"]),
+        Route("/oauth/revoke", token.revoke, methods=["POST"]),
+        Route("/oauth/userinfo", token.userinfo, methods=["GET", "POST"]),
+        Route("/auth/sign_in", login.sign_in_page, methods=["GET"]),
+        Route("/auth/sign_in", login.sign_in, methods=["POST"], name="sign_in"),
+        Route("/auth/sign_out", login.sign_out, methods=["POST"], name="sign_out"),
+        *mastodon_routes(),
         # Files
         Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
         Mount("/media", StaticFiles(directory=settings.media_dir, check_dir=False), name="media"),
+    ]
+
+
+def mastodon_routes() -> list[BaseRoute]:
+    """The Mastodon client API (docs.joinmastodon.org/methods)."""
+    v1 = "/api/v1"
+    return [
+        Route(f"{v1}/apps", apps.create_app, methods=["POST"]),
+        Route(f"{v1}/apps/verify_credentials", apps.verify_app),
+        # Accounts (fixed paths before /accounts/{id})
+        Route(f"{v1}/accounts/verify_credentials", accounts.verify_credentials),
+        Route(f"{v1}/accounts/update_credentials", accounts.update_credentials, methods=["PATCH"]),
+        Route(f"{v1}/accounts/relationships", accounts.relationships_of),
+        Route(f"{v1}/accounts/lookup", accounts.lookup),
+        Route(f"{v1}/accounts/search", accounts.search),
+        Route(f"{v1}/accounts/{{id}}", accounts.account),
+        Route(f"{v1}/accounts/{{id}}/statuses", accounts.statuses),
+        Route(f"{v1}/accounts/{{id}}/followers", accounts.followers),
+        Route(f"{v1}/accounts/{{id}}/following", accounts.following),
+        Route(f"{v1}/accounts/{{id}}/lists", stubs.account_lists),
+        Route(f"{v1}/accounts/{{id}}/featured_tags", stubs.account_featured_tags),
+        *(
+            Route(f"{v1}/accounts/{{id}}/{name}", getattr(accounts, name), methods=["POST"])
+            for name in (
+                "follow",
+                "unfollow",
+                "remove_from_followers",
+                "block",
+                "unblock",
+                "mute",
+                "unmute",
+                "note",
+            )
+        ),
+        # Statuses
+        Route(f"{v1}/statuses", statuses.create, methods=["POST"]),
+        Route(f"{v1}/statuses/{{id}}", statuses.show, methods=["GET"]),
+        Route(f"{v1}/statuses/{{id}}", statuses.delete, methods=["DELETE"]),
+        Route(f"{v1}/statuses/{{id}}", statuses.edit, methods=["PUT"]),
+        Route(f"{v1}/statuses/{{id}}/context", statuses.context),
+        Route(f"{v1}/statuses/{{id}}/history", statuses.history),
+        Route(f"{v1}/statuses/{{id}}/source", statuses.source),
+        Route(f"{v1}/statuses/{{id}}/favourited_by", statuses.favourited_by),
+        Route(f"{v1}/statuses/{{id}}/reblogged_by", statuses.reblogged_by),
+        *(
+            Route(f"{v1}/statuses/{{id}}/{name}", getattr(statuses, name), methods=["POST"])
+            for name in (
+                "favourite",
+                "unfavourite",
+                "reblog",
+                "unreblog",
+                "bookmark",
+                "unbookmark",
+                "pin",
+                "unpin",
+            )
+        ),
+        # Timelines and the viewer's collections
+        Route(f"{v1}/timelines/home", timelines.home),
+        Route(f"{v1}/timelines/public", timelines.public),
+        Route(f"{v1}/timelines/tag/{{hashtag}}", timelines.tag),
+        Route(f"{v1}/tags/{{name}}", tags.show),
+        Route(f"{v1}/timelines/list/{{id}}", timelines.list_timeline),
+        Route(f"{v1}/bookmarks", collections.bookmarks),
+        Route(f"{v1}/favourites", collections.favourites),
+        # Notifications and markers
+        Route(f"{v1}/notifications", notifications.index),
+        Route(f"{v1}/notifications/unread_count", notifications.unread_count),
+        Route(f"{v1}/notifications/clear", notifications.clear, methods=["POST"]),
+        Route(f"{v1}/notifications/dismiss", notifications.dismiss, methods=["POST"]),
+        Route(f"{v1}/notifications/{{id}}", notifications.show),
+        Route(f"{v1}/notifications/{{id}}/dismiss", notifications.dismiss, methods=["POST"]),
+        Route(f"{v1}/markers", markers.show, methods=["GET"]),
+        Route(f"{v1}/markers", markers.save, methods=["POST"]),
+        # Relationships as lists
+        Route(f"{v1}/follow_requests", relationships.follow_requests),
+        Route(f"{v1}/follow_requests/{{id}}/authorize", relationships.authorize_request, methods=["POST"]),
+        Route(f"{v1}/follow_requests/{{id}}/reject", relationships.reject_request, methods=["POST"]),
+        Route(f"{v1}/blocks", relationships.blocks),
+        Route(f"{v1}/mutes", relationships.mutes),
+        Route(f"{v1}/preferences", preferences.show),
+        Route("/api/v2/search", search.search),
+        # Media
+        Route(f"{v1}/media", media.upload, methods=["POST"]),
+        Route("/api/v2/media", media.upload, methods=["POST"]),
+        Route(f"{v1}/media/{{id}}", media.show, methods=["GET"]),
+        Route(f"{v1}/media/{{id}}", media.update, methods=["PUT"]),
+        # Instance
+        Route(f"{v1}/instance", instance.v1),
+        Route("/api/v2/instance", instance.v2),
+        Route(f"{v1}/instance/peers", instance.peers),
+        Route(f"{v1}/instance/rules", instance.rules),
+        Route(f"{v1}/instance/extended_description", instance.extended_description),
+        Route(f"{v1}/instance/activity", stubs.instance_activity),
+        # Streaming
+        WebSocketRoute(f"{v1}/streaming", streaming.websocket),
+        WebSocketRoute(f"{v1}/streaming/", streaming.websocket),
+        Route(f"{v1}/streaming/health", streaming.health),
+        Route(f"{v1}/streaming/{{stream:path}}", streaming.sse),
+        # Features fedi does not have, answered with their empty shapes
+        Route(f"{v1}/lists", stubs.lists),
+        Route(f"{v1}/filters", stubs.filters),
+        Route("/api/v2/filters", stubs.filters),
+        Route(f"{v1}/custom_emojis", stubs.custom_emojis),
+        Route(f"{v1}/announcements", stubs.announcements),
+        Route(f"{v1}/trends", stubs.trends),
+        Route(f"{v1}/trends/tags", stubs.trends),
+        Route(f"{v1}/trends/statuses", stubs.trends),
+        Route(f"{v1}/trends/links", stubs.trends),
+        Route(f"{v1}/suggestions", stubs.suggestions),
+        Route("/api/v2/suggestions", stubs.suggestions),
+        Route(f"{v1}/followed_tags", stubs.followed_tags),
+        Route(f"{v1}/domain_blocks", stubs.domain_blocks),
+        Route(f"{v1}/endorsements", stubs.endorsements),
+        Route(f"{v1}/featured_tags", stubs.featured_tags),
+        Route(f"{v1}/conversations", stubs.conversations),
+        Route(f"{v1}/scheduled_statuses", stubs.scheduled_statuses),
     ]

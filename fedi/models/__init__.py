@@ -15,7 +15,7 @@ from fedi.models.interactions import Bookmark, Favourite, Pin
 from fedi.models.media import MediaAttachment
 from fedi.models.notifications import Marker, Notification
 from fedi.models.oauth import OAuthApplication, OAuthCode, OAuthToken
-from fedi.models.relationships import Block, Follow, Mute
+from fedi.models.relationships import AccountNote, Block, Follow, Mute
 from fedi.models.statuses import (
     HomeFeedEntry,
     IdempotencyKey,
@@ -29,6 +29,7 @@ from fedi.models.statuses import (
 __all__ = [
     "Account",
     "AccountMove",
+    "AccountNote",
     "Block",
     "Bookmark",
     "Delivery",

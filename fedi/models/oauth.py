@@ -54,3 +54,5 @@ class OAuthToken(SQLModel, table=True):
     created_at: datetime = time_now()
     revoked_at: datetime | None = time_or_none()
     last_used_at: datetime | None = time_or_none()
+    # None: valid until revoked (Mastodon's default).
+    expires_at: datetime | None = time_or_none()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import UniqueConstraint
+from sqlalchemy import Column, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from fedi.models.base import bigint_fk, id_field, time_now
@@ -47,3 +47,18 @@ class Mute(SQLModel, table=True):
     target_account_id: int = bigint_fk("accounts.id")
     notifications: bool = True
     created_at: datetime = time_now()
+
+
+class AccountNote(SQLModel, table=True):
+    """A private note an account keeps about another (Mastodon's relationship `note`)."""
+
+    __tablename__ = "account_notes"
+    __table_args__ = (
+        UniqueConstraint("account_id", "target_account_id", name="uq_account_notes_account_target"),
+    )
+
+    id: int = id_field()
+    account_id: int = bigint_fk("accounts.id")
+    target_account_id: int = bigint_fk("accounts.id")
+    comment: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    updated_at: datetime = time_now()

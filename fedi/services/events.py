@@ -2,7 +2,8 @@
 
 Channel names follow Mastodon's stream names: `user:<account id>` (home timeline and
 notifications), `user:notification:<id>`, `public`, `public:local`, `public:remote`,
-`hashtag:<tag>`, `hashtag:local:<tag>`, plus `generation:<id>` for fedi's generation progress.
+`hashtag:<tag>`, `hashtag:local:<tag>`, plus `generation:<id>` for fedi's generation progress and
+`token:<id>`, which tells the streams opened with an access token that it was revoked.
 """
 
 from __future__ import annotations
@@ -60,3 +61,8 @@ def notification(session: Session, rt: Runtime, item: Notification) -> None:
 def generation_progress(rt: Runtime, generation_id: int, message: Message) -> None:
     """Progress is not transactional: it goes out as it happens."""
     rt.broadcaster.publish(f"generation:{generation_id}", message)
+
+
+def token_revoked(session: Session, rt: Runtime, token_id: int) -> None:
+    """Streams opened with this token close (they may live in another process)."""
+    _publish(session, rt, [f"token:{token_id}"], {"event": "revoked", "token_id": token_id})

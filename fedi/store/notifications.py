@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
-from sqlalchemy import delete
+from sqlalchemy import delete, func
 from sqlmodel import Session, col, select
 
 from fedi.models.notifications import Marker, Notification
@@ -66,3 +67,24 @@ def clear(session: Session, account_id: int) -> None:
 def markers(session: Session, account_id: int, timelines: Sequence[str]) -> list[Marker]:
     stmt = select(Marker).where(Marker.account_id == account_id, col(Marker.timeline).in_(timelines))
     return list(session.exec(stmt).all())
+
+
+def count_after(session: Session, account_id: int, after_id: int, *, limit: int) -> int:
+    """Notifications newer than `after_id`, counted up to `limit`."""
+    newer = (
+        select(Notification.id)
+        .where(Notification.account_id == account_id, col(Notification.id) > after_id)
+        .limit(limit)
+        .subquery()
+    )
+    return session.exec(select(func.count()).select_from(newer)).one()
+
+
+def save_marker(session: Session, account_id: int, timeline: str, last_read_id: int, now: datetime) -> Marker:
+    marker = session.get(Marker, (account_id, timeline))
+    if marker is None:
+        marker = Marker(account_id=account_id, timeline=timeline, last_read_id=last_read_id, updated_at=now)
+    elif marker.last_read_id != last_read_id:
+        marker.last_read_id, marker.version, marker.updated_at = last_read_id, marker.version + 1, now
+    session.add(marker)
+    return marker

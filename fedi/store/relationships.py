@@ -8,7 +8,7 @@ from sqlalchemy import delete, func
 from sqlmodel import Session, col, select
 
 from fedi.models.accounts import Account
-from fedi.models.relationships import Block, Follow, Mute
+from fedi.models.relationships import AccountNote, Block, Follow, Mute
 from fedi.store.paging import Page, fetch_page
 
 
@@ -182,3 +182,40 @@ def delete_follows_between(session: Session, a: int, b: int) -> list[Follow]:
 def remove_mutes_and_blocks_of(session: Session, account_id: int) -> None:
     session.exec(delete(Block).where(col(Block.target_account_id) == account_id))
     session.exec(delete(Mute).where(col(Mute.target_account_id) == account_id))
+
+
+def count_follow_requests(session: Session, account_id: int) -> int:
+    stmt = (
+        select(func.count())
+        .select_from(Follow)
+        .where(Follow.target_account_id == account_id, Follow.accepted == False)  # noqa: E712
+    )
+    return session.exec(stmt).one()
+
+
+def blocks_of(session: Session, account_id: int, page: Page) -> list[tuple[Block, Account]]:
+    stmt = (
+        select(Block, Account)
+        .join(Account, col(Account.id) == col(Block.target_account_id))
+        .where(Block.account_id == account_id)
+    )
+    return fetch_page(session, stmt, Block.id, page)
+
+
+def mutes_of(session: Session, account_id: int, page: Page) -> list[tuple[Mute, Account]]:
+    stmt = (
+        select(Mute, Account)
+        .join(Account, col(Account.id) == col(Mute.target_account_id))
+        .where(Mute.account_id == account_id)
+    )
+    return fetch_page(session, stmt, Mute.id, page)
+
+
+def notes_about(session: Session, account_id: int, target_ids: Iterable[int]) -> dict[int, AccountNote]:
+    ids = set(target_ids)
+    if not ids:
+        return {}
+    stmt = select(AccountNote).where(
+        AccountNote.account_id == account_id, col(AccountNote.target_account_id).in_(ids)
+    )
+    return {note.target_account_id: note for note in session.exec(stmt).all()}

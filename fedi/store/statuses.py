@@ -154,12 +154,16 @@ def remove_from_home_feed(session: Session, account_id: int, author_id: int) -> 
 
 
 def home(session: Session, account_id: int, page: Page) -> list[Status]:
-    stmt = (
-        select(Status)
-        .join(HomeFeedEntry, col(HomeFeedEntry.status_id) == col(Status.id))
-        .where(HomeFeedEntry.account_id == account_id)
-    )
-    return fetch_page(session, stmt, HomeFeedEntry.status_id, page)
+    """The page is cut from home_feed's primary key alone, then its statuses are fetched by id.
+
+    Joining first lets PostgreSQL merge-join statuses scanned from the newest down to `max_id`:
+    a deep page then reads the whole table (B5 caught 155 ms at 10^6 statuses). Paging the
+    index first costs the same at any depth and any table size.
+    """
+    stmt = select(HomeFeedEntry.status_id).where(HomeFeedEntry.account_id == account_id)
+    ids = fetch_page(session, stmt, HomeFeedEntry.status_id, page)
+    found = many(session, ids)
+    return [found[status_id] for status_id in ids if status_id in found]
 
 
 def public(
@@ -286,3 +290,13 @@ def idempotent_status(session: Session, account_id: int, key: str) -> int | None
 
 def remember_idempotency_key(session: Session, account_id: int, key: str, status_id: int) -> None:
     session.add(IdempotencyKey(account_id=account_id, key=key, status_id=status_id))
+
+
+def reblogged_by(session: Session, status_id: int, page: Page) -> list[tuple[Status, Account]]:
+    """The boosts of a status with their authors, newest first."""
+    stmt = (
+        select(Status, Account)
+        .join(Account, col(Account.id) == col(Status.account_id))
+        .where(Status.reblog_of_id == status_id)
+    )
+    return fetch_page(session, stmt, Status.id, page)

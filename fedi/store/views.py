@@ -13,6 +13,7 @@ from sqlmodel import Session, col, select
 
 from fedi.models.accounts import Account
 from fedi.models.media import MediaAttachment
+from fedi.models.notifications import Notification
 from fedi.models.statuses import Status, Tag
 from fedi.store import interactions as interaction_store
 from fedi.store import media as media_store
@@ -84,3 +85,25 @@ def status_views(session: Session, statuses: list[Status], viewer: Account | Non
 
 def status_view(session: Session, status: Status, viewer: Account | None) -> StatusView:
     return status_views(session, [status], viewer)[0]
+
+
+@dataclass
+class NotificationView:
+    notification: Notification
+    account: Account
+    status: StatusView | None = None
+
+
+def notification_views(
+    session: Session, items: list[Notification], viewer: Account | None
+) -> list[NotificationView]:
+    """Notifications with who caused them and the status they are about (fixed query count)."""
+    accounts = accounts_by_id(session, {n.from_account_id for n in items})
+    statuses = status_store.many(session, {n.status_id for n in items if n.status_id is not None})
+    views = {v.status.id: v for v in status_views(session, list(statuses.values()), viewer)}
+    result = []
+    for item in items:
+        status = views.get(item.status_id) if item.status_id is not None else None
+        if item.from_account_id in accounts and (item.status_id is None or status is not None):
+            result.append(NotificationView(item, accounts[item.from_account_id], status))
+    return result

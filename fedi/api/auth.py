@@ -1,0 +1,125 @@
+"""Bearer tokens and scopes: who is calling, and whether the token allows what they ask.
+
+401 for a missing, unknown, revoked or expired token; 403 when the token lacks the scope;
+422 when an endpoint needs a user and the token is an app's own (client_credentials).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlmodel import Session
+from starlette.requests import HTTPConnection
+
+from fedi.api.context import run_sync, runtime_of
+from fedi.errors import Forbidden, Unauthorized, Unprocessable
+from fedi.models.accounts import Account
+from fedi.models.oauth import OAuthApplication
+from fedi.security import scopes as scope_rules
+from fedi.services import oauth
+
+# last_used_at is a hint for the user's list of apps: written at most this often per token.
+TOUCH_EVERY = timedelta(hours=1)
+
+
+@dataclass(frozen=True)
+class Caller:
+    token_id: int
+    scopes: frozenset[str]
+    application: OAuthApplication
+    user_id: int | None
+    # A snapshot for reads; writes load the account again in their own session (`me`).
+    account: Account | None
+    expires_at: datetime | None
+
+    @property
+    def viewer(self) -> Account:
+        """The caller's account; app-only tokens (client_credentials) have none."""
+        if self.account is None:
+            raise Unprocessable("This method requires an authenticated user")
+        return self.account
+
+    @property
+    def account_id(self) -> int:
+        return self.viewer.id
+
+    def me(self, session: Session) -> Account:
+        """The caller's account, attached to `session` (for services that modify it)."""
+        account = session.get(Account, self.account_id)
+        if account is None:
+            raise Unauthorized()
+        return account
+
+    def allows(self, *any_of: str) -> bool:
+        return any(scope in self.scopes for scope in any_of)
+
+
+def bearer_token(request: HTTPConnection) -> str | None:
+    header = request.headers.get("authorization", "")
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() == "bearer" and value.strip():
+        return value.strip()
+    return None
+
+
+async def authenticate(request: HTTPConnection, token: str | None = None) -> Caller | None:
+    """The caller when a token is presented (None without one); 401 when it is not valid."""
+    token = token or bearer_token(request)
+    if token is None:
+        return None
+    rt = runtime_of(request)
+
+    def check() -> oauth.Authenticated | None:
+        with rt.db.reader() as session:
+            found = oauth.authenticate(session, token)
+        if found is not None and _stale(found.token.last_used_at):
+            with rt.db.session() as session:
+                oauth.touch(session, found.token.id)
+        return found
+
+    found = await run_sync(check)
+    if found is None:
+        raise Unauthorized()
+    return Caller(
+        token_id=found.token.id,
+        scopes=scope_rules.expand(found.token.scopes.split()),
+        application=found.application,
+        user_id=found.token.user_id,
+        account=found.account,
+        expires_at=found.token.expires_at,
+    )
+
+
+def _stale(last_used: datetime | None) -> bool:
+    return last_used is None or datetime.now(UTC) - last_used > TOUCH_EVERY
+
+
+async def authorize(request: HTTPConnection, *any_of: str, user: bool = True) -> Caller:
+    """A caller whose token holds one of the scopes (and acts for a user unless `user=False`)."""
+    caller = await authenticate(request)
+    if caller is None:
+        raise Unauthorized("The access token is invalid")
+    require(caller, *any_of)
+    if user and caller.account is None:
+        raise Unprocessable("This method requires an authenticated user")
+    return caller
+
+
+def require(caller: Caller, *any_of: str) -> None:
+    if any_of and not caller.allows(*any_of):
+        raise Forbidden("This action is outside the authorized scopes")
+
+
+async def optional_caller(request: HTTPConnection, *any_of: str) -> Caller | None:
+    """For endpoints open to everyone: the caller if a token is sent (checked like any other)."""
+    caller = await authenticate(request)
+    if caller is not None:
+        require(caller, *any_of)
+    return caller
+
+
+async def optional_viewer(request: HTTPConnection, *any_of: str) -> Account | None:
+    """The account of the caller of an endpoint open to everyone (None when anonymous)."""
+    caller = await optional_caller(request, *any_of)
+    return caller.account if caller is not None else None

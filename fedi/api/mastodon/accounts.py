@@ -1,0 +1,207 @@
+"""/api/v1/accounts: profiles, one's own credentials, relationships and the actions on them."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import asdict
+
+from sqlmodel import Session
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from fedi.api.auth import authorize, optional_caller, optional_viewer
+from fedi.api.context import read, run_sync, runtime_of, write
+from fedi.api.mastodon.common import accounts_page, statuses_page, urls_of
+from fedi.api.pagination import page_of
+from fedi.api.params import Params, path_id, read_params
+from fedi.convert import to_mastodon
+from fedi.models.accounts import Account
+from fedi.runtime import Runtime
+from fedi.services import directory, profiles, relationships, timelines
+from fedi.services.relationships import Relationship
+
+
+async def verify_credentials(request: Request) -> Response:
+    caller = await authorize(request, "read:accounts", "profile")
+    credentials = await read(request, lambda s: profiles.credentials(s, caller.account_id))
+    return JSONResponse(_credential_entity(request, credentials))
+
+
+async def update_credentials(request: Request) -> Response:
+    caller = await authorize(request, "write:accounts")
+    rt = runtime_of(request)
+    params = await read_params(request, max_file_bytes=rt.settings.media.max_upload_bytes)
+    changes = _profile_changes(params)
+    credentials = await run_sync(profiles.update, rt, caller.account_id, changes)
+    return JSONResponse(_credential_entity(request, credentials))
+
+
+def _credential_entity(request: Request, credentials: profiles.Credentials) -> dict[str, object]:
+    return to_mastodon.credential_account(
+        credentials.account,
+        credentials.user,
+        urls_of(request),
+        follow_requests_count=credentials.follow_requests_count,
+    )
+
+
+def _profile_changes(params: Params) -> profiles.ProfileChanges:
+    source = params.obj("source")
+    avatar, header = params.file("avatar"), params.file("header")
+    fields = None
+    if params.has("fields_attributes"):
+        fields = [
+            (f.text("name", "") or "", f.text("value", "") or "") for f in params.objs("fields_attributes")
+        ]
+    return profiles.ProfileChanges(
+        display_name=params.text("display_name"),
+        note=params.text("note"),
+        locked=params.flag("locked") if params.has("locked") else None,
+        bot=params.flag("bot") if params.has("bot") else None,
+        discoverable=params.flag("discoverable") if params.has("discoverable") else None,
+        indexable=params.flag("indexable") if params.has("indexable") else None,
+        fields=fields,
+        privacy=source.text("privacy"),
+        sensitive=source.flag("sensitive") if source.has("sensitive") else None,
+        language=source.text("language"),
+        avatar=avatar.data if avatar else None,
+        header=header.data if header else None,
+    )
+
+
+async def account(request: Request) -> Response:
+    await optional_caller(request, "read:accounts")
+    account_id = path_id(request)
+    found = await read(request, lambda s: directory.account(s, account_id))
+    return JSONResponse(to_mastodon.account(found, urls_of(request)))
+
+
+async def lookup(request: Request) -> Response:
+    await optional_caller(request, "read:accounts")
+    params = await read_params(request)
+    acct = params.text("acct", "") or ""
+    rt = runtime_of(request)
+    found = await read(request, lambda s: directory.lookup(s, rt, acct))
+    return JSONResponse(to_mastodon.account(found, urls_of(request)))
+
+
+async def search(request: Request) -> Response:
+    caller = await authorize(request, "read:accounts")
+    params = await read_params(request)
+    rt = runtime_of(request)
+    text = params.text("q", "") or ""
+    limit = params.integer("limit", 40, low=1, high=80) or 40
+
+    def find(session: Session) -> list[Account]:
+        return directory.search(
+            session,
+            rt,
+            caller.viewer,
+            text,
+            resolve=params.flag("resolve"),
+            limit=limit,
+            offset=params.integer("offset", 0, low=0) or 0,
+            following=params.flag("following"),
+        )
+
+    # A resolve may fetch a remote actor and store it: a writing transaction.
+    found = await write(request, find)
+    return JSONResponse([to_mastodon.account(a, urls_of(request)) for a in found])
+
+
+async def relationships_of(request: Request) -> Response:
+    caller = await authorize(request, "read:follows")
+    ids = (await read_params(request)).ids("id")
+    found = await read(request, lambda s: directory.relationships(s, caller.viewer, ids[:100]))
+    return JSONResponse([to_mastodon.relationship(asdict(r)) for r in found])
+
+
+async def statuses(request: Request) -> Response:
+    viewer = await optional_viewer(request, "read:statuses")
+    account_id = path_id(request)
+    params = await read_params(request)
+    page = page_of(params)
+    views = await read(
+        request,
+        lambda s: timelines.account_statuses(
+            s,
+            viewer,
+            account_id,
+            page,
+            exclude_replies=params.flag("exclude_replies"),
+            exclude_reblogs=params.flag("exclude_reblogs"),
+            only_media=params.flag("only_media"),
+            pinned=params.flag("pinned"),
+            tagged=params.text("tagged") or None,
+        ),
+    )
+    return statuses_page(request, views, viewer.id if viewer else None)
+
+
+async def followers(request: Request) -> Response:
+    viewer = await optional_viewer(request, "read:accounts")
+    account_id, page = path_id(request), page_of(await read_params(request), default=40, maximum=80)
+    return accounts_page(
+        request, await read(request, lambda s: directory.followers(s, viewer, account_id, page))
+    )
+
+
+async def following(request: Request) -> Response:
+    viewer = await optional_viewer(request, "read:accounts")
+    account_id, page = path_id(request), page_of(await read_params(request), default=40, maximum=80)
+    return accounts_page(
+        request, await read(request, lambda s: directory.following(s, viewer, account_id, page))
+    )
+
+
+# Actions: each answers the viewer's new relationship with the target ---------------------------
+
+Action = Callable[[Session, Runtime, Account, int, Params], object]
+
+
+def _relationship_action(scope: str, act: Action) -> Callable[[Request], Awaitable[Response]]:
+    async def handler(request: Request) -> Response:
+        caller = await authorize(request, scope)
+        target_id = path_id(request)
+        params = await read_params(request)
+        rt = runtime_of(request)
+
+        def run(session: Session) -> Relationship:
+            me = caller.me(session)
+            act(session, rt, me, target_id, params)
+            return directory.relationships(session, me, [target_id])[0]
+
+        return JSONResponse(to_mastodon.relationship(asdict(await write(request, run))))
+
+    return handler
+
+
+follow = _relationship_action(
+    "write:follows",
+    lambda s, rt, me, target, p: relationships.follow(
+        s, rt, me, target, reblogs=p.flag("reblogs", True), notify=p.flag("notify")
+    ),
+)
+unfollow = _relationship_action(
+    "write:follows", lambda s, rt, me, target, p: relationships.unfollow(s, rt, me, target)
+)
+remove_from_followers = _relationship_action(
+    "write:follows", lambda s, rt, me, target, p: relationships.remove_from_followers(s, rt, me, target)
+)
+block = _relationship_action(
+    "write:blocks", lambda s, rt, me, target, p: relationships.block(s, rt, me, target)
+)
+unblock = _relationship_action(
+    "write:blocks", lambda s, rt, me, target, p: relationships.unblock(s, rt, me, target)
+)
+mute = _relationship_action(
+    "write:mutes",
+    lambda s, rt, me, target, p: relationships.mute(
+        s, me, target, notifications_too=p.flag("notifications", True)
+    ),
+)
+unmute = _relationship_action("write:mutes", lambda s, rt, me, target, p: relationships.unmute(s, me, target))
+note = _relationship_action(
+    "write:accounts",
+    lambda s, rt, me, target, p: directory.set_note(s, me, target, p.text("comment", "") or ""),
+)

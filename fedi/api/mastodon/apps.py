@@ -1,0 +1,37 @@
+"""POST /api/v1/apps and GET /api/v1/apps/verify_credentials."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from fedi.api.auth import authorize
+from fedi.api.context import write
+from fedi.api.params import read_params
+from fedi.convert import to_mastodon
+from fedi.security import scopes as scope_rules
+from fedi.services import oauth
+
+
+async def create_app(request: Request) -> Response:
+    params = await read_params(request)
+    # One URI, several separated by newlines or spaces (Mastodon.py, toot), or an array.
+    uris = [uri for value in params.texts("redirect_uris") for uri in value.split()]
+    registered = await write(
+        request,
+        lambda s: oauth.register_app(
+            s,
+            name=params.text("client_name", "") or "",
+            redirect_uris=uris,
+            scopes=scope_rules.parse(" ".join(params.texts("scopes"))),
+            website=params.text("website"),
+        ),
+    )
+    return JSONResponse(
+        to_mastodon.application(registered.application, client_secret=registered.client_secret)
+    )
+
+
+async def verify_app(request: Request) -> Response:
+    caller = await authorize(request, user=False)
+    return JSONResponse(to_mastodon.application(caller.application))

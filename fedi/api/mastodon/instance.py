@@ -1,0 +1,62 @@
+"""/api/v1/instance and /api/v2/instance, with peers, rules and activity."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlmodel import Session
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from fedi.api.context import read, runtime_of
+from fedi.convert import to_mastodon
+from fedi.models.accounts import Account
+from fedi.services import instance
+
+PUBLIC = {"Access-Control-Allow-Origin": "*"}
+
+
+@dataclass(frozen=True)
+class _Facts:
+    stats: instance.Stats
+    contact: Account | None
+
+
+def _facts(session: Session) -> _Facts:
+    return _Facts(instance.stats(session), instance.contact(session))
+
+
+async def v2(request: Request) -> Response:
+    rt = runtime_of(request)
+    facts = await read(request, _facts)
+    entity = to_mastodon.instance_v2(
+        rt.settings, rt.urls, contact=facts.contact, active_month=facts.stats.active_month
+    )
+    return JSONResponse(entity, headers=PUBLIC)
+
+
+async def v1(request: Request) -> Response:
+    rt = runtime_of(request)
+    facts = await read(request, _facts)
+    entity = to_mastodon.instance_v1(
+        rt.settings,
+        rt.urls,
+        contact=facts.contact,
+        user_count=facts.stats.user_count,
+        status_count=facts.stats.status_count,
+        domain_count=facts.stats.domain_count,
+    )
+    return JSONResponse(entity, headers=PUBLIC)
+
+
+async def peers(request: Request) -> Response:
+    return JSONResponse(await read(request, instance.peers), headers=PUBLIC)
+
+
+async def rules(request: Request) -> Response:
+    return JSONResponse(to_mastodon.rules(runtime_of(request).settings), headers=PUBLIC)
+
+
+async def extended_description(request: Request) -> Response:
+    settings = runtime_of(request).settings
+    return JSONResponse({"updated_at": None, "content": settings.instance.description}, headers=PUBLIC)

@@ -1,0 +1,57 @@
+"""Media uploads: POST /api/v1/media and /api/v2/media, GET and PUT /api/v1/media/:id.
+
+Images are processed while the request waits, so uploads answer 200 with the URL; 202 (and
+206 on GET) mean "still processing", which is how generated images will be reported.
+"""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from fedi.api.auth import authorize
+from fedi.api.context import read, run_sync, runtime_of, write
+from fedi.api.mastodon.common import urls_of
+from fedi.api.params import path_id, read_params
+from fedi.convert import to_mastodon
+from fedi.models.media import MediaAttachment
+from fedi.services import media
+
+
+async def upload(request: Request) -> Response:
+    caller = await authorize(request, "write:media")
+    rt = runtime_of(request)
+    params = await read_params(request, max_file_bytes=rt.settings.media.max_upload_bytes)
+    file = params.file("file")
+    item = await run_sync(
+        media.upload,
+        rt,
+        caller.account_id,
+        file.data if file else None,
+        description=params.text("description", max_length=media.MAX_DESCRIPTION + 1),
+        focus=params.text("focus"),
+    )
+    return _answer(request, item, processing_status=202)
+
+
+async def show(request: Request) -> Response:
+    caller = await authorize(request, "write:media")
+    media_id = path_id(request)
+    item = await read(request, lambda s: media.own(s, caller.viewer, media_id))
+    return _answer(request, item, processing_status=206)
+
+
+async def update(request: Request) -> Response:
+    caller = await authorize(request, "write:media")
+    media_id = path_id(request)
+    params = await read_params(request)
+    description, focus = params.text("description"), params.text("focus")
+    item = await write(
+        request, lambda s: media.update(s, caller.viewer, media_id, description=description, focus=focus)
+    )
+    return _answer(request, item, processing_status=206)
+
+
+def _answer(request: Request, item: MediaAttachment, *, processing_status: int) -> Response:
+    status = processing_status if item.state == "processing" else 200
+    return JSONResponse(to_mastodon.media(item, urls_of(request)), status_code=status)

@@ -1,0 +1,63 @@
+"""/api/v1/notifications: list (filtered by type), show, dismiss, clear, unread count."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from fedi.api.auth import authorize
+from fedi.api.context import read, write
+from fedi.api.mastodon.common import urls_of
+from fedi.api.pagination import page_of, paged
+from fedi.api.params import path_id, read_params
+from fedi.convert import to_mastodon
+from fedi.services import markers, notifications, views
+
+
+async def index(request: Request) -> Response:
+    caller = await authorize(request, "read:notifications")
+    params = await read_params(request)
+    page = page_of(params, default=40, maximum=80)
+    viewer = caller.viewer
+    found, paging_ids = await read(
+        request,
+        lambda s: views.notifications(
+            s,
+            viewer,
+            page,
+            types=params.texts("types") or None,
+            exclude_types=params.texts("exclude_types"),
+            from_account_id=params.id("account_id"),
+        ),
+    )
+    urls = urls_of(request)
+    return paged(request, [to_mastodon.notification(n, urls, viewer.id) for n in found], paging_ids)
+
+
+async def show(request: Request) -> Response:
+    caller = await authorize(request, "read:notifications")
+    notification_id, viewer = path_id(request), caller.viewer
+    found = await read(request, lambda s: views.notification(s, viewer, notification_id))
+    return JSONResponse(to_mastodon.notification(found, urls_of(request), viewer.id))
+
+
+async def dismiss(request: Request) -> Response:
+    caller = await authorize(request, "write:notifications")
+    # POST /notifications/:id/dismiss, or the older POST /notifications/dismiss with `id`.
+    notification_id = (
+        path_id(request) if "id" in request.path_params else (await read_params(request)).id("id")
+    )
+    await write(request, lambda s: notifications.dismiss(s, caller.viewer, notification_id or 0))
+    return JSONResponse({})
+
+
+async def clear(request: Request) -> Response:
+    caller = await authorize(request, "write:notifications")
+    await write(request, lambda s: notifications.clear(s, caller.viewer))
+    return JSONResponse({})
+
+
+async def unread_count(request: Request) -> Response:
+    caller = await authorize(request, "read:notifications")
+    count = await read(request, lambda s: markers.unread_notifications(s, caller.viewer))
+    return JSONResponse({"count": count})

@@ -1,0 +1,1 @@
+"""OAuth 2: the consent flow, tokens, revocation and discovery."""

@@ -1,0 +1,474 @@
+"""Our models as Mastodon client API entities (docs.joinmastodon.org/entities), as pure functions.
+
+What real clients rely on: ids are strings; times are ISO 8601 with milliseconds and `Z`;
+lists are `[]`, never null; avatar and header URLs are absolute and never empty (a default
+image); `group`, `limited`, `bot`, `discoverable`, `indexable`, `noindex`, `roles` and
+`hide_collections` are always present. fedi's extension, `fedi_generation` (how an image was
+made), rides along on media and statuses; stock clients ignore unknown keys.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from fedi import __version__
+from fedi.config import Settings
+from fedi.convert.common import avatar_url, header_url, media_url, preview_url
+from fedi.media.images import SUPPORTED_TYPES
+from fedi.models.accounts import Account, User
+from fedi.models.media import MediaAttachment
+from fedi.models.notifications import Marker
+from fedi.models.oauth import OAuthApplication
+from fedi.models.statuses import Status, StatusEdit, Tag
+from fedi.store.views import NotificationView, StatusView
+from fedi.urls import Urls
+
+# The Mastodon release whose API fedi implements; clients parse the leading semver.
+MASTODON_VERSION = "4.3.0"
+VERSION = f"{MASTODON_VERSION} (compatible; fedi {__version__})"
+# Only what is implemented: 2 would promise grouped notifications.
+API_VERSIONS = {"mastodon": 1}
+# The same repository NodeInfo names (fedi/services/federation/documents.py).
+SOURCE_URL = "https://github.com/fedi-ai/fedi"
+
+Entity = dict[str, Any]
+
+
+def iso(moment: datetime) -> str:
+    moment = moment.astimezone(UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+def iso_or_none(moment: datetime | None) -> str | None:
+    return iso(moment) if moment is not None else None
+
+
+def _id(value: int | None) -> str | None:
+    return str(value) if value is not None else None
+
+
+# Accounts ------------------------------------------------------------------------------------
+
+
+def account(item: Account, urls: Urls) -> Entity:
+    avatar, header = avatar_url(item, urls), header_url(item, urls)
+    return {
+        "id": str(item.id),
+        "username": item.username,
+        "acct": item.acct(),
+        "url": item.url or item.uri,
+        "uri": item.uri,
+        "display_name": item.display_name,
+        "note": item.note,
+        "avatar": avatar,
+        "avatar_static": avatar,
+        "header": header,
+        "header_static": header,
+        "locked": item.locked,
+        "fields": [
+            {"name": f.get("name", ""), "value": f.get("value", ""), "verified_at": f.get("verified_at")}
+            for f in item.fields
+        ],
+        "emojis": [],
+        "bot": item.bot,
+        "group": item.actor_type == "Group",
+        "discoverable": item.discoverable,
+        "indexable": item.indexable,
+        "noindex": not item.indexable,
+        "hide_collections": False,
+        "limited": False,
+        "memorial": item.memorial,
+        "suspended": item.suspended,
+        "roles": [],
+        "created_at": iso(item.created_at),
+        "last_status_at": item.last_status_at.date().isoformat() if item.last_status_at else None,
+        "statuses_count": item.statuses_count,
+        "followers_count": item.followers_count,
+        "following_count": item.following_count,
+    }
+
+
+def credential_account(item: Account, user: User, urls: Urls, *, follow_requests_count: int) -> Entity:
+    """The logged-in user's own account, with what their profile editor and composer need."""
+    return account(item, urls) | {
+        "source": {
+            "privacy": user.default_visibility,
+            "sensitive": user.default_sensitive,
+            "language": user.default_language or "",
+            "note": item.note_source,
+            "fields": [
+                {"name": f.get("name", ""), "value": f.get("source", f.get("value", "")), "verified_at": None}
+                for f in item.fields
+            ],
+            "follow_requests_count": follow_requests_count,
+            "hide_collections": False,
+            "discoverable": item.discoverable,
+            "indexable": item.indexable,
+            "attribution_domains": [],
+        },
+        "role": role(user),
+    }
+
+
+def role(user: User) -> Entity:
+    if user.admin:
+        return {"id": "3", "name": "Owner", "permissions": "1048575", "color": "", "highlighted": True}
+    return {"id": "-99", "name": "", "permissions": "65536", "color": "", "highlighted": False}
+
+
+def relationship(fields: Mapping[str, Any]) -> Entity:
+    """From a Relationship's fields (dataclasses.asdict)."""
+    return {**fields, "id": str(fields["id"]), "languages": None}
+
+
+# Statuses ------------------------------------------------------------------------------------
+
+
+def status(view: StatusView, urls: Urls, viewer_id: int | None = None) -> Entity:
+    item = view.status
+    if view.reblog is not None:
+        return _boost(view, urls, viewer_id)
+    entity = {
+        "id": str(item.id),
+        "uri": item.uri,
+        "url": item.url or item.uri,
+        "created_at": iso(item.created_at),
+        "edited_at": iso_or_none(item.edited_at),
+        "account": account(view.account, urls),
+        "in_reply_to_id": _id(item.in_reply_to_id),
+        "in_reply_to_account_id": _id(item.in_reply_to_account_id),
+        "reblog": None,
+        "content": item.content,
+        "visibility": item.visibility,
+        "sensitive": item.sensitive,
+        "spoiler_text": item.spoiler_text,
+        "language": item.language,
+        "media_attachments": [media(m, urls) for m in view.media],
+        "mentions": [mention(a) for a in view.mentions],
+        "tags": [{"name": t.name, "url": urls.tag(t.name)} for t in view.tags],
+        "emojis": [],
+        "reblogs_count": item.reblogs_count,
+        "favourites_count": item.favourites_count,
+        "replies_count": item.replies_count,
+        "application": _application_of(item),
+        "poll": None,
+        "card": None,
+        "filtered": [],
+        "favourited": view.favourited,
+        "reblogged": view.reblogged,
+        "muted": False,
+        "bookmarked": view.bookmarked,
+    }
+    if viewer_id is not None and viewer_id == item.account_id:
+        entity["pinned"] = view.pinned
+    if generated := next((m.generation for m in view.media if m.generation), None):
+        entity["fedi_generation"] = generated
+    return entity
+
+
+def _boost(view: StatusView, urls: Urls, viewer_id: int | None) -> Entity:
+    """A boost wraps the boosted status; its own fields are empty, its flags the original's."""
+    assert view.reblog is not None
+    inner = status(view.reblog, urls, viewer_id)
+    item = view.status
+    return {
+        **{key: inner[key] for key in ("favourited", "reblogged", "muted", "bookmarked")},
+        "id": str(item.id),
+        "uri": item.uri,
+        "url": item.url or item.uri,
+        "created_at": iso(item.created_at),
+        "edited_at": None,
+        "account": account(view.account, urls),
+        "in_reply_to_id": None,
+        "in_reply_to_account_id": None,
+        "reblog": inner,
+        "content": "",
+        "visibility": item.visibility,
+        "sensitive": False,
+        "spoiler_text": "",
+        "language": None,
+        "media_attachments": [],
+        "mentions": [],
+        "tags": [],
+        "emojis": [],
+        "reblogs_count": 0,
+        "favourites_count": 0,
+        "replies_count": 0,
+        "application": None,
+        "poll": None,
+        "card": None,
+        "filtered": [],
+    }
+
+
+def _application_of(item: Status) -> Entity | None:
+    if not item.local or not item.application:
+        return None
+    return {"name": item.application.get("name", ""), "website": item.application.get("website")}
+
+
+def deleted_status(view: StatusView, urls: Urls) -> Entity:
+    """What DELETE answers: the status with its source text, for delete-and-redraft."""
+    return status(view, urls, view.status.account_id) | {"text": view.status.text}
+
+
+def mention(item: Account) -> Entity:
+    return {"id": str(item.id), "username": item.username, "url": item.url or item.uri, "acct": item.acct()}
+
+
+def status_source(item: Status) -> Entity:
+    return {"id": str(item.id), "text": item.text, "spoiler_text": item.spoiler_text}
+
+
+def status_edit(
+    edit: StatusEdit, author: Account, media_by_id: Mapping[int, MediaAttachment], urls: Urls
+) -> Entity:
+    attachments = []
+    for entry in edit.media:
+        found = media_by_id.get(int(entry.get("id", 0)))
+        if found is not None:
+            attachments.append(media(found, urls) | {"description": entry.get("description") or None})
+    return {
+        "content": edit.content,
+        "spoiler_text": edit.spoiler_text,
+        "sensitive": edit.sensitive,
+        "created_at": iso(edit.created_at),
+        "account": account(author, urls),
+        "poll": None,
+        "media_attachments": attachments,
+        "emojis": [],
+    }
+
+
+def context(
+    ancestors: list[StatusView], descendants: list[StatusView], urls: Urls, viewer_id: int | None
+) -> Entity:
+    return {
+        "ancestors": [status(v, urls, viewer_id) for v in ancestors],
+        "descendants": [status(v, urls, viewer_id) for v in descendants],
+    }
+
+
+def tag(item: Tag, urls: Urls) -> Entity:
+    return {
+        "id": str(item.id),
+        "name": item.display_name,
+        "url": urls.tag(item.name),
+        "history": [],
+        "following": False,
+    }
+
+
+# Media ---------------------------------------------------------------------------------------
+
+
+def media(item: MediaAttachment, urls: Urls) -> Entity:
+    ready = item.state == "ready"
+    entity: Entity = {
+        "id": str(item.id),
+        "type": item.type,
+        # Clients wait for a URL: none while the image is being made (Mastodon's 202/206 rule).
+        "url": media_url(item, urls) if ready else None,
+        "preview_url": preview_url(item, urls) if ready or item.thumbnail_key else None,
+        "remote_url": item.remote_url,
+        "preview_remote_url": None,
+        "text_url": None,
+        "meta": _meta(item),
+        "description": item.description or None,
+        "blurhash": item.blurhash,
+    }
+    if item.generation:
+        entity["fedi_generation"] = item.generation
+    return entity
+
+
+def _meta(item: MediaAttachment) -> Entity:
+    meta: Entity = {"focus": {"x": item.focus_x, "y": item.focus_y}}
+    if item.width and item.height:
+        meta["original"] = _size(item.width, item.height)
+    if item.thumbnail_width and item.thumbnail_height:
+        meta["small"] = _size(item.thumbnail_width, item.thumbnail_height)
+    return meta
+
+
+def _size(width: int, height: int) -> Entity:
+    return {"width": width, "height": height, "size": f"{width}x{height}", "aspect": width / height}
+
+
+# Notifications, markers, preferences -----------------------------------------------------------
+
+
+def notification(view: NotificationView, urls: Urls, viewer_id: int | None) -> Entity:
+    item = view.notification
+    entity: Entity = {
+        "id": str(item.id),
+        "type": item.type,
+        "created_at": iso(item.created_at),
+        "group_key": f"ungrouped-{item.id}",
+        "account": account(view.account, urls),
+    }
+    if view.status is not None:
+        entity["status"] = status(view.status, urls, viewer_id)
+    return entity
+
+
+def marker(item: Marker) -> Entity:
+    return {
+        "last_read_id": str(item.last_read_id),
+        "version": item.version,
+        "updated_at": iso(item.updated_at),
+    }
+
+
+def preferences(user: User) -> Entity:
+    return {
+        "posting:default:visibility": user.default_visibility,
+        "posting:default:sensitive": user.default_sensitive,
+        "posting:default:language": user.default_language,
+        "reading:expand:media": "default",
+        "reading:expand:spoilers": False,
+    }
+
+
+# OAuth ---------------------------------------------------------------------------------------
+
+
+def application(app: OAuthApplication, *, client_secret: str | None = None) -> Entity:
+    uris = app.redirect_uris.split("\n")
+    entity: Entity = {
+        "id": str(app.id),
+        "name": app.name,
+        "website": app.website,
+        "scopes": app.scopes.split(),
+        "redirect_uri": "\n".join(uris),
+        "redirect_uris": uris,
+    }
+    if client_secret is not None:
+        entity |= {"client_id": app.client_id, "client_secret": client_secret, "client_secret_expires_at": 0}
+    return entity
+
+
+def token(access_token: str, scopes: str, created_at: datetime) -> Entity:
+    return {
+        "access_token": access_token,
+        "token_type": "Bearer",
+        "scope": scopes,
+        "created_at": int(created_at.timestamp()),
+    }
+
+
+def userinfo(item: Account, urls: Urls) -> Entity:
+    return {
+        "iss": urls.base + "/",
+        "sub": item.uri,
+        "name": item.display_name or item.username,
+        "preferred_username": item.username,
+        "profile": item.url or item.uri,
+        "picture": avatar_url(item, urls),
+    }
+
+
+# Instance ------------------------------------------------------------------------------------
+
+
+def _limits(settings: Settings) -> Entity:
+    return {
+        "accounts": {"max_featured_tags": 0, "max_pinned_statuses": 5},
+        "statuses": {
+            "max_characters": settings.api.max_characters,
+            "max_media_attachments": 4,
+            "characters_reserved_per_url": 23,
+        },
+        "media_attachments": {
+            "supported_mime_types": list(SUPPORTED_TYPES),
+            "description_limit": 1500,
+            "image_size_limit": settings.media.max_upload_bytes,
+            "image_matrix_limit": settings.media.max_pixels,
+            "video_size_limit": 0,
+            "video_frame_rate_limit": 0,
+            "video_matrix_limit": 0,
+        },
+        # No polls yet; these satisfy decoders that require the keys.
+        "polls": {
+            "max_options": 4,
+            "max_characters_per_option": 50,
+            "min_expiration": 300,
+            "max_expiration": 2629746,
+        },
+    }
+
+
+def streaming_url(urls: Urls) -> str:
+    return "ws" + urls.base.removeprefix("http")
+
+
+def rules(settings: Settings) -> list[Entity]:
+    return [{"id": str(n), "text": text, "hint": ""} for n, text in enumerate(settings.instance.rules, 1)]
+
+
+def instance_v2(settings: Settings, urls: Urls, *, contact: Account | None, active_month: int) -> Entity:
+    everyone = {"local": "authenticated", "remote": "authenticated"}
+    return {
+        "domain": settings.instance.domain,
+        "title": settings.instance.name,
+        "version": VERSION,
+        "source_url": SOURCE_URL,
+        "description": settings.instance.description,
+        "usage": {"users": {"active_month": active_month}},
+        "thumbnail": {"url": urls.static("header.png")},
+        "icon": [],
+        "languages": ["en"],
+        "configuration": {
+            "urls": {"streaming": streaming_url(urls), "status": None},
+            **_limits(settings),
+            "translation": {"enabled": False},
+            "timelines_access": {
+                "live_feeds": everyone | {"local": "public", "remote": "public"},
+                "hashtag_feeds": everyone | {"local": "public", "remote": "public"},
+                "trending_link_feeds": everyone,
+            },
+        },
+        "registrations": {
+            "enabled": settings.instance.registrations_open,
+            "approval_required": False,
+            "message": None,
+            "url": None,
+        },
+        "api_versions": API_VERSIONS,
+        "contact": {
+            "email": settings.instance.contact_email,
+            "account": account(contact, urls) if contact else None,
+        },
+        "rules": rules(settings),
+    }
+
+
+def instance_v1(
+    settings: Settings,
+    urls: Urls,
+    *,
+    contact: Account | None,
+    user_count: int,
+    status_count: int,
+    domain_count: int,
+) -> Entity:
+    return {
+        "uri": settings.instance.domain,
+        "title": settings.instance.name,
+        "short_description": settings.instance.description,
+        "description": settings.instance.description,
+        "email": settings.instance.contact_email,
+        "version": VERSION,
+        "urls": {"streaming_api": streaming_url(urls)},
+        "stats": {"user_count": user_count, "status_count": status_count, "domain_count": domain_count},
+        "thumbnail": urls.static("header.png"),
+        "languages": ["en"],
+        "registrations": settings.instance.registrations_open,
+        "approval_required": False,
+        "invites_enabled": False,
+        "configuration": _limits(settings),
+        "contact_account": account(contact, urls) if contact else None,
+        "rules": rules(settings),
+    }

@@ -1,0 +1,1 @@
+"""Media files: image processing and storage."""

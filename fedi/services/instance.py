@@ -1,0 +1,59 @@
+"""What the instance endpoints report: who runs it, how big it is, whom it knows.
+
+Clients ask for the instance at every start; the counts are cached for a minute.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from weakref import WeakKeyDictionary
+
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from fedi.models.accounts import Account
+from fedi.store import instance as store
+
+CACHE_SECONDS = 60.0
+
+
+@dataclass(frozen=True)
+class Stats:
+    user_count: int
+    status_count: int
+    domain_count: int
+    active_month: int
+
+
+# Per database engine (one per runtime), forgotten with it.
+_cache: WeakKeyDictionary[Engine, tuple[float, Stats]] = WeakKeyDictionary()
+_lock = threading.Lock()
+
+
+def stats(session: Session) -> Stats:
+    key = session.get_bind().engine
+    with _lock:
+        cached = _cache.get(key)
+    if cached is not None and time.monotonic() - cached[0] < CACHE_SECONDS:
+        return cached[1]
+    fresh = Stats(
+        user_count=store.local_users(session),
+        status_count=store.local_statuses(session),
+        domain_count=len(store.known_domains(session)),
+        active_month=store.active_local_authors(session, datetime.now(UTC) - timedelta(days=30)),
+    )
+    with _lock:
+        _cache[key] = (time.monotonic(), fresh)
+    return fresh
+
+
+def contact(session: Session) -> Account | None:
+    """The account people should write to: the first administrator's."""
+    return store.first_admin(session)
+
+
+def peers(session: Session) -> list[str]:
+    return store.known_domains(session)

@@ -1,0 +1,49 @@
+"""Counts and lists about the instance as a whole (instance endpoints)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from fedi.models.accounts import Account, User
+from fedi.models.statuses import Status
+
+
+def local_users(session: Session) -> int:
+    return session.exec(select(func.count()).select_from(User).where(User.disabled == False)).one()  # noqa: E712
+
+
+def local_statuses(session: Session) -> int:
+    stmt = select(func.count()).select_from(Status).where(Status.local == True)  # noqa: E712
+    return session.exec(stmt).one()
+
+
+def active_local_authors(session: Session, since: datetime) -> int:
+    stmt = select(func.count(func.distinct(Status.account_id))).where(
+        Status.local == True,  # noqa: E712
+        col(Status.created_at) > since,
+    )
+    return session.exec(stmt).one()
+
+
+def known_domains(session: Session, *, limit: int = 10_000) -> list[str]:
+    stmt = (
+        select(Account.domain)
+        .where(col(Account.domain).is_not(None), col(Account.deleted_at).is_(None))
+        .distinct()
+        .order_by(col(Account.domain))
+        .limit(limit)
+    )
+    return [domain for domain in session.exec(stmt).all() if domain]
+
+
+def first_admin(session: Session) -> Account | None:
+    stmt = (
+        select(Account)
+        .join(User, col(User.account_id) == col(Account.id))
+        .where(User.admin == True, User.disabled == False)  # noqa: E712
+        .order_by(col(User.id))
+    )
+    return session.exec(stmt).first()

@@ -1,0 +1,59 @@
+"""Signing in and out of the web pages (the OAuth consent page sends people here first)."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from fedi.api.context import read, run_sync, runtime_of
+from fedi.services import oauth
+from fedi.web.pages import render
+from fedi.web.session import check_csrf, current_user, log_in, log_out
+
+SIGN_IN = "/auth/sign_in"
+HOME = SIGN_IN
+
+
+def safe_next(target: object) -> str:
+    """Only paths on this site: never `//evil.example` or `/\\evil.example` (open redirects)."""
+    if not isinstance(target, str) or not target.startswith("/") or target.startswith(("//", "/\\")):
+        return HOME
+    if any(c in target for c in "\r\n\\") or len(target) > 4000:
+        return HOME
+    return target
+
+
+async def sign_in_page(request: Request) -> Response:
+    user = await current_user(request)
+    if user is not None:
+        username = await read(request, lambda s: oauth.username_of(s, user))
+        return render(request, "signed_in.html", {"username": username})
+    return render(request, "login.html", {"next": safe_next(request.query_params.get("next")), "email": ""})
+
+
+async def sign_in(request: Request) -> Response:
+    async with request.form(max_files=0, max_fields=10) as form:
+        fields = {key: value for key, value in form.items() if isinstance(value, str)}
+    check_csrf(request, fields)
+    email, password = fields.get("email", ""), fields.get("password", "")
+    rt = runtime_of(request)
+
+    def check() -> int | None:
+        with rt.db.reader() as session:
+            user = oauth.login(session, email, password)
+            return user.id if user is not None else None
+
+    user_id = await run_sync(check)
+    target = safe_next(fields.get("next"))
+    if user_id is None:
+        context = {"next": target, "email": email, "error": "That e-mail address and password do not match."}
+        return render(request, "login.html", context, status_code=401)
+    log_in(request, user_id)
+    return RedirectResponse(target, status_code=303)
+
+
+async def sign_out(request: Request) -> Response:
+    async with request.form(max_files=0, max_fields=10) as form:
+        check_csrf(request, form)
+    log_out(request)
+    return RedirectResponse(HOME, status_code=303)

@@ -1,0 +1,106 @@
+"""The signed session cookie of the web pages: who is signed in, and the CSRF token.
+
+The signing secret is made once, at random, into `data_dir/secret_key` (mode 0600) and reused
+by every process of the instance. Every form that changes something carries `csrf_token`, and
+`check_csrf` refuses a POST without the session's token.
+"""
+
+from __future__ import annotations
+
+import hmac
+import os
+import secrets
+import stat
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from starlette.middleware import Middleware
+from starlette.middleware.sessions import SessionMiddleware
+from starlette.requests import HTTPConnection
+
+from fedi.api.context import run_sync, runtime_of
+from fedi.config import Settings
+from fedi.errors import Forbidden
+from fedi.models.accounts import User
+from fedi.services import oauth
+
+SECRET_FILE = "secret_key"
+COOKIE = "fedi_session"
+MAX_AGE = 14 * 24 * 3600
+CSRF_FIELD = "csrf_token"
+
+
+def secret_key(data_dir: Path) -> str:
+    """The instance's session secret: created once, readable by its owner only."""
+    path = data_dir / SECRET_FILE
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        mode = path.stat().st_mode
+        if mode & (stat.S_IRWXG | stat.S_IRWXO):
+            raise RuntimeError(
+                f"{path} is readable by others: chmod 600 it (it signs sign-in cookies)"
+            ) from None
+        secret = path.read_text().strip()
+        if len(secret) < 32:
+            raise RuntimeError(f"{path} is too short to be a secret: delete it and restart") from None
+        return secret
+    secret = secrets.token_urlsafe(48)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(secret + "\n")
+    return secret
+
+
+def middleware(settings: Settings) -> Middleware:
+    return Middleware(
+        SessionMiddleware,
+        secret_key=secret_key(settings.data_dir),
+        session_cookie=COOKIE,
+        max_age=MAX_AGE,
+        same_site="lax",
+        https_only=settings.https,
+    )
+
+
+def current_user_id(request: HTTPConnection) -> int | None:
+    value = request.session.get("user_id")
+    return value if isinstance(value, int) else None
+
+
+async def current_user(request: HTTPConnection) -> User | None:
+    """The signed-in user (None when nobody is, or the user was disabled since)."""
+    user_id = current_user_id(request)
+    if user_id is None:
+        return None
+    rt = runtime_of(request)
+
+    def load() -> User | None:
+        with rt.db.reader() as session:
+            return oauth.user(session, user_id)
+
+    return await run_sync(load)
+
+
+def log_in(request: HTTPConnection, user_id: int) -> None:
+    # A fresh session (and CSRF token) at sign-in: a session planted before it is worthless.
+    request.session.clear()
+    request.session["user_id"] = user_id
+
+
+def log_out(request: HTTPConnection) -> None:
+    request.session.clear()
+
+
+def csrf_token(request: HTTPConnection) -> str:
+    token = request.session.get(CSRF_FIELD)
+    if not isinstance(token, str):
+        token = request.session[CSRF_FIELD] = secrets.token_urlsafe(32)
+    return token
+
+
+def check_csrf(request: HTTPConnection, form: Mapping[str, Any]) -> None:
+    expected = request.session.get(CSRF_FIELD)
+    sent = form.get(CSRF_FIELD)
+    if not isinstance(expected, str) or not isinstance(sent, str) or not hmac.compare_digest(expected, sent):
+        raise Forbidden("The form expired or did not come from this site: reload the page and try again")

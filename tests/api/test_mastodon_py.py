@@ -1,0 +1,194 @@
+"""A real fedi server on loopback, driven by Mastodon.py and the `websockets` client.
+
+The server runs as `python -m fedi serve` in a subprocess (SQLite, embedded jobs); people sign in
+through the HTML pages over HTTP exactly as a browser would.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import queue
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+from mastodon import Mastodon, MastodonUnauthorizedError, StreamListener
+from PIL import Image
+from websockets.exceptions import ConnectionClosed
+from websockets.sync.client import connect as ws_connect
+
+from tests.api.oauth_flow import code_from, sign_in_and_approve
+
+pytestmark = pytest.mark.slow
+ROOT = Path(__file__).resolve().parents[2]
+OOB = "urn:ietf:wg:oauth:2.0:oob"
+SCOPES = ["read", "write", "follow", "push"]
+PEOPLE = {"alice": "alice@example.org", "bob": "bob@example.org"}
+PASSWORD = "correct horse battery"
+
+
+@dataclass
+class Server:
+    base: str
+    log: Path
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _fedi(config: Path, *args: str) -> list[str]:
+    return [sys.executable, "-m", "fedi", "--config", str(config), *args]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    home = tmp_path_factory.mktemp("server")
+    port = _free_port()
+    config = home / "config.toml"
+    config.write_text(
+        f'data_dir = "{home / "data"}"\n'
+        f'[instance]\ndomain = "127.0.0.1:{port}"\nhttps = false\n'
+        f"[server]\nport = {port}\n"
+        "[federation]\nallow_private_addresses = true\nallow_http = true\n"
+        '[generation]\npreset = "tiny"\n'
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FEDI_")} | {"PYTHONPATH": str(ROOT)}
+    subprocess.run(_fedi(config, "migrate"), check=True, env=env, cwd=ROOT, capture_output=True)
+    for username, email in PEOPLE.items():
+        command = _fedi(config, "accounts", "create", username, "--email", email, "--password", PASSWORD)
+        subprocess.run(command, check=True, env=env, cwd=ROOT, capture_output=True)
+    log = home / "server.log"
+    with log.open("wb") as output:
+        process = subprocess.Popen(
+            _fedi(config, "serve"), env=env, cwd=ROOT, stdout=output, stderr=subprocess.STDOUT
+        )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        _wait_until_up(base, process, log)
+        yield Server(base, log)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def _wait_until_up(base: str, process: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"fedi serve exited:\n{log.read_text()}")
+        try:
+            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.1)
+    raise RuntimeError(f"fedi serve did not start:\n{log.read_text()}")
+
+
+def sign_in(server: Server, username: str) -> Mastodon:
+    """Register an app, sign in through the pages, approve, and exchange the code."""
+    client_id, client_secret = Mastodon.create_app("fedi tests", scopes=SCOPES, api_base_url=server.base)
+    api = Mastodon(client_id=client_id, client_secret=client_secret, api_base_url=server.base)
+    url = api.auth_request_url(redirect_uris=OOB, scopes=SCOPES, allow_http=True)
+    with httpx.Client(base_url=server.base) as browser:
+        answer = sign_in_and_approve(browser, url, email=PEOPLE[username], password=PASSWORD)
+    api.log_in(code=code_from(answer), redirect_uri=OOB, scopes=SCOPES, allow_http=True)
+    return api
+
+
+class Listener(StreamListener):  # type: ignore[misc]
+    def __init__(self) -> None:
+        self.updates: queue.Queue[dict] = queue.Queue()
+        self.live = threading.Event()
+
+    def on_update(self, status: dict) -> None:
+        self.updates.put(status)
+
+    def handle_heartbeat(self) -> None:
+        self.live.set()
+
+
+def png(color: str) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (120, 80), color).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def test_mastodon_py_signs_in_posts_reads_and_streams(server: Server) -> None:
+    alice, bob = sign_in(server, "alice"), sign_in(server, "bob")
+    me = alice.account_verify_credentials()
+    assert me.username == "alice" and me.source.privacy == "public"
+    bob_account = bob.account_verify_credentials()
+    alice.account_follow(bob_account.id)
+
+    media = alice.media_post(png("navy"), mime_type="image/png", description="A navy rectangle")
+    assert media.url and media.description == "A navy rectangle"
+    posted = alice.status_post("My first image", media_ids=[media], spoiler_text="colour", sensitive=True)
+    assert posted.spoiler_text == "colour" and posted.media_attachments[0].description == "A navy rectangle"
+    for n in range(3):
+        bob.status_post(f"bob says {n}")
+
+    page = alice.timeline_home(limit=2)
+    assert [s.content for s in page] == ["<p>bob says 2</p>", "<p>bob says 1</p>"]
+    older = alice.fetch_next(page)
+    assert [s.content for s in older] == ["<p>bob says 0</p>", "<p>My first image</p>"]
+    assert posted.id in [s.id for s in alice.timeline_public(limit=10)]
+    assert [s.id for s in alice.timeline_local(limit=1)] == [alice.timeline_home(limit=1)[0].id]
+
+    target = bob.timeline_home(limit=1)[0]
+    assert alice.status_favourite(target).favourited is True
+    assert alice.status_reblog(target).reblog.id == target.id
+    alice.status_reply(target, "nice one")
+    kinds = {n.type for n in bob.notifications()}
+    assert {"favourite", "reblog", "mention", "follow"} <= kinds
+
+    listener = Listener()
+    handle = alice.stream_user(listener, run_async=True)
+    try:
+        assert listener.live.wait(10), "the stream never said hello"
+        streamed = bob.status_post("hello, stream")
+        assert listener.updates.get(timeout=10).id == streamed.id
+        token = alice.access_token
+        alice.revoke_access_token(allow_http=True)
+        handle.join(timeout=5)
+        assert not handle.is_alive(), "the stream outlived its token"
+    finally:
+        handle.close()
+    with pytest.raises(MastodonUnauthorizedError):
+        Mastodon(access_token=token, api_base_url=server.base).account_verify_credentials()
+
+
+def test_websocket_streaming_and_revocation(server: Server) -> None:
+    alice, bob = sign_in(server, "alice"), sign_in(server, "bob")
+    alice.account_follow(bob.account_verify_credentials().id)
+    url = server.base.replace("http://", "ws://") + "/api/v1/streaming"
+    with ws_connect(url, subprotocols=[alice.access_token]) as ws:  # type: ignore[list-item]
+        ws.send(json.dumps({"type": "subscribe", "stream": "user"}))
+        ws.send("sync")
+        assert "error" in json.loads(ws.recv(timeout=5))
+        streamed = bob.status_post("over the websocket")
+        event = json.loads(ws.recv(timeout=5))
+        assert event["event"] == "update" and event["stream"] == ["user"]
+        assert json.loads(event["payload"])["id"] == streamed.id
+
+        alice.revoke_access_token(allow_http=True)
+        revoked_at = time.monotonic()
+        with pytest.raises(ConnectionClosed):
+            ws.recv(timeout=2)
+        assert time.monotonic() - revoked_at < 1.0

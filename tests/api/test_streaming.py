@@ -1,0 +1,97 @@
+"""The streaming WebSocket and SSE endpoints, in process (Starlette's TestClient).
+
+Subscriptions are confirmed by sending a malformed message after them: commands are handled in
+order, so its error reply means the subscription before it is live.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+import pytest
+from starlette.testclient import TestClient, WebSocketDenialResponse
+
+from fedi.app import create_app
+from fedi.runtime import Runtime
+from fedi.services import oauth
+from tests.api.conftest import Caller, issue_token
+
+
+@pytest.fixture
+def web(runtime: Runtime) -> Iterator[TestClient]:
+    with TestClient(create_app(runtime), base_url="https://fedi.test") as client:
+        yield client
+
+
+def synced(ws: object) -> None:
+    ws.send_text("not json")  # type: ignore[attr-defined]
+    assert "error" in ws.receive_json()  # type: ignore[attr-defined]
+
+
+def test_user_stream_renders_events_for_its_viewer(web: TestClient, alice: Caller, bob: Caller) -> None:
+    with web.websocket_connect(f"/api/v1/streaming?access_token={alice.token}&stream=user") as ws:
+        synced(ws)
+        web.post(f"/api/v1/accounts/{bob.account.id}/follow", headers=alice.auth)
+        posted = web.post("/api/v1/statuses", json={"status": "hello followers"}, headers=bob.auth).json()
+        event = ws.receive_json()
+        assert event["stream"] == ["user"] and event["event"] == "update"
+        assert json.loads(event["payload"])["id"] == posted["id"]
+
+        web.post(f"/api/v1/statuses/{posted['id']}/favourite", headers=alice.auth)
+        own = web.post("/api/v1/statuses", json={"status": "mine"}, headers=alice.auth).json()
+        assert json.loads(ws.receive_json()["payload"])["id"] == own["id"]
+        web.post(f"/api/v1/statuses/{own['id']}/favourite", headers=bob.auth)
+        notification = ws.receive_json()
+        assert notification["event"] == "notification"
+        assert json.loads(notification["payload"])["type"] == "favourite"
+
+        web.delete(f"/api/v1/statuses/{posted['id']}", headers=bob.auth)
+        assert ws.receive_json() == {"stream": ["user"], "event": "delete", "payload": posted["id"]}
+
+
+def test_subscribe_and_unsubscribe_messages(web: TestClient, alice: Caller, bob: Caller) -> None:
+    protocol = [alice.token]
+    with web.websocket_connect("/api/v1/streaming", subprotocols=protocol) as ws:
+        assert ws.accepted_subprotocol == alice.token
+        ws.send_json({"type": "subscribe", "stream": "hashtag", "tag": "Cats"})
+        ws.send_json({"type": "subscribe", "stream": "public:local"})
+        ws.send_json({"type": "subscribe", "stream": "direct"})
+        assert ws.receive_json() == {"error": "Unknown stream type", "status": 422}
+        web.post("/api/v1/statuses", json={"status": "a #cats post"}, headers=bob.auth)
+        streams = sorted(tuple(ws.receive_json()["stream"]) for _ in range(2))
+        assert streams == [("hashtag", "Cats"), ("public:local",)]
+
+        ws.send_json({"type": "unsubscribe", "stream": "public:local"})
+        synced(ws)
+        web.post("/api/v1/statuses", json={"status": "another #cats post"}, headers=bob.auth)
+        assert ws.receive_json()["stream"] == ["hashtag", "Cats"]
+
+
+def test_streams_need_a_reading_token(web: TestClient, runtime: Runtime, alice: Caller) -> None:
+    write_only = issue_token(runtime, alice.account, "write")
+    for token in ("nonsense", write_only):
+        with (
+            pytest.raises(WebSocketDenialResponse) as denied,
+            web.websocket_connect(f"/api/v1/streaming?access_token={token}&stream=user"),
+        ):
+            pass
+        assert denied.value.status_code == (401 if token == "nonsense" else 403)
+    response = web.get("/api/v1/streaming/user", headers={"Authorization": f"Bearer {write_only}"})
+    assert response.status_code == 403
+    assert web.get("/api/v1/streaming/public").status_code == 401
+    notifications_only = issue_token(runtime, alice.account, "read:notifications")
+    with web.websocket_connect(f"/api/v1/streaming?access_token={notifications_only}") as ws:
+        ws.send_json({"type": "subscribe", "stream": "public"})
+        assert ws.receive_json()["status"] == 403
+
+
+def test_a_revoked_token_closes_its_stream(web: TestClient, runtime: Runtime, alice: Caller) -> None:
+    with web.websocket_connect(f"/api/v1/streaming?access_token={alice.token}&stream=user") as ws:
+        synced(ws)
+        with runtime.db.session() as session:
+            found = oauth.authenticate(session, alice.token)
+            assert found is not None
+            oauth.revoke(session, runtime, found.application, alice.token)
+        message = ws.receive()
+        assert message["type"] == "websocket.close" and message["code"] == 1008
