@@ -81,23 +81,35 @@ class Database:
 
 
 _ON_COMMIT = "fedi_on_commit"
+_SAVEPOINTS = "fedi_on_commit_savepoints"
 
 
 def on_commit(session: Session, callback: Callable[[], None]) -> None:
-    """Run `callback` once `session` commits; forget it if the transaction rolls back.
+    """Run `callback` once `session`'s outermost transaction commits; forget it on rollback.
 
     Jobs and streaming events must never reach the outside world before the rows they refer to
     are committed (and on SQLite a job must not wait on the write lock its caller still holds).
+    A savepoint's release is not a commit; its rollback drops what was registered inside it.
     """
     if _ON_COMMIT not in session.info:
         event.listen(session, "after_commit", _run_callbacks)
+        event.listen(session, "after_transaction_create", _mark_savepoint)
         event.listen(session, "after_soft_rollback", _drop_callbacks)
         session.info[_ON_COMMIT] = []
+        session.info[_SAVEPOINTS] = {}
     session.info[_ON_COMMIT].append(callback)
 
 
+def _mark_savepoint(session: Session, transaction: Any) -> None:
+    if transaction.nested and _ON_COMMIT in session.info:
+        session.info[_SAVEPOINTS][transaction] = len(session.info[_ON_COMMIT])
+
+
 def _run_callbacks(session: Session) -> None:
+    if session.in_nested_transaction():
+        return  # a savepoint was released; the real commit comes later
     callbacks, session.info[_ON_COMMIT] = session.info[_ON_COMMIT], []
+    session.info[_SAVEPOINTS].clear()
     for callback in callbacks:
         try:
             callback()
@@ -106,7 +118,12 @@ def _run_callbacks(session: Session) -> None:
 
 
 def _drop_callbacks(session: Session, previous_transaction: Any) -> None:
-    session.info[_ON_COMMIT] = []
+    mark = session.info[_SAVEPOINTS].pop(previous_transaction, None)
+    if previous_transaction.nested and mark is not None:
+        del session.info[_ON_COMMIT][mark:]
+    elif not previous_transaction.nested:
+        session.info[_ON_COMMIT] = []
+        session.info[_SAVEPOINTS].clear()
 
 
 def alembic_config(engine: Engine) -> AlembicConfig:

@@ -13,6 +13,7 @@ from fedi.api.mastodon import (
     accounts,
     apps,
     collections,
+    generations,
     instance,
     markers,
     media,
@@ -156,6 +157,9 @@ def mastodon_routes() -> list[BaseRoute]:
         # Media
         Route(f"{v1}/media", media.upload, methods=["POST"]),
         Route("/api/v2/media", media.upload, methods=["POST"]),
+        Route("/api/v1/fedi/generations", generations.create, methods=["POST"]),
+        Route("/api/v1/fedi/generations/{id}", generations.show),
+        Route("/api/v1/fedi/generations/{id}/cancel", generations.cancel, methods=["POST"]),
         Route(f"{v1}/media/{{id}}", media.show, methods=["GET"]),
         Route(f"{v1}/media/{{id}}", media.update, methods=["PUT"]),
         # Instance

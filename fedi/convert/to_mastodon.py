@@ -18,6 +18,7 @@ from fedi.config import Settings
 from fedi.convert.common import avatar_url, header_url, media_url, preview_url
 from fedi.media.images import SUPPORTED_TYPES
 from fedi.models.accounts import Account, User
+from fedi.models.generations import Generation
 from fedi.models.media import MediaAttachment
 from fedi.models.notifications import Marker
 from fedi.models.oauth import OAuthApplication
@@ -471,4 +472,32 @@ def instance_v1(
         "configuration": _limits(settings),
         "contact_account": account(contact, urls) if contact else None,
         "rules": rules(settings),
+    }
+
+
+def generation(row: Generation, media_item: MediaAttachment | None, urls: Urls) -> Entity:
+    """fedi's Generation entity: what was asked, how far it is, and the media it fills."""
+    total = max(row.progress_total, 1)
+    return {
+        "id": str(row.id),
+        "state": row.state,
+        "progress": {
+            "step": row.progress_step,
+            "total": row.progress_total,
+            "fraction": row.progress_step / total,
+        },
+        "prompt": row.prompt,
+        "negative_prompt": row.negative_prompt,
+        "preset": row.preset,
+        "width": row.width,
+        "height": row.height,
+        "steps": row.steps,
+        "guidance": row.guidance,
+        "seed": row.seed,
+        "error": row.error,
+        "remix_of": row.remix_of_uri,
+        "status_id": str(row.status_id) if row.status_id else None,
+        "media_attachment": media(media_item, urls) if media_item is not None else None,
+        "created_at": iso(row.created_at),
+        "finished_at": iso_or_none(row.finished_at),
     }

@@ -290,7 +290,7 @@ def finished(rt: Runtime, generation_id: int, image: FinishedImage) -> None:
             media.width, media.height, media.size = image.width, image.height, len(image.original)
             media.thumbnail_width, media.thumbnail_height = image.thumbnail_width, image.thumbnail_height
             media.blurhash = image.blurhash
-            media.generation = {**image.params, "flagged": image.flagged} if image.flagged else image.params
+            media.generation = _provenance(image, row)
             session.add(media)
         row.state, row.finished_at = "done", datetime.now(UTC)
         row.progress_step = row.progress_total = max(row.progress_total, row.steps)
@@ -301,6 +301,16 @@ def finished(rt: Runtime, generation_id: int, image: FinishedImage) -> None:
         events.generation_progress(
             rt, generation_id, {"event": "fedi.generation.done", "id": str(generation_id)}
         )
+
+
+def _provenance(image: FinishedImage, row: Generation) -> dict[str, Any]:
+    """The record a media attachment keeps: the worker's parameters, plus remix and safety notes."""
+    record = dict(image.params)
+    if row.remix_of_uri:
+        record["remix_of"] = row.remix_of_uri
+    if image.flagged:
+        record["flagged"] = image.flagged
+    return record
 
 
 def failed(rt: Runtime, generation_id: int, reason: str) -> None:
@@ -517,6 +527,35 @@ def _bot_reply(
         remix_of_uri=remix_of_uri,
     )
     statuses.create(session, rt, bot, draft)
+
+
+def remix(session: Session, rt: Runtime, requester: Account, source: str, overrides: Ask) -> Generation:
+    """A new image from another post's parameters (by id or URL, here or on another server)."""
+    from fedi.ids import parse_id
+    from fedi.services import resolver, visibility
+
+    local_id = parse_id(source)
+    post = (
+        visibility.visible_status(session, requester, local_id)
+        if local_id is not None
+        else resolver.status_by_url(session, rt, source, resolve=True)
+    )
+    if post is None or not visibility.can_view(session, requester, post):
+        raise Unprocessable("remix_of: no post with a generated image there", field="remix_of")
+    params = source_params(session, post)
+    if params is None:
+        raise Unprocessable("remix_of: that post has no generated image", field="remix_of")
+    base = remix_ask(params, "")
+    ask = Ask(
+        prompt=overrides.prompt or base.prompt,
+        negative_prompt=overrides.negative_prompt or base.negative_prompt,
+        width=overrides.width or base.width,
+        height=overrides.height or base.height,
+        steps=overrides.steps or base.steps,
+        guidance=overrides.guidance,
+        seed=overrides.seed,
+    )
+    return request(session, rt, requester, ask, kind="remix", remix_of_uri=post.uri)
 
 
 def remix_ask(params: dict[str, Any], text: str) -> Ask:

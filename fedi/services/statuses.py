@@ -196,6 +196,8 @@ def _add_generated_line(session: Session, rt: Runtime, status: Status) -> None:
     line = generations.generated_line(rt, params)
     if line not in status.content:
         status.content += line
+    if params.get("remix_of") and not status.remix_of_uri:
+        status.remix_of_uri = str(params["remix_of"])
     if params.get("flagged"):
         status.sensitive = True
         status.spoiler_text = status.spoiler_text or "AI-generated image flagged by this server's image check"

@@ -51,7 +51,9 @@ def _client(server: Server, user: str) -> Mastodon:
         "federation test", api_base_url=server.url, scopes=["read", "write", "follow"]
     )
     api = Mastodon(client_id=client_id, client_secret=client_secret, api_base_url=server.url)
-    api.log_in(username=f"{user}@example.org", password=PASSWORD, scopes=["read", "write", "follow"])
+    api.log_in(
+        username=f"{user}@example.org", password=PASSWORD, scopes=["read", "write", "follow"], allow_http=True
+    )
     return api
 
 

@@ -32,7 +32,8 @@ def write_config(directory: Path, port: int, database_url: str, **sections: dict
         "server": {"port": port},
         "database": {"url": database_url},
         "federation": {"allow_private_addresses": True, "allow_http": True},
-        "generation": {"preset": "tiny"},
+        # Off unless a test asks: the generation worker process costs seconds of CPU to start.
+        "generation": {"preset": "tiny", "enabled": False},
         "log": {"level": "warning"},
     }
     for name, keys in sections.items():

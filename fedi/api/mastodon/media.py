@@ -11,11 +11,12 @@ from starlette.responses import JSONResponse, Response
 
 from fedi.api.auth import authorize
 from fedi.api.context import read, run_sync, runtime_of, write
+from fedi.api.mastodon import generations as generations_api
 from fedi.api.mastodon.common import urls_of
 from fedi.api.params import path_id, read_params
 from fedi.convert import to_mastodon
 from fedi.models.media import MediaAttachment
-from fedi.services import media
+from fedi.services import generations, media
 
 
 async def upload(request: Request) -> Response:
@@ -23,6 +24,12 @@ async def upload(request: Request) -> Response:
     rt = runtime_of(request)
     params = await read_params(request, max_file_bytes=rt.settings.media.max_upload_bytes)
     file = params.file("file")
+    if file is None and params.has("prompt"):
+        # fedi's extension: a prompt instead of a file makes an image (202, then 206 until ready).
+        ask = generations_api.ask_from(params)
+        row = await write(request, lambda s: generations.request(s, rt, caller.me(s), ask, kind="media"))
+        item = await read(request, lambda s: media.own(s, caller.viewer, row.media_id or 0))
+        return _answer(request, item, processing_status=202)
     item = await run_sync(
         media.upload,
         rt,

@@ -1,0 +1,80 @@
+"""fedi's API extension for images: /api/v1/fedi/generations, and prompts in POST /api/v2/media.
+
+Asking answers 202 at once; the image is made by a GPU worker. Poll the generation (or
+GET /api/v1/media/:id, 206 until ready) or listen on the `fedi.generation:<id>` stream.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlmodel import Session
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from fedi.api.auth import authorize
+from fedi.api.context import read, runtime_of, write
+from fedi.api.mastodon.common import urls_of
+from fedi.api.params import Params, path_id, read_params
+from fedi.convert import to_mastodon
+from fedi.models.generations import Generation
+from fedi.services import generations
+from fedi.store import media as media_store
+from fedi.urls import Urls
+
+
+def ask_from(params: Params) -> generations.Ask:
+    return generations.Ask(
+        prompt=params.text("prompt", "", max_length=20_000) or "",
+        negative_prompt=params.text("negative_prompt", "", max_length=20_000) or "",
+        preset=params.text("preset"),
+        width=params.integer("width"),
+        height=params.integer("height"),
+        steps=params.integer("steps"),
+        guidance=params.number("guidance"),
+        seed=params.integer("seed"),
+    )
+
+
+async def create(request: Request) -> Response:
+    caller = await authorize(request, "write:media", "write:statuses")
+    rt = runtime_of(request)
+    params = await read_params(request)
+    ask = ask_from(params)
+    remix_of = params.text("remix_of", max_length=2048)
+
+    def run(session: Session) -> Generation:
+        requester = caller.me(session)
+        if remix_of:
+            return generations.remix(session, rt, requester, remix_of, ask)
+        return generations.request(session, rt, requester, ask, kind="api")
+
+    row = await write(request, run)
+    return JSONResponse(await read(request, lambda s: entity(s, row.id, urls_of(request))), status_code=202)
+
+
+async def show(request: Request) -> Response:
+    caller = await authorize(request, "read", "read:statuses", "write:media")
+    generation_id = path_id(request)
+    urls = urls_of(request)
+
+    def run(session: Session) -> dict[str, Any]:
+        generations.get(session, caller.viewer, generation_id)
+        return entity(session, generation_id, urls)
+
+    return JSONResponse(await read(request, run))
+
+
+async def cancel(request: Request) -> Response:
+    caller = await authorize(request, "write:media", "write:statuses")
+    rt = runtime_of(request)
+    generation_id = path_id(request)
+    await write(request, lambda s: generations.cancel(s, rt, caller.me(s), generation_id))
+    return JSONResponse(await read(request, lambda s: entity(s, generation_id, urls_of(request))))
+
+
+def entity(session: Session, generation_id: int, urls: Urls) -> dict[str, Any]:
+    row = session.get(Generation, generation_id)
+    assert row is not None
+    media = media_store.get(session, row.media_id) if row.media_id else None
+    return to_mastodon.generation(row, media, urls)
