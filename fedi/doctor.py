@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from pathlib import Path
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Literal
@@ -143,6 +144,8 @@ def _generation(settings: Settings) -> Iterator[Check]:
 def _generation_backend(settings: Settings) -> Iterator[Check]:
     import torch
 
+    yield from _model(settings)
+
     if torch.cuda.is_available():
         name = torch.cuda.get_device_name(0)
         memory_gb = torch.cuda.get_device_properties(0).total_memory / 2**30
@@ -154,3 +157,39 @@ def _generation_backend(settings: Settings) -> Iterator[Check]:
             "no CUDA GPU: generation runs on the CPU (slow for real models; fine for `tiny`)",
             "install an NVIDIA driver and a CUDA build of torch for GPU generation",
         )
+
+
+def _model(settings: Settings) -> Iterator[Check]:
+    from huggingface_hub import try_to_load_from_cache
+
+    from generation.errors import GenerationError
+    from generation.presets import TINY_SOURCE, resolve_preset
+
+    options = settings.generation
+    try:
+        preset = resolve_preset(options.preset)
+    except GenerationError as exc:
+        yield Check("model", "fail", str(exc), "set generation.preset to a preset name, a hub id or a local directory")
+        return
+    if preset.requires_acceptance and preset.name not in options.accept_licences:
+        yield Check(
+            "model licence",
+            "warn",
+            f"{preset.name} is under the {preset.licence}, not accepted yet: generation is refused",
+            f"read {preset.licence_url}, then set generation.accept_licences = [{preset.name!r}]",
+        )
+    if preset.hub_id == TINY_SOURCE:
+        yield Check("model", "ok", "tiny: random weights built offline (noise, for tests and demos)")
+    elif options.model_path:
+        found = (Path(options.model_path) / "model_index.json").is_file()
+        yield Check(
+            "model",
+            "ok" if found else "fail",
+            f"{preset.name} from {options.model_path}" + ("" if found else ": no model_index.json there"),
+            "" if found else "point generation.model_path at a diffusers directory",
+        )
+    elif isinstance(try_to_load_from_cache(preset.hub_id, "model_index.json", cache_dir=options.cache_dir or None), str):
+        yield Check("model", "ok", f"{preset.name} ({preset.hub_id}) is in the local model cache")
+    else:
+        fix = f"run `hf download {preset.hub_id}` (or let the first request fetch it; it needs internet access)"
+        yield Check("model", "warn", f"the weights of {preset.hub_id} are not downloaded yet", fix)

@@ -106,3 +106,31 @@ def test_doctor_says_how_to_fix_missing_migrations(config_file: Path) -> None:
     code, output = _invoke(config_file, "doctor")
     assert code == 1
     assert "[FAIL] migrations" in output and "run `fedi migrate`" in output
+
+
+def test_generate_writes_an_image_that_carries_its_parameters(tmp_path: Path) -> None:
+    from generation.provenance import read_params
+    from tests.conftest import MODEL_CACHE
+
+    config = tmp_path / "config.toml"
+    config.write_text(
+        f'data_dir = "{tmp_path / "data"}"\n[generation]\npreset = "tiny"\ncache_dir = "{MODEL_CACHE}"\n'
+    )
+    output = tmp_path / "fox.webp"
+    code, text = _invoke(
+        config, "generate", "a fox in the snow", "-o", str(output), "--seed", "9", "--steps", "2"
+    )
+    assert code == 0, text
+    assert "seed 9" in text
+    params = read_params(output.read_bytes())
+    assert params is not None
+    assert (params.prompt, params.seed, params.steps) == ("a fox in the snow", 9, 2)
+
+
+def test_generate_refuses_bad_input_with_one_line(tmp_path: Path) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text(f'data_dir = "{tmp_path / "data"}"\n[generation]\npreset = "tiny"\n')
+    code, text = _invoke(config, "generate", "a fox", "-o", str(tmp_path / "x.webp"), "--steps", "0")
+    assert code == 1 and "steps" in text
+    code, text = _invoke(config, "generate", "a fox", "-o", str(tmp_path / "x.gif"))
+    assert code == 1 and ".webp or .png" in text
