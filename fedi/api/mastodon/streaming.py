@@ -146,14 +146,15 @@ async def sse(request: Request) -> Response:
         async with broadcaster.subscribe([*stream.channels, f"token:{caller.token_id}"]) as subscription:
             # Mastodon's greeting: the client knows the subscription is live from here on.
             yield ServerSentEvent(comment=")", sep="\n")
-            with anyio.move_on_after(_seconds_left(caller)):
-                while True:
+            while True:
+                # No yield inside the cancel scope: a generator must not suspend within one.
+                with anyio.move_on_after(_seconds_left(caller)) as waiting:
                     channel, message = await subscription.get()
-                    if channel.startswith("token:"):
-                        return
-                    rendered = await render(request, caller, stream, message)
-                    if rendered is not None:
-                        yield ServerSentEvent(event=rendered[0], data=rendered[1], sep="\n")
+                if waiting.cancelled_caught or channel.startswith("token:"):
+                    return  # the token expired or was revoked
+                rendered = await render(request, caller, stream, message)
+                if rendered is not None:
+                    yield ServerSentEvent(event=rendered[0], data=rendered[1], sep="\n")
 
     return EventSourceResponse(
         events(),
