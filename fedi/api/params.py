@@ -91,6 +91,17 @@ class Params:
             raise self._fail(key, f"must be between {low} and {high}")
         return number
 
+    def number(self, key: str, default: float | None = None) -> float | None:
+        value = self._data.get(key)
+        if value is None or value == "":
+            return default
+        try:
+            if isinstance(value, bool) or not isinstance(value, int | float | str):
+                raise ValueError
+            return float(value)
+        except ValueError:
+            raise self._fail(key, "must be a number") from None
+
     def id(self, key: str) -> int | None:
         value = self._data.get(key)
         if value is None or value == "":
