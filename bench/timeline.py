@@ -13,7 +13,7 @@ It prints one JSON line (machine, versions, seed, every figure) and a summary. T
 BENCHMARKS.md): p99(10^6)/p99(10^4) <= 1.5 and endpoint p99 <= 3x the bare query's.
 
     python bench/timeline.py                      # both databases, 10^4 and 10^6
-    python bench/timeline.py --quick              # CI size: 2,000 and 20,000 statuses
+    python bench/timeline.py --quick              # CI size: 2,000 and 20,000 statuses, 3 x 30 requests
     python bench/timeline.py --db sqlite --sizes 10000,100000
 """
 
@@ -217,8 +217,8 @@ async def measure(
         async with httpx.AsyncClient(
             transport=httpx.ASGITransport(app=app), base_url=settings.base_url
         ) as client:
-            await endpoint_latencies(client, bounds(loaded, 20, rng))  # warm caches and the pool
-            bare_latencies(runtime.db.engine, loaded.viewer_id, bounds(loaded, 20, rng))
+            await endpoint_latencies(client, bounds(loaded, 10, rng))  # warm caches and the pool
+            bare_latencies(runtime.db.engine, loaded.viewer_id, bounds(loaded, 10, rng))
             for _ in range(repetitions):  # A/B interleaved, the same pages for both
                 pages = bounds(loaded, requests, rng)
                 endpoint = await endpoint_latencies(client, pages)
@@ -302,7 +302,7 @@ def main() -> None:
     args = parser.parse_args()
     sizes = [2_000, 20_000] if args.quick else [int(s) for s in args.sizes.split(",")]
     if args.quick:
-        args.requests, args.repetitions = min(args.requests, 60), min(args.repetitions, 5)
+        args.requests, args.repetitions = min(args.requests, 30), min(args.repetitions, 3)
     backends = ["sqlite", "postgres"] if args.db == "both" else [args.db]
 
     results = []

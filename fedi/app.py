@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 
+from fedi.api.cors import ApiCORSMiddleware
 from fedi.api.errors import HANDLERS
 from fedi.api.ratelimit import RateLimitMiddleware
 from fedi.api.routes import routes
@@ -43,7 +44,11 @@ def create_app(runtime: Runtime, *, consume_jobs: bool | None = None) -> Starlet
                 stop_embedded(consumer)
 
     settings.media_dir.mkdir(parents=True, exist_ok=True)
-    middleware = [Middleware(RateLimitMiddleware, settings=settings), session.middleware(settings)]
+    middleware = [
+        Middleware(ApiCORSMiddleware),
+        Middleware(RateLimitMiddleware, settings=settings),
+        session.middleware(settings),
+    ]
     app = Starlette(
         routes=routes(settings), exception_handlers=HANDLERS, middleware=middleware, lifespan=lifespan
     )

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
 from datetime import UTC, datetime
 
 from limits import RateLimitItem, RateLimitItemPerMinute, parse
@@ -69,7 +70,8 @@ class RateLimitMiddleware:
             "X-RateLimit-Reset": _iso(stats.reset_time),
         }
         if not allowed:
-            await _too_many(send, headers)
+            retry_after = max(int(stats.reset_time - time.time()), 1)
+            await _too_many(send, headers | {"Retry-After": str(retry_after)})
             return
 
         async def send_with_headers(message: Message) -> None:

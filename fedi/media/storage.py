@@ -49,9 +49,6 @@ class LocalStorage:
     def delete(self, key: str) -> None:
         self.path(key).unlink(missing_ok=True)
 
-    def exists(self, key: str) -> bool:
-        return self.path(key).is_file()
-
 
 def media_storage(settings: Settings) -> LocalStorage:
     return LocalStorage(settings.media_dir)

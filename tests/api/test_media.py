@@ -140,3 +140,30 @@ async def test_too_many_bytes_are_refused(client: httpx.AsyncClient, alice: Call
     response = await upload(client, alice, image_bytes("PNG", (400, 400), "white") + b"\x00" * 4096)
     assert response.status_code in (413, 422)
     assert media_rows(runtime) == 0
+
+
+async def test_media_being_made_has_no_url_until_ready(
+    client: httpx.AsyncClient, alice: Caller, runtime: Runtime
+) -> None:
+    generation = {"model": "stabilityai/sd-turbo", "prompt": "a lighthouse at dusk", "seed": 42, "steps": 1}
+    with runtime.db.session() as session:
+        item = MediaAttachment(account_id=alice.account.id, state="processing", generation=generation)
+        session.add(item)
+    waiting = await client.get(f"/api/v1/media/{item.id}", headers=alice.auth)
+    assert waiting.status_code == 206
+    assert waiting.json()["url"] is None and waiting.json()["fedi_generation"] == generation
+
+    with runtime.db.session() as session:
+        ready = session.get(MediaAttachment, item.id)
+        assert ready is not None
+        ready.state, ready.file_key, ready.width, ready.height = "ready", "attachments/1/made.webp", 512, 512
+        session.add(ready)
+    done = await client.get(f"/api/v1/media/{item.id}", headers=alice.auth)
+    assert done.status_code == 200 and done.json()["url"] == "https://fedi.test/media/attachments/1/made.webp"
+    status = await client.post(
+        "/api/v1/statuses", json={"status": "made here", "media_ids": [str(item.id)]}, headers=alice.auth
+    )
+    assert status.json()["fedi_generation"] == generation
+    assert status.json()["media_attachments"][0]["fedi_generation"] == generation
+    plain = (await upload(client, alice, image_bytes("JPEG"))).json()
+    assert "fedi_generation" not in plain

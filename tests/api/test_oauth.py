@@ -178,7 +178,7 @@ async def test_forms_need_their_csrf_token(client: httpx.AsyncClient, local_acco
 
 
 async def test_token_endpoint_refuses_wrong_clients(
-    client: httpx.AsyncClient, local_account: Account
+    client: httpx.AsyncClient, local_account: Account, runtime: Runtime
 ) -> None:
     app = await register(client)
     other = await register(client)
@@ -198,6 +198,8 @@ async def test_token_endpoint_refuses_wrong_clients(
     assert wrong_redirect.status_code == 400 and wrong_redirect.json()["error"] == "invalid_grant"
     unsupported = await client.post("/oauth/token", data={"grant_type": "refresh_token", **_creds(app)})
     assert unsupported.json()["error"] == "unsupported_grant_type"
+    with runtime.db.reader() as session:
+        assert session.exec(select(OAuthToken)).all() == []
     # Still usable once, by its own client, with HTTP Basic credentials and a JSON body.
     basic = base64.b64encode(f"{app['client_id']}:{app['client_secret']}".encode()).decode()
     token = await client.post(

@@ -83,3 +83,27 @@ def test_the_session_secret_is_private(tmp_path: Path) -> None:
     os.chmod(tmp_path / "secret_key", 0o644)
     with pytest.raises(RuntimeError, match="readable by others"):
         secret_key(tmp_path)
+
+
+async def test_web_clients_may_call_the_api_from_their_origin(
+    client: httpx.AsyncClient, alice: Caller
+) -> None:
+    origin = {"Origin": "https://elk.zone"}
+    preflight = await client.options(
+        "/api/v1/statuses",
+        headers=origin
+        | {
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "authorization, idempotency-key",
+        },
+    )
+    assert preflight.status_code == 200
+    assert preflight.headers["access-control-allow-origin"] == "*"
+    assert "authorization" in preflight.headers["access-control-allow-headers"].lower()
+    answer = await client.get("/api/v1/timelines/home", headers=origin | alice.auth)
+    assert answer.headers["access-control-allow-origin"] == "*"
+    assert "Link" in answer.headers["access-control-expose-headers"]
+    token = await client.post("/oauth/token", data={"grant_type": "client_credentials"}, headers=origin)
+    assert token.headers["access-control-allow-origin"] == "*"
+    page = await client.get("/auth/sign_in", headers=origin)
+    assert "access-control-allow-origin" not in page.headers

@@ -8,12 +8,16 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlmodel import select
 from starlette.testclient import TestClient, WebSocketDenialResponse
 
 from fedi.app import create_app
+from fedi.models.oauth import OAuthToken
 from fedi.runtime import Runtime
+from fedi.security.tokens import hash_secret
 from fedi.services import oauth
 from tests.api.conftest import Caller, issue_token
 
@@ -95,3 +99,23 @@ def test_a_revoked_token_closes_its_stream(web: TestClient, runtime: Runtime, al
             oauth.revoke(session, runtime, found.application, alice.token)
         message = ws.receive()
         assert message["type"] == "websocket.close" and message["code"] == 1008
+
+
+def test_streams_end_when_their_token_expires(web: TestClient, runtime: Runtime, alice: Caller) -> None:
+    def expire_in_a_second() -> None:
+        with runtime.db.session() as session:
+            token = session.exec(
+                select(OAuthToken).where(OAuthToken.token_hash == hash_secret(alice.token))
+            ).one()
+            token.expires_at = datetime.now(UTC) + timedelta(seconds=1)
+            session.add(token)
+
+    expire_in_a_second()
+    with web.websocket_connect(f"/api/v1/streaming?access_token={alice.token}&stream=user") as ws:
+        message = ws.receive()
+        assert message["type"] == "websocket.close" and message["code"] == 1008
+    expire_in_a_second()
+    with web.stream("GET", "/api/v1/streaming/user", headers=alice.auth) as response:
+        assert response.status_code == 200
+        lines = list(response.iter_lines())  # ends: the token expired
+    assert lines[0] == ": )"

@@ -13,8 +13,6 @@ from fedi.convert import to_mastodon
 from fedi.models.accounts import Account
 from fedi.services import instance
 
-PUBLIC = {"Access-Control-Allow-Origin": "*"}
-
 
 @dataclass(frozen=True)
 class _Facts:
@@ -32,7 +30,7 @@ async def v2(request: Request) -> Response:
     entity = to_mastodon.instance_v2(
         rt.settings, rt.urls, contact=facts.contact, active_month=facts.stats.active_month
     )
-    return JSONResponse(entity, headers=PUBLIC)
+    return JSONResponse(entity)
 
 
 async def v1(request: Request) -> Response:
@@ -46,17 +44,17 @@ async def v1(request: Request) -> Response:
         status_count=facts.stats.status_count,
         domain_count=facts.stats.domain_count,
     )
-    return JSONResponse(entity, headers=PUBLIC)
+    return JSONResponse(entity)
 
 
 async def peers(request: Request) -> Response:
-    return JSONResponse(await read(request, instance.peers), headers=PUBLIC)
+    return JSONResponse(await read(request, instance.peers))
 
 
 async def rules(request: Request) -> Response:
-    return JSONResponse(to_mastodon.rules(runtime_of(request).settings), headers=PUBLIC)
+    return JSONResponse(to_mastodon.rules(runtime_of(request).settings))
 
 
 async def extended_description(request: Request) -> Response:
     settings = runtime_of(request).settings
-    return JSONResponse({"updated_at": None, "content": settings.instance.description}, headers=PUBLIC)
+    return JSONResponse({"updated_at": None, "content": settings.instance.description})

@@ -121,10 +121,19 @@ SSE_STREAMS = {
 }
 
 
-async def sse(request: Request) -> Response:
-    caller = await authenticate(request, _token_from(request))
+async def _stream_caller(connection: Request | WebSocket) -> Caller:
+    """A user's valid token that may read something (statuses or notifications)."""
+    caller = await authenticate(connection, _token_from(connection))
     if caller is None:
         raise Unauthorized("Missing access token")
+    require(caller, "read:statuses", "read:notifications")
+    if caller.account is None:
+        raise Unprocessable("Streaming requires an authenticated user")
+    return caller
+
+
+async def sse(request: Request) -> Response:
+    caller = await _stream_caller(request)
     name = SSE_STREAMS.get(str(request.path_params["stream"]).rstrip("/"))
     if name is None:
         raise NotFound()
@@ -137,14 +146,15 @@ async def sse(request: Request) -> Response:
         async with broadcaster.subscribe([*stream.channels, f"token:{caller.token_id}"]) as subscription:
             # Mastodon's greeting: the client knows the subscription is live from here on.
             yield ServerSentEvent(comment=")", sep="\n")
-            with anyio.move_on_after(_seconds_left(caller)):
-                while True:
+            while True:
+                # No yield inside the cancel scope: a generator must not suspend within one.
+                with anyio.move_on_after(_seconds_left(caller)) as waiting:
                     channel, message = await subscription.get()
-                    if channel.startswith("token:"):
-                        return
-                    rendered = await render(request, caller, stream, message)
-                    if rendered is not None:
-                        yield ServerSentEvent(event=rendered[0], data=rendered[1], sep="\n")
+                if waiting.cancelled_caught or channel.startswith("token:"):
+                    return  # the token expired or was revoked
+                rendered = await render(request, caller, stream, message)
+                if rendered is not None:
+                    yield ServerSentEvent(event=rendered[0], data=rendered[1], sep="\n")
 
     return EventSourceResponse(
         events(),
@@ -163,20 +173,17 @@ async def health(request: Request) -> Response:
 
 
 async def websocket(ws: WebSocket) -> None:
-    token = _token_from(ws)
     try:
-        caller = await authenticate(ws, token)
-        if caller is None:
-            raise Unauthorized("Missing access token")
-        require(caller, "read:statuses", "read:notifications")
+        caller = await _stream_caller(ws)
     except FediError as exc:
         if "websocket.http.response" in ws.scope.get("extensions", {}):
             await ws.send_denial_response(JSONResponse({"error": exc.message}, status_code=exc.status))
         else:
             await ws.close(code=1008, reason=exc.message)
         return
+    # Browsers pass the token as the subprotocol and insist on seeing it echoed.
     protocol = ws.headers.get("sec-websocket-protocol")
-    await ws.accept(subprotocol=protocol if protocol and protocol == token else None)
+    await ws.accept(subprotocol=protocol if protocol and protocol == _token_from(ws) else None)
     async with anyio.create_task_group() as tasks:
         connection = _Connection(ws, caller, tasks)
         tasks.start_soon(connection.watch_token)
@@ -202,7 +209,7 @@ class _Connection:
                 while True:
                     try:
                         command = json.loads(await self.ws.receive_text())
-                    except ValueError:
+                    except (ValueError, KeyError):  # not JSON, or a binary frame
                         await self._error("Could not parse the message as JSON")
                         continue
                     await self._command(command if isinstance(command, dict) else {})

@@ -110,6 +110,5 @@ async def authorization_server(request: Request) -> Response:
             "grant_types_supported": grants,
             "code_challenge_methods_supported": ["S256"],
             "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
-        },
-        headers={"Access-Control-Allow-Origin": "*"},
+        }
     )
