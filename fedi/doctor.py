@@ -169,7 +169,9 @@ def _model(settings: Settings) -> Iterator[Check]:
     try:
         preset = resolve_preset(options.preset)
     except GenerationError as exc:
-        yield Check("model", "fail", str(exc), "set generation.preset to a preset name, a hub id or a local directory")
+        yield Check(
+            "model", "fail", str(exc), "set generation.preset to a preset name, a hub id or a local directory"
+        )
         return
     if preset.requires_acceptance and preset.name not in options.accept_licences:
         yield Check(
@@ -188,8 +190,12 @@ def _model(settings: Settings) -> Iterator[Check]:
             f"{preset.name} from {options.model_path}" + ("" if found else ": no model_index.json there"),
             "" if found else "point generation.model_path at a diffusers directory",
         )
-    elif isinstance(try_to_load_from_cache(preset.hub_id, "model_index.json", cache_dir=options.cache_dir or None), str):
+    elif isinstance(
+        try_to_load_from_cache(preset.hub_id, "model_index.json", cache_dir=options.cache_dir or None), str
+    ):
         yield Check("model", "ok", f"{preset.name} ({preset.hub_id}) is in the local model cache")
     else:
-        fix = f"run `hf download {preset.hub_id}` (or let the first request fetch it; it needs internet access)"
+        fix = (
+            f"run `hf download {preset.hub_id}` (or let the first request fetch it; it needs internet access)"
+        )
         yield Check("model", "warn", f"the weights of {preset.hub_id} are not downloaded yet", fix)

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from fedi.content.text import Rendered, count_characters, render
 from fedi.errors import NotFound, Unprocessable
@@ -21,9 +21,9 @@ from fedi.ids import new_id
 from fedi.models.accounts import Account
 from fedi.models.generations import Generation
 from fedi.models.media import MediaAttachment
-from fedi.models.statuses import VISIBILITIES, Status, StatusEdit
+from fedi.models.statuses import VISIBILITIES, HomeFeedEntry, Status, StatusEdit
 from fedi.runtime import Runtime
-from fedi.services import events, generations, notifications, resolver, visibility
+from fedi.services import events, generations, notifications, reach, resolver, visibility
 from fedi.services.federation import outbox
 from fedi.store import media as media_store
 from fedi.store import statuses as store
@@ -231,29 +231,10 @@ def _reply_parent(session: Session, author: Account, parent_id: int | None) -> S
 def distribute(session: Session, rt: Runtime, status: Status) -> None:
     """Make a stored status visible: home feeds, notifications, federation, streams."""
     view = status_view(session, status, None)
-    mentioned = [a.id for a in view.mentions]
-    if status.visibility == "direct":
-        home = [status.account_id, *(a.id for a in view.mentions if a.local)]
-    else:
-        home = [status.account_id, *store.local_follower_ids(session, status.account_id)]
-        home += [a.id for a in view.mentions if a.local and status.visibility == "private"]
-    store.add_to_home_feeds(session, status.id, home)
-    for account_id in mentioned:
-        notifications.notify(
-            session,
-            rt,
-            recipient_id=account_id,
-            type="mention",
-            from_account_id=status.account_id,
-            status_id=status.id,
-        )
+    reach.spread(session, rt, status, view)
     if status.in_reply_to_id is not None:
         store.recount(session, status.in_reply_to_id)
-    generations.on_mention(session, rt, status, view.mentions)
     outbox.status_created(session, rt, view)
-    events.status_created(
-        session, rt, status, events.status_channels(status, home, [t.name for t in view.tags])
-    )
 
 
 def publish_processing(session: Session, rt: Runtime, status: Status) -> None:
@@ -297,7 +278,7 @@ def edit(
     _validate(rt, draft)
     new_media = _attachable_media(session, editor, [i for i in draft.media_ids if i not in kept])
     if not store.edits_of(session, status.id):
-        session.add(_revision(status, current_media, at=status.created_at))
+        session.add(revision(status, current_media, at=status.created_at))
     for item in current_media:
         if item.id not in draft.media_ids:
             item.status_id = None
@@ -323,7 +304,7 @@ def edit(
     store.set_mentions(session, status.id, [m.account_id for m in rendered.mentions])
     store.set_tags(session, status.id, rendered.tags)
     session.flush()
-    session.add(_revision(status, [by_id[i] for i in draft.media_ids], at=status.edited_at))
+    session.add(revision(status, [by_id[i] for i in draft.media_ids], at=status.edited_at))
     view = status_view(session, status, None)
     for boost in store.reblogs_of(session, status.id):
         notifications.notify(
@@ -340,7 +321,8 @@ def edit(
     return status
 
 
-def _revision(status: Status, media: list[MediaAttachment], *, at: datetime) -> StatusEdit:
+def revision(status: Status, media: list[MediaAttachment], *, at: datetime) -> StatusEdit:
+    """A status as it reads now, for its edit history."""
     return StatusEdit(
         status_id=status.id,
         content=status.content,
@@ -352,10 +334,6 @@ def _revision(status: Status, media: list[MediaAttachment], *, at: datetime) -> 
 
 
 def _channels_of(session: Session, status: Status, view: StatusView) -> list[str]:
-    from sqlmodel import select
-
-    from fedi.models.statuses import HomeFeedEntry
-
     home = session.exec(select(HomeFeedEntry.account_id).where(HomeFeedEntry.status_id == status.id)).all()
     return events.status_channels(status, home, [t.name for t in view.tags])
 
@@ -436,7 +414,7 @@ def history(session: Session, viewer: Account | None, status_id: int) -> list[St
     if edits:
         return edits
     media = media_store.of_statuses(session, [status.id])[status.id]
-    return [_revision(status, media, at=status.created_at)]
+    return [revision(status, media, at=status.created_at)]
 
 
 def own_status(session: Session, actor: Account, status_id: int) -> Status:

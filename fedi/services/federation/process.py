@@ -23,7 +23,7 @@ from fedi.content.sanitize import clean_html, to_plain_text
 from fedi.errors import FediError
 from fedi.models.accounts import Account
 from fedi.models.federation import AccountMove, InboxItem, Report, Tombstone
-from fedi.models.statuses import Status, StatusEdit
+from fedi.models.statuses import Status
 from fedi.runtime import Runtime
 from fedi.services import events, interactions, relationships, statuses
 from fedi.services.federation import remote
@@ -207,7 +207,7 @@ def on_update(session: Session, rt: Runtime, actor: Account, activity: ActivityV
 
 def _apply_edit(session: Session, rt: Runtime, actor: Account, status: Status, note: NoteView) -> None:
     if not status_store.edits_of(session, status.id):
-        session.add(_snapshot(session, status, at=status.created_at))
+        session.add(statuses.revision(status, status_view(session, status, None).media, at=status.created_at))
     status.content = clean_html(note.content or "")
     status.spoiler_text = to_plain_text(note.summary or "")[:1000]
     status.sensitive = note.sensitive or bool(note.summary)
@@ -218,21 +218,9 @@ def _apply_edit(session: Session, rt: Runtime, actor: Account, status: Status, n
     status.edited_at = min(note.updated or datetime.now(UTC), datetime.now(UTC))
     session.add(status)
     remote.apply_note_details(session, rt, status, note)
-    session.add(_snapshot(session, status, at=status.edited_at))
+    session.add(statuses.revision(status, status_view(session, status, None).media, at=status.edited_at))
     view = status_view(session, status, None)
     events.status_edited(session, rt, status, events.status_channels(status, [], [t.name for t in view.tags]))
-
-
-def _snapshot(session: Session, status: Status, *, at: datetime) -> StatusEdit:
-    media = status_view(session, status, None).media
-    return StatusEdit(
-        status_id=status.id,
-        content=status.content,
-        spoiler_text=status.spoiler_text,
-        sensitive=status.sensitive,
-        media=[{"id": m.id, "description": m.description} for m in media],
-        created_at=at,
-    )
 
 
 def on_delete(session: Session, rt: Runtime, actor: Account, activity: ActivityView) -> str:

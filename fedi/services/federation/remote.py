@@ -28,7 +28,7 @@ from fedi.models.federation import Tombstone
 from fedi.models.media import MediaAttachment
 from fedi.models.statuses import Status
 from fedi.runtime import Runtime
-from fedi.services import events, generations, notifications
+from fedi.services import reach
 from fedi.store import accounts as account_store
 from fedi.store import statuses as status_store
 from fedi.store.views import status_view
@@ -260,7 +260,7 @@ def store_note(
     author.statuses_count += 1
     author.last_status_at = published
     session.add(author)
-    _distribute_remote(session, rt, status)
+    reach.spread(session, rt, status, status_view(session, status, None))
     return status
 
 
@@ -344,27 +344,3 @@ def _generation(note: NoteView) -> dict[str, Any] | None:
         elif isinstance(value, int | float) and not isinstance(value, bool):
             result[key] = value
     return result or None
-
-
-def _distribute_remote(session: Session, rt: Runtime, status: Status) -> None:
-    view = status_view(session, status, None)
-    local_mentions = [a.id for a in view.mentions if a.local]
-    home: list[int] = []
-    if status.visibility != "direct":
-        home = status_store.local_follower_ids(session, status.account_id)
-    if status.visibility in ("private", "direct"):
-        home += local_mentions
-    status_store.add_to_home_feeds(session, status.id, home)
-    for account_id in local_mentions:
-        notifications.notify(
-            session,
-            rt,
-            recipient_id=account_id,
-            type="mention",
-            from_account_id=status.account_id,
-            status_id=status.id,
-        )
-    generations.on_mention(session, rt, status, view.mentions)
-    events.status_created(
-        session, rt, status, events.status_channels(status, home, [t.name for t in view.tags])
-    )

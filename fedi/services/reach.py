@@ -1,0 +1,38 @@
+"""Who sees a newly visible post, local or remote: home feeds, mention notifications, the
+image bot, streams. Federation (for local posts) is the caller's business."""
+
+from __future__ import annotations
+
+from sqlmodel import Session
+
+from fedi.models.statuses import Status
+from fedi.runtime import Runtime
+from fedi.services import events, generations, notifications
+from fedi.store import statuses as store
+from fedi.store.views import StatusView
+
+
+def spread(session: Session, rt: Runtime, status: Status, view: StatusView) -> None:
+    local_mentions = [a.id for a in view.mentions if a.local]
+    if status.visibility == "direct":
+        home = list(local_mentions)
+    else:
+        home = store.local_follower_ids(session, status.account_id)
+        if status.visibility == "private":
+            home += local_mentions
+    if status.local:
+        home.append(status.account_id)
+    store.add_to_home_feeds(session, status.id, home)
+    for account_id in local_mentions:
+        notifications.notify(
+            session,
+            rt,
+            recipient_id=account_id,
+            type="mention",
+            from_account_id=status.account_id,
+            status_id=status.id,
+        )
+    generations.on_mention(session, rt, status, view.mentions)
+    events.status_created(
+        session, rt, status, events.status_channels(status, home, [t.name for t in view.tags])
+    )
