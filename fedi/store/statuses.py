@@ -128,7 +128,12 @@ def recount(session: Session, status_id: int) -> None:
             reblogs_count=reblogs.scalar_subquery(),
             favourites_count=favourites.scalar_subquery(),
         )
+        # Not "expire the loaded copy": an expired object read after its session closed fails.
+        .execution_options(synchronize_session=False)
     )
+    loaded = session.get(Status, status_id)
+    if loaded is not None:
+        session.refresh(loaded, ["replies_count", "reblogs_count", "favourites_count"])
 
 
 # Timelines -------------------------------------------------------------------------------

@@ -26,11 +26,13 @@ pytestmark = pytest.mark.slow
 PASSWORD = "correct horse battery"
 
 
-def _instance(directory: Path, database_url: str | None, users: list[str]) -> tuple[Server, str]:
+def _instance(
+    directory: Path, database_url: str | None, users: list[str], **sections: dict[str, Any]
+) -> tuple[Server, str]:
     port = free_port()
     url = database_url or f"sqlite:///{directory / 'data' / 'fedi.sqlite3'}"
     (directory / "data").mkdir(parents=True, exist_ok=True)
-    config = write_config(directory, port, url, api={"password_grant": True}, jobs={"workers": 4})
+    config = write_config(directory, port, url, api={"password_grant": True}, jobs={"workers": 4}, **sections)
     settings = load_settings(config)
     engine = make_engine(settings)
     migrate(engine)
