@@ -30,7 +30,7 @@ def _eventually(check: Callable[[], Any], timeout: float = 90.0, what: str = "")
 
 def test_the_bot_and_remixes_work_across_instances(tmp_path: Path, database_url: str) -> None:
     one, one_domain = _instance(tmp_path / "one", database_url, ["alice"], generation=GENERATION)
-    two, two_domain = _instance(tmp_path / "two", None, ["bob"], generation=GENERATION)
+    two, _ = _instance(tmp_path / "two", None, ["bob"], generation=GENERATION)
     try:
         alice, bob = _client(one, "alice"), _client(two, "bob")
 
