@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from sqlalchemy import literal, union_all
+from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
 from fedi.models.accounts import Account
@@ -47,30 +49,23 @@ def pinned_statuses(session: Session, account_id: int) -> list[Status]:
 
 
 def viewer_flags(session: Session, viewer_id: int, status_ids: Iterable[int]) -> dict[str, set[int]]:
-    """Which of these statuses the viewer favourited, bookmarked, pinned or boosted."""
+    """Which of these statuses the viewer favourited, bookmarked, pinned or boosted (one query:
+    every page of statuses asks this)."""
     ids = set(status_ids)
-    flags: dict[str, set[int]] = {
-        "favourited": set(),
-        "bookmarked": set(),
-        "pinned": set(),
-        "reblogged": set(),
-    }
+    flags: dict[str, set[int]] = {name: set() for name in ("favourited", "bookmarked", "pinned", "reblogged")}
     if not ids:
         return flags
-    models: tuple[tuple[StatusMark, str], ...] = (
-        (Favourite, "favourited"),
-        (Bookmark, "bookmarked"),
-        (Pin, "pinned"),
-    )
-    for model, name in models:
-        stmt = select(model.status_id).where(
+    marks: list[Any] = [
+        core_select(literal(name).label("flag"), col(model.status_id).label("status_id")).where(
             col(model.account_id) == viewer_id, col(model.status_id).in_(ids)
         )
-        flags[name] = set(session.exec(stmt).all())
-    stmt_reblogs = select(Status.reblog_of_id).where(
-        Status.account_id == viewer_id, col(Status.reblog_of_id).in_(ids)
-    )
-    flags["reblogged"] = {i for i in session.exec(stmt_reblogs).all() if i is not None}
+        for model, name in ((Favourite, "favourited"), (Bookmark, "bookmarked"), (Pin, "pinned"))
+    ]
+    boosts: Any = core_select(
+        literal("reblogged").label("flag"), col(Status.reblog_of_id).label("status_id")
+    ).where(col(Status.account_id) == viewer_id, col(Status.reblog_of_id).in_(ids))
+    for flag, status_id in session.execute(union_all(*marks, boosts)).all():
+        flags[flag].add(status_id)
     return flags
 
 
