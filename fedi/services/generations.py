@@ -24,6 +24,7 @@ from sqlmodel import Session, col, select
 from fedi.config import Settings
 from fedi.errors import NotFound, ServiceUnavailable, TooManyRequests, Unprocessable
 from fedi.hooks import load_hook
+from fedi.ids import parse_id
 from fedi.media.storage import media_storage
 from fedi.models.accounts import Account
 from fedi.models.generations import Generation
@@ -31,8 +32,6 @@ from fedi.models.media import MediaAttachment
 from fedi.models.statuses import Status
 from fedi.runtime import Runtime
 from fedi.services import events
-from fedi.services.visibility import narrowest
-from fedi.store import accounts as account_store
 from fedi.store import media as media_store
 from fedi.store import statuses as status_store
 from generation.errors import InvalidRequest, PromptRefused
@@ -241,6 +240,12 @@ def get(session: Session, viewer: Account, generation_id: int) -> Generation:
     return row
 
 
+def view(session: Session, viewer: Account, generation_id: int) -> tuple[Generation, MediaAttachment | None]:
+    """A generation of the viewer's, with the media attachment it fills."""
+    row = get(session, viewer, generation_id)
+    return row, media_store.get(session, row.media_id) if row.media_id else None
+
+
 def cancel(session: Session, rt: Runtime, viewer: Account, generation_id: int) -> Generation:
     row = get(session, viewer, generation_id)
     if row.state in ("queued", "running"):
@@ -422,116 +427,9 @@ def source_params(session: Session, status: Status) -> dict[str, Any] | None:
     return None
 
 
-def bot_account(session: Session, rt: Runtime) -> Account | None:
-    if not rt.settings.generation.enabled:
-        return None
-    return account_store.by_acct(session, rt.settings.generation.bot_username, None)
-
-
-# The image bot ---------------------------------------------------------------------------
-
-
-def on_mention(session: Session, rt: Runtime, status: Status, mentioned: list[Account]) -> None:
-    """A post that mentions the image bot gets a reply with its image (or with why not).
-
-    A mention in reply to a generated post remixes it: the parent's parameters with the new
-    prompt (or the same prompt and a new seed).
-    """
-    bot = bot_account(session, rt)
-    if bot is None or status.account_id == bot.id or status.reblog_of_id is not None:
-        return
-    if all(a.id != bot.id for a in mentioned):
-        return
-    requester = account_store.get(session, status.account_id)
-    if requester is None or requester.bot:
-        return  # bots answering bots would never stop
-    text = _mention_text(status, bot)
-    parent = status_store.get(session, status.in_reply_to_id) if status.in_reply_to_id else None
-    remix_of = parent if parent is not None and source_params(session, parent) else None
-    reply_visibility = narrowest(status.visibility, "public")
-    try:
-        if remix_of is not None:
-            ask = remix_ask(source_params(session, remix_of) or {}, text)
-        else:
-            parsed = parse_directive("/imagine " + text)
-            assert parsed is not None
-            ask = parsed[0]
-        row = request(
-            session,
-            rt,
-            requester,
-            ask,
-            kind="remix" if remix_of else "bot",
-            media_owner=bot,
-            remix_of_uri=remix_of.uri if remix_of else None,
-        )
-    except (Unprocessable, TooManyRequests, ServiceUnavailable) as exc:
-        _bot_reply(
-            session,
-            rt,
-            bot,
-            requester,
-            status,
-            f"sorry, I can't make that: {exc.message}",
-            [],
-            reply_visibility,
-        )
-        return
-    caption = f"here is “{row.prompt[:200]}”" + (" (a remix)" if remix_of else "")
-    _bot_reply(
-        session,
-        rt,
-        bot,
-        requester,
-        status,
-        caption,
-        [row.media_id] if row.media_id else [],
-        reply_visibility,
-        remix_of_uri=row.remix_of_uri,
-    )
-    row.status_id = session.exec(
-        select(MediaAttachment.status_id).where(MediaAttachment.id == row.media_id)
-    ).first()
-    session.add(row)
-
-
-def _mention_text(status: Status, bot: Account) -> str:
-    from fedi.content.sanitize import to_plain_text
-
-    text = status.text if status.local else to_plain_text(status.content)
-    # Drop every @mention (the bot's and others'): what remains is the prompt.
-    return re.sub(r"(?<![\w@])@[\w.-]+(@[\w.-]+(:\d+)?)?", "", text).strip()
-
-
-def _bot_reply(
-    session: Session,
-    rt: Runtime,
-    bot: Account,
-    requester: Account,
-    status: Status,
-    message: str,
-    media_ids: list[int],
-    visibility: str,
-    *,
-    remix_of_uri: str | None = None,
-) -> None:
-    from fedi.services import statuses
-
-    handle = requester.username if requester.local else f"{requester.username}@{requester.domain}"
-    draft = statuses.StatusDraft(
-        text=f"@{handle} {message}",
-        media_ids=media_ids,
-        visibility=visibility,
-        in_reply_to_id=status.id,
-        allow_processing_media=True,
-        remix_of_uri=remix_of_uri,
-    )
-    statuses.create(session, rt, bot, draft)
-
-
 def remix(session: Session, rt: Runtime, requester: Account, source: str, overrides: Ask) -> Generation:
     """A new image from another post's parameters (by id or URL, here or on another server)."""
-    from fedi.ids import parse_id
+    # Imported here: resolver reaches the image bot, which builds on this module.
     from fedi.services import resolver, visibility
 
     local_id = parse_id(source)

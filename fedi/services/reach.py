@@ -7,7 +7,7 @@ from sqlmodel import Session
 
 from fedi.models.statuses import Status
 from fedi.runtime import Runtime
-from fedi.services import events, generations, notifications
+from fedi.services import bot, events, notifications
 from fedi.store import statuses as store
 from fedi.store.views import StatusView
 
@@ -32,7 +32,7 @@ def spread(session: Session, rt: Runtime, status: Status, view: StatusView) -> N
             from_account_id=status.account_id,
             status_id=status.id,
         )
-    generations.on_mention(session, rt, status, view.mentions)
+    bot.answer_mention(session, rt, status, view.mentions)
     events.status_created(
         session, rt, status, events.status_channels(status, home, [t.name for t in view.tags])
     )

@@ -17,9 +17,9 @@ from fedi.api.context import read, runtime_of, write
 from fedi.api.mastodon.common import urls_of
 from fedi.api.params import Params, path_id, read_params
 from fedi.convert import to_mastodon
+from fedi.models.accounts import Account
 from fedi.models.generations import Generation
 from fedi.services import generations
-from fedi.store import media as media_store
 from fedi.urls import Urls
 
 
@@ -50,7 +50,9 @@ async def create(request: Request) -> Response:
         return generations.request(session, rt, requester, ask, kind="api")
 
     row = await write(request, run)
-    return JSONResponse(await read(request, lambda s: entity(s, row.id, urls_of(request))), status_code=202)
+    return JSONResponse(
+        await read(request, lambda s: entity(s, caller.viewer, row.id, urls_of(request))), status_code=202
+    )
 
 
 async def show(request: Request) -> Response:
@@ -58,11 +60,7 @@ async def show(request: Request) -> Response:
     generation_id = path_id(request)
     urls = urls_of(request)
 
-    def run(session: Session) -> dict[str, Any]:
-        generations.get(session, caller.viewer, generation_id)
-        return entity(session, generation_id, urls)
-
-    return JSONResponse(await read(request, run))
+    return JSONResponse(await read(request, lambda s: entity(s, caller.viewer, generation_id, urls)))
 
 
 async def cancel(request: Request) -> Response:
@@ -70,11 +68,11 @@ async def cancel(request: Request) -> Response:
     rt = runtime_of(request)
     generation_id = path_id(request)
     await write(request, lambda s: generations.cancel(s, rt, caller.me(s), generation_id))
-    return JSONResponse(await read(request, lambda s: entity(s, generation_id, urls_of(request))))
+    return JSONResponse(
+        await read(request, lambda s: entity(s, caller.viewer, generation_id, urls_of(request)))
+    )
 
 
-def entity(session: Session, generation_id: int, urls: Urls) -> dict[str, Any]:
-    row = session.get(Generation, generation_id)
-    assert row is not None
-    media = media_store.get(session, row.media_id) if row.media_id else None
+def entity(session: Session, viewer: Account, generation_id: int, urls: Urls) -> dict[str, Any]:
+    row, media = generations.view(session, viewer, generation_id)
     return to_mastodon.generation(row, media, urls)
