@@ -84,11 +84,15 @@ def test_a_job_queued_before_sigkill_runs_once_after_restart(instance: tuple[Pat
         try:
             _post(runtime, alice, "hello from before the crash")
             # The first attempt fails (503): a retry is now queued in the job engine, seconds away.
-            assert wait_for(lambda: [d.attempts for d in _deliveries(runtime)] == [1], timeout=20)
+            assert wait_for(
+                lambda: [d.attempts for d in _deliveries(runtime)] == [1] and runtime.jobs.pending() == 1,
+                timeout=20,
+            )
             server.kill()
             assert _deliveries(runtime)[0].state == "pending"
             server = Server(config, port).start()
-            assert wait_for(lambda: _deliveries(runtime)[0].state == "delivered", timeout=40)
+            delivered = wait_for(lambda: _deliveries(runtime)[0].state == "delivered", timeout=40)
+            assert delivered, _diagnosis(runtime, server)
         finally:
             server.stop()
         received = stats(inbox)
@@ -97,6 +101,16 @@ def test_a_job_queued_before_sigkill_runs_once_after_restart(instance: tuple[Pat
     [ids] = received["by_path"].values()
     assert len(ids) == 1  # delivered once after the restart, not twice
     assert _single(config).attempts == 2
+
+
+def _diagnosis(runtime: Runtime, server: Server) -> str:
+    from collections import Counter
+
+    rows = _deliveries(runtime)
+    states = Counter((d.state, d.attempts, d.lease_until is not None) for d in rows)
+    return (
+        f"deliveries (state, attempts, leased): {dict(states)}\nserver log:\n{server.log.read_text()[-3000:]}"
+    )
 
 
 def _single(config: Path) -> Delivery:
@@ -125,7 +139,10 @@ def test_a_fan_out_killed_halfway_delivers_every_remaining_inbox_after_restart(
             at_kill = stats(inbox)["posts"]
             assert 0 < len(before) < followers, "the kill must land in the middle of the fan-out"
             server = Server(config, port).start()
-            assert wait_for(lambda: all(d.state == "delivered" for d in _deliveries(runtime)), timeout=60)
+            delivered = wait_for(
+                lambda: all(d.state == "delivered" for d in _deliveries(runtime)), timeout=60
+            )
+            assert delivered, _diagnosis(runtime, server)
         finally:
             server.stop()
         received = stats(inbox)["by_path"]
