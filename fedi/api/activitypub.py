@@ -51,7 +51,7 @@ async def _document(
             inbox.require_signed_fetch,
             rt,
             method=request.method,
-            url=str(request.url),
+            url=_signed_url(rt, request),
             headers=dict(request.headers),
         )
 
@@ -153,13 +153,19 @@ async def inbox_post(request: Request) -> Response:
         inbox.verify,
         rt,
         method=request.method,
-        url=str(request.url),
+        url=_signed_url(rt, request),
         headers=dict(request.headers),
         body=body,
         recipient_account_id=recipient,
     )
     await asyncio.wrap_future(rt.inbox_writer().submit(item))
     return Response(status_code=202)
+
+
+def _signed_url(rt: Runtime, request: Request) -> str:
+    """The URL the sender signed: our public base, not what a TLS-terminating proxy passed on."""
+    query = f"?{request.url.query}" if request.url.query else ""
+    return f"{rt.urls.base}{request.url.path}{query}"
 
 
 def _recipient_id(rt: Runtime, username: str) -> int:

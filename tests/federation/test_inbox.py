@@ -201,3 +201,17 @@ async def test_authorized_fetch_serves_documents_to_signed_requests_only(
     assert response.status_code == 200 and response.json()["id"] == "https://fedi.test/users/alice"
     # The instance actor stays public: it is how others check our own signatures.
     assert (await client.get("/actor", headers=accept)).status_code == 200
+
+
+async def test_a_signature_for_our_https_url_verifies_behind_a_tls_proxy(
+    runtime: Runtime, remote: FakeRemote, bob: str
+) -> None:
+    """The proxy speaks plain http to us; the sender signed https://fedi.test/inbox (RFC 9421
+    covers the scheme)."""
+    from fedi.app import create_app
+
+    transport = httpx.ASGITransport(app=create_app(runtime))
+    async with httpx.AsyncClient(transport=transport, base_url="http://fedi.test") as behind_proxy:
+        activity = create(bob, note(bob, f"{bob}/statuses/30"))
+        response = await post_activity(behind_proxy, activity, remote.key_pair(bob), scheme="rfc9421")
+    assert response.status_code == 202
