@@ -28,6 +28,8 @@ LIMITED_PREFIXES = ("/api/", "/oauth/")
 UNLIMITED_PREFIXES = ("/api/v1/streaming",)
 UPLOAD_PATHS = ("/api/v1/media", "/api/v2/media")
 UPLOADS = RateLimitItemPerMinute(30, 30)
+# Mastodon's sign-up limit: 5 per 30 minutes per address, whatever the app token.
+SIGN_UPS = RateLimitItemPerMinute(5, 30)
 
 
 class RateLimitMiddleware:
@@ -63,6 +65,9 @@ class RateLimitMiddleware:
         allowed = await limiter.hit(self.item, caller)
         if allowed and scope["method"] == "POST" and path.rstrip("/") in UPLOAD_PATHS:
             allowed = await limiter.hit(UPLOADS, "upload", caller)
+        if allowed and scope["method"] == "POST" and path.rstrip("/") == "/api/v1/accounts":
+            client = scope.get("client")
+            allowed = await limiter.hit(SIGN_UPS, "sign-up", client[0] if client else "unknown")
         stats = await limiter.get_window_stats(self.item, caller)
         headers = {
             "X-RateLimit-Limit": str(self.item.amount),

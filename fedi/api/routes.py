@@ -82,6 +82,7 @@ def mastodon_routes() -> list[BaseRoute]:
         Route(f"{v1}/apps", apps.create_app, methods=["POST"]),
         Route(f"{v1}/apps/verify_credentials", apps.verify_app),
         # Accounts (fixed paths before /accounts/{id})
+        Route(f"{v1}/accounts", accounts.register, methods=["POST"]),
         Route(f"{v1}/accounts/verify_credentials", accounts.verify_credentials),
         Route(f"{v1}/accounts/update_credentials", accounts.update_credentials, methods=["PATCH"]),
         Route(f"{v1}/accounts/relationships", accounts.relationships_of),

@@ -7,7 +7,7 @@ import re
 from sqlmodel import Session
 
 from activitypub.signatures.keys import generate_rsa_private_key_pem, public_key_pem_of
-from fedi.errors import Unprocessable
+from fedi.errors import Forbidden, Unprocessable
 from fedi.models.accounts import Account, User, acct_key
 from fedi.security.passwords import hash_password
 from fedi.store import accounts as store
@@ -88,3 +88,28 @@ def create_local_account(
         )
         session.flush()
     return account
+
+
+def register(
+    session: Session,
+    urls: Urls,
+    *,
+    registrations_open: bool,
+    username: str,
+    email: str,
+    password: str,
+    agreement: bool,
+) -> Account:
+    """Sign-up from an app (Mastodon's POST /api/v1/accounts), when the instance allows it."""
+    if not registrations_open:
+        raise Forbidden("Registrations are closed on this server")
+    if not agreement:
+        raise Unprocessable("agreement: the server rules must be accepted", field="agreement")
+    return create_local_account(session, urls, username=username, email=email, password=password)
+
+
+def user_of(session: Session, account: Account) -> User:
+    user = store.user_for_account(session, account.id)
+    if user is None:
+        raise Unprocessable("This account cannot sign in")
+    return user

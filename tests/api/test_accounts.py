@@ -6,7 +6,7 @@ import httpx
 
 from activitypub.testing import FakeRemote
 from fedi.runtime import Runtime
-from tests.api.conftest import Caller, image_bytes
+from tests.api.conftest import Caller, image_bytes, issue_token
 
 
 async def test_update_credentials_from_a_multipart_form(client: httpx.AsyncClient, alice: Caller) -> None:
@@ -167,3 +167,34 @@ async def test_lookup_and_search_find_people(
     status = (await client.post("/api/v1/statuses", json={"status": "find me"}, headers=bob.auth)).json()
     by_url = (await client.get("/api/v2/search", params={"q": status["uri"]}, headers=alice.auth)).json()
     assert [s["id"] for s in by_url["statuses"]] == [status["id"]]
+
+
+async def test_apps_can_sign_people_up_when_registrations_are_open(
+    client: httpx.AsyncClient, runtime: Runtime
+) -> None:
+    from sqlmodel import select
+
+    from fedi.models.accounts import User
+
+    app_token = issue_token(runtime, None, scopes="read write")
+    headers = {"Authorization": f"Bearer {app_token}"}
+    form = {
+        "username": "newbie",
+        "email": "newbie@example.org",
+        "password": "long enough",
+        "agreement": "true",
+    }
+    closed = await client.post("/api/v1/accounts", data=form, headers=headers)
+    assert closed.status_code == 403
+    runtime.settings.instance.registrations_open = True
+    missing = await client.post("/api/v1/accounts", data={**form, "agreement": "false"}, headers=headers)
+    assert missing.status_code == 422 and missing.json()["field"] == "agreement"
+    signed_up = await client.post("/api/v1/accounts", data=form, headers=headers)
+    assert signed_up.status_code == 200, signed_up.text
+    token = signed_up.json()["access_token"]
+    me = await client.get("/api/v1/accounts/verify_credentials", headers={"Authorization": f"Bearer {token}"})
+    assert me.json()["username"] == "newbie"
+    taken = await client.post("/api/v1/accounts", data=form, headers=headers)
+    assert taken.status_code == 422
+    with runtime.db.reader() as session:
+        assert len(session.exec(select(User).where(User.email == "newbie@example.org")).all()) == 1

@@ -17,8 +17,32 @@ from fedi.api.params import Params, path_id, read_params
 from fedi.convert import to_mastodon
 from fedi.models.accounts import Account
 from fedi.runtime import Runtime
-from fedi.services import directory, profiles, relationships, timelines
+from fedi.services import accounts as accounts_service
+from fedi.services import directory, oauth, profiles, relationships, timelines
 from fedi.services.relationships import Relationship
+
+
+async def register(request: Request) -> Response:
+    """Sign-up with an app token; answers a user token, as Mastodon does."""
+    caller = await authorize(request, "write:accounts", "write", user=False)
+    rt = runtime_of(request)
+    params = await read_params(request)
+
+    def run(session: Session) -> dict[str, object]:
+        account = accounts_service.register(
+            session,
+            rt.urls,
+            registrations_open=rt.settings.instance.registrations_open,
+            username=params.text("username", "", max_length=64) or "",
+            email=params.text("email", "", max_length=320) or "",
+            password=params.text("password", "", max_length=1024) or "",
+            agreement=params.flag("agreement"),
+        )
+        user = accounts_service.user_of(session, account)
+        issued = oauth.issue(session, caller.application, sorted(caller.scopes), user_id=user.id)
+        return to_mastodon.token(issued.access_token, issued.token.scopes, issued.token.created_at)
+
+    return JSONResponse(await write(request, run))
 
 
 async def verify_credentials(request: Request) -> Response:
