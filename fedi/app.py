@@ -14,6 +14,7 @@ from fedi.api.errors import HANDLERS
 from fedi.api.ratelimit import RateLimitMiddleware
 from fedi.api.routes import routes
 from fedi.jobs.consumer import start_embedded, stop_embedded
+from fedi.observability.metrics import Metrics, MetricsMiddleware
 from fedi.runtime import Runtime
 from fedi.services.federation.recovery import requeue_lost_work
 from fedi.services.generations import requeue_stuck
@@ -44,7 +45,9 @@ def create_app(runtime: Runtime, *, consume_jobs: bool | None = None) -> Starlet
                 stop_embedded(consumer)
 
     settings.media_dir.mkdir(parents=True, exist_ok=True)
+    metrics = Metrics(runtime)
     middleware = [
+        Middleware(MetricsMiddleware, metrics=metrics),
         Middleware(ApiCORSMiddleware),
         Middleware(RateLimitMiddleware, settings=settings),
         session.middleware(settings),
@@ -53,4 +56,5 @@ def create_app(runtime: Runtime, *, consume_jobs: bool | None = None) -> Starlet
         routes=routes(settings), exception_handlers=HANDLERS, middleware=middleware, lifespan=lifespan
     )
     app.state.runtime = runtime
+    app.state.metrics = metrics
     return app

@@ -31,3 +31,21 @@ async def test_unknown_paths_get_a_json_404(client: httpx.AsyncClient) -> None:
     response = await client.get("/no/such/page")
     assert response.status_code == 404
     assert response.json() == {"error": "Not Found"}
+
+
+async def test_metrics_count_requests_and_durable_work(client: httpx.AsyncClient) -> None:
+    await client.get("/healthz")
+    response = await client.get("/metrics")
+    assert response.status_code == 200
+    text = response.text
+    assert 'fedi_http_requests_total{method="GET",status="200"}' in text
+    assert 'fedi_jobs_waiting{queue="main"}' in text
+    assert "fedi_deliveries" in text and "fedi_generations" in text
+
+
+async def test_metrics_are_not_served_to_the_world(runtime: Runtime) -> None:
+    from fedi.app import create_app
+
+    transport = httpx.ASGITransport(app=create_app(runtime), client=("203.0.113.9", 4000))
+    async with httpx.AsyncClient(transport=transport, base_url="https://fedi.test") as outsider:
+        assert (await outsider.get("/metrics")).status_code == 404

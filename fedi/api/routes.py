@@ -29,6 +29,7 @@ from fedi.api.mastodon import (
 )
 from fedi.api.oauth import authorize, token
 from fedi.config import Settings
+from fedi.observability import metrics
 from fedi.web import login
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "web" / "static"
@@ -37,6 +38,7 @@ STATIC_DIR = Path(__file__).resolve().parent.parent / "web" / "static"
 def routes(settings: Settings) -> list[BaseRoute]:
     return [
         Route("/healthz", health.healthz),
+        Route("/metrics", metrics.endpoint),
         # Discovery
         Route("/.well-known/webfinger", wellknown.webfinger),
         Route("/.well-known/host-meta", wellknown.host_meta),
