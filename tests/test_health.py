@@ -21,8 +21,14 @@ async def test_healthz_is_503_when_migrations_are_missing(
     client: httpx.AsyncClient, runtime: Runtime
 ) -> None:
     with runtime.db.engine.begin() as connection:
+        head = connection.execute(text("SELECT version_num FROM alembic_version")).scalar_one()
         connection.execute(text("UPDATE alembic_version SET version_num = 'unknown'"))
-    response = await client.get("/healthz")
+    try:
+        response = await client.get("/healthz")
+    finally:
+        # The PostgreSQL test database is shared by the run (truncated, not recreated).
+        with runtime.db.engine.begin() as connection:
+            connection.execute(text("UPDATE alembic_version SET version_num = :head"), {"head": head})
     assert response.status_code == 503
     assert response.json()["database"]["ok"] is False
 
