@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import io
+
 import httpx
 import pytest
 from argon2 import PasswordHasher
+from PIL import Image
 
 from fedi.models.accounts import Account
 from fedi.models.statuses import Status
@@ -53,3 +56,9 @@ def imagine(runtime: Runtime, author: Account, prompt: str, caption: str = "", *
 def post(runtime: Runtime, author: Account, text: str, **draft: object) -> Status:
     with runtime.db.session() as session:
         return statuses.create(session, runtime, author, statuses.StatusDraft(text=text, **draft))  # type: ignore[arg-type]
+
+
+def png(size: tuple[int, int] = (90, 60), color: str = "teal") -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", size, color).save(buffer, format="PNG")
+    return buffer.getvalue()

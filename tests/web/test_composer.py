@@ -82,7 +82,10 @@ async def test_a_prompt_becomes_an_image_then_a_post(
     assert posted.status_code == 303 and posted.headers["location"].startswith("/@alice/")
     page = Document((await client.get(posted.headers["location"])).text)
     assert page.all("img", alt="A white lighthouse against an orange sky")
-    assert page.one("summary").text == "Content warning: bright"
+    assert [s.text for s in page.all("summary")] == [
+        "Content warning: bright",
+        "Show the text and how it was made",
+    ]
     assert "Unlisted" in page.one("p", class_="muted meta").text
     assert page.one(
         "a", class_="button", href=f"/imagine?remix_of={posted.headers['location'].rsplit('/', 1)[1]}"

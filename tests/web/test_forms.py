@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import io
 from typing import Any
 
 import httpx
 import pytest
-from PIL import Image
 from sqlmodel import select
 from starlette.routing import Route
 
@@ -16,7 +14,7 @@ from fedi.models.accounts import Account
 from fedi.models.generations import Generation
 from fedi.models.relationships import Follow
 from fedi.runtime import Runtime
-from tests.web.conftest import sign_in
+from tests.web.conftest import png, sign_in
 from tests.web.markup import Document, accessibility_problems, csrf_token
 
 
@@ -30,12 +28,6 @@ def form_posts(client: httpx.AsyncClient) -> set[str]:
         and "POST" in (route.methods or ())
         and (route.endpoint.__module__.startswith("fedi.web.") or route.path == "/oauth/authorize")
     }
-
-
-def png(size: tuple[int, int] = (90, 60), color: str = "teal") -> bytes:
-    buffer = io.BytesIO()
-    Image.new("RGB", size, color).save(buffer, format="PNG")
-    return buffer.getvalue()
 
 
 async def test_every_form_post_without_the_csrf_token_is_refused(
