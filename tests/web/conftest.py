@@ -44,6 +44,10 @@ async def sign_in(client: httpx.AsyncClient, email: str = "alice@example.org") -
     }
     answer = await client.post("/auth/sign_in", data=fields | {"email": email, "password": PASSWORD})
     assert answer.status_code == 303, answer.text
+    cookie = answer.headers["set-cookie"].lower()
+    assert (
+        "httponly" in cookie and "samesite=lax" in cookie and "secure" in cookie
+    )  # the test instance is https
 
 
 def imagine(runtime: Runtime, author: Account, prompt: str, caption: str = "", **draft: object) -> Status:

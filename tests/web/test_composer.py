@@ -170,6 +170,15 @@ async def test_progress_streams_until_the_generation_ends(
     ]
     assert (await client.get(f"{job}/events")).text.count("event: failed") == 1  # ended: said at once
 
+    second = (await start(client, prompt="a fox that will not wait")).headers["location"]
+    cancelled = await client.post(
+        f"{second}/cancel", data={"csrf_token": csrf_token((await client.get(second)).text)}
+    )
+    assert cancelled.status_code == 303 and cancelled.headers["location"] == second
+    stopped = Document((await client.get(second)).text)
+    assert stopped.one("p", id="progress-text").text.strip() == "Cancelled by its requester"
+    assert stopped.one("a", class_="button").text == "Try again" and not stopped.all("section", id="publish")
+
     await sign_in(client, "bob@example.org")
     assert (await client.get(f"{job}/events")).status_code == 404  # someone else's
     assert (await client.get(job)).status_code == 404
