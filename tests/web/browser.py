@@ -96,10 +96,7 @@ class Visit:
         weight = int(page.evaluate(WEIGHT))
         assert weight < BUDGET_BYTES, f"{name} weighs {weight} bytes before images"
         self.weights[name] = weight
-        for label, size in SIZES.items():
-            page.set_viewport_size(size)
-            page.screenshot(path=SHOTS / f"{name}-{label}.png", full_page=True)
-        page.set_viewport_size(SIZES["desktop"])
+        photograph(page, name)
 
     def assert_inert(self, page: Page) -> None:
         assert self.dialogs == [], self.dialogs
@@ -109,6 +106,13 @@ class Visit:
 
     def close(self) -> None:
         self.context.close()
+
+
+def photograph(page: Page, name: str) -> None:
+    for label, size in SIZES.items():
+        page.set_viewport_size(size)
+        page.screenshot(path=SHOTS / f"{name}-{label}.png", full_page=True)
+    page.set_viewport_size(SIZES["desktop"])
 
 
 def save_weights(weights: dict[str, int]) -> None:

@@ -36,7 +36,7 @@ from fedi.store import accounts as account_store
 from tests.conftest import MODEL_CACHE
 from tests.federation.helpers import create, note
 from tests.support.processes import Server, free_port, write_config
-from tests.web.browser import CHROMIUM, Visit, fresh_artifacts, launch, save_weights
+from tests.web.browser import CHROMIUM, Visit, fresh_artifacts, launch, photograph, save_weights
 from tests.web.conftest import png
 from tests.web.elsewhere import Elsewhere, elsewhere
 
@@ -204,6 +204,9 @@ def test_a_visitor_goes_from_the_gallery_to_a_profile_to_a_post(
     expect(page.get_by_text("Lovely light!")).to_be_visible()  # the reply thread
     expect(page.get_by_role("link", name="Remix")).to_have_count(0)  # for signed-in people
     visit.check(page, "post")
+    page.emulate_media(color_scheme="dark")
+    photograph(page, "post-dark")
+    page.emulate_media(color_scheme="light")
 
     for path, name, status in (
         ("/tags/lighthouses", "tag", 200),
