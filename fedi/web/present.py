@@ -102,11 +102,8 @@ class Provenance:
     """How a generated image was made: the prompt and the parameters worth showing."""
 
     prompt: str
-    model: str
     rows: list[tuple[str, str]]
     remix_of: str | None
-    width: int | None
-    height: int | None
 
 
 def provenance(record: dict[str, Any]) -> Provenance:
@@ -123,11 +120,8 @@ def provenance(record: dict[str, Any]) -> Provenance:
     remix_of = record.get("remix_of")
     return Provenance(
         prompt=_text(record.get("prompt")),
-        model=rows[0][1],
         rows=[(label, value) for label, value in rows if value],
         remix_of=remix_of if is_http_url(remix_of) else None,
-        width=width,
-        height=height,
     )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from typing import Any
 
 import httpx
 import pytest
@@ -13,6 +14,7 @@ from fedi.models.accounts import Account
 from fedi.models.generations import Generation
 from fedi.runtime import Runtime
 from fedi.services import generations
+from fedi.web import progress
 from fedi.web.composer import size_of
 from generation.presets import PRESETS
 from tests.web.conftest import imagine, sign_in
@@ -156,10 +158,18 @@ async def test_progress_streams_until_the_generation_ends(
     assert "hidden" in waiting.one("section", id="publish").attrs
     assert waiting.one("script").attrs["src"].endswith("/static/imagine.js")
 
+    # Report progress only once the stream has listened and read where the generation stands.
+    listened = asyncio.Event()
+    first_read = progress._current
+
+    async def reading(*args: Any) -> Any:
+        event = await first_read(*args)
+        listened.set()
+        return event
+
+    monkeypatch.setattr(progress, "_current", reading)
     listening = asyncio.create_task(client.get(f"{job}/events"))
-    channel = f"generation:{job_id}"
-    while channel not in runtime.broadcaster._subscribers:  # type: ignore[attr-defined]
-        await asyncio.sleep(0.01)
+    await asyncio.wait_for(listened.wait(), 10)
     generations.progress(runtime, job_id, 1, 2)
     generations.failed(runtime, job_id, "The GPU caught fire")
     answer = await asyncio.wait_for(listening, 10)
