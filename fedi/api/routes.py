@@ -30,7 +30,8 @@ from fedi.api.mastodon import (
 from fedi.api.oauth import authorize, token
 from fedi.config import Settings
 from fedi.observability import metrics
-from fedi.web import login
+from fedi.web import about, composer, feeds, gallery, hashtags, interaction, login, post, profile, progress
+from fedi.web import settings as profile_settings
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "web" / "static"
 
@@ -70,10 +71,35 @@ def routes(settings: Settings) -> list[BaseRoute]:
         Route("/auth/sign_in", login.sign_in_page, methods=["GET"]),
         Route("/auth/sign_in", login.sign_in, methods=["POST"], name="sign_in"),
         Route("/auth/sign_out", login.sign_out, methods=["POST"], name="sign_out"),
+        *web_routes(),
         *mastodon_routes(),
         # Files
         Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
         Mount("/media", StaticFiles(directory=settings.media_dir, check_dir=False), name="media"),
+    ]
+
+
+def web_routes() -> list[BaseRoute]:
+    """The public pages and what signed-in people do in a browser (fedi/web, docs/WEB.md)."""
+    return [
+        Route("/", gallery.gallery),
+        Route("/about", about.about),
+        Route("/tags/{name}", hashtags.hashtag),
+        # The feed first: `{username}` would swallow ".rss".
+        Route("/@{username}.rss", feeds.profile_rss),
+        Route("/@{username}", profile.profile),
+        Route("/@{username}/remote_follow", profile.remote_follow_form, methods=["POST"]),
+        Route("/@{username}/{status_id}", post.post),
+        Route("/imagine", composer.composer, methods=["GET"]),
+        Route("/imagine", composer.start, methods=["POST"]),
+        Route("/imagine/{id}", composer.job_page),
+        Route("/imagine/{id}/events", progress.events),
+        Route("/imagine/{id}/post", composer.publish, methods=["POST"]),
+        Route("/imagine/{id}/cancel", composer.cancel, methods=["POST"]),
+        Route("/settings/profile", profile_settings.settings_page, methods=["GET"]),
+        Route("/settings/profile", profile_settings.save, methods=["POST"]),
+        Route("/authorize_interaction", interaction.interaction_page, methods=["GET"]),
+        Route("/authorize_interaction", interaction.follow, methods=["POST"]),
     ]
 
 

@@ -131,28 +131,45 @@ def build(settings: Settings, ask: Ask) -> GenerationRequest:
     return request
 
 
-def _check_quota(session: Session, rt: Runtime, requester: Account) -> None:
+@dataclass(frozen=True)
+class Quota:
+    """Images asked for in the last 24 hours, and the daily limit (0: none)."""
+
+    used: int
+    limit: int
+
+
+def preset(settings: Settings) -> Preset:
+    """The preset this server runs: its sizes, defaults and licence."""
+    return _preset(settings.generation.preset)
+
+
+def quota(session: Session, rt: Runtime, requester: Account) -> Quota:
     settings = rt.settings.generation
     since = datetime.now(UTC) - timedelta(days=1)
     if requester.local:
-        limit = settings.daily_quota_per_account
         used = session.exec(
             select(func.count())
             .select_from(Generation)
             .where(Generation.account_id == requester.id, col(Generation.created_at) > since)
         ).one()
-        who = "your account"
-    else:
-        limit = settings.daily_quota_per_remote_domain
-        used = session.exec(
-            select(func.count())
-            .select_from(Generation)
-            .join(Account, col(Account.id) == col(Generation.account_id))
-            .where(Account.domain == requester.domain, col(Generation.created_at) > since)
-        ).one()
-        who = f"accounts on {requester.domain}"
-    if limit and used >= limit:
-        raise TooManyRequests(f"The daily limit of {limit} images for {who} is reached; try again tomorrow")
+        return Quota(used, settings.daily_quota_per_account)
+    used = session.exec(
+        select(func.count())
+        .select_from(Generation)
+        .join(Account, col(Account.id) == col(Generation.account_id))
+        .where(Account.domain == requester.domain, col(Generation.created_at) > since)
+    ).one()
+    return Quota(used, settings.daily_quota_per_remote_domain)
+
+
+def _check_quota(session: Session, rt: Runtime, requester: Account) -> None:
+    today = quota(session, rt, requester)
+    who = "your account" if requester.local else f"accounts on {requester.domain}"
+    if today.limit and today.used >= today.limit:
+        raise TooManyRequests(
+            f"The daily limit of {today.limit} images for {who} is reached; try again tomorrow"
+        )
     waiting = session.exec(
         select(func.count())
         .select_from(Generation)
@@ -303,9 +320,8 @@ def finished(rt: Runtime, generation_id: int, image: FinishedImage) -> None:
         session.flush()
         if media is not None and media.status_id is not None:
             _publish_when_ready(session, rt, media.status_id)
-        events.generation_progress(
-            rt, generation_id, {"event": "fedi.generation.done", "id": str(generation_id)}
-        )
+    # After the commit: a listener that reads the generation on "done" finds it done.
+    events.generation_progress(rt, generation_id, {"event": "fedi.generation.done", "id": str(generation_id)})
 
 
 def _provenance(image: FinishedImage, row: Generation) -> dict[str, Any]:

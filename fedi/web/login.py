@@ -7,10 +7,9 @@ from starlette.responses import RedirectResponse, Response
 
 from fedi.api.context import read, run_sync, runtime_of
 from fedi.services import oauth
-from fedi.web.pages import render
+from fedi.web.pages import SIGN_IN, page, render
 from fedi.web.session import check_csrf, current_user, log_in, log_out
 
-SIGN_IN = "/auth/sign_in"
 HOME = SIGN_IN
 
 
@@ -31,6 +30,7 @@ async def sign_in_page(request: Request) -> Response:
     return render(request, "login.html", {"next": safe_next(request.query_params.get("next")), "email": ""})
 
 
+@page
 async def sign_in(request: Request) -> Response:
     async with request.form(max_files=0, max_fields=10) as form:
         fields = {key: value for key, value in form.items() if isinstance(value, str)}
@@ -52,6 +52,7 @@ async def sign_in(request: Request) -> Response:
     return RedirectResponse(target, status_code=303)
 
 
+@page
 async def sign_out(request: Request) -> Response:
     async with request.form(max_files=0, max_fields=10) as form:
         check_csrf(request, form)

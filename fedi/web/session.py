@@ -15,15 +15,16 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from sqlmodel import Session
 from starlette.middleware import Middleware
 from starlette.middleware.sessions import SessionMiddleware
-from starlette.requests import HTTPConnection
+from starlette.requests import HTTPConnection, Request
 
-from fedi.api.context import run_sync, runtime_of
+from fedi.api.context import read, run_sync, runtime_of
 from fedi.config import Settings
 from fedi.errors import Forbidden
-from fedi.models.accounts import User
-from fedi.services import oauth
+from fedi.models.accounts import Account, User
+from fedi.services import directory, oauth
 
 SECRET_FILE = "secret_key"
 COOKIE = "fedi_session"
@@ -82,6 +83,19 @@ async def current_user(request: HTTPConnection) -> User | None:
     return await run_sync(load)
 
 
+async def current_account(request: HTTPConnection) -> Account | None:
+    """The signed-in person's account: whose eyes the public pages are rendered for."""
+    user_id = current_user_id(request)
+    if user_id is None:
+        return None
+
+    def load(session: Session) -> Account | None:
+        user = oauth.user(session, user_id)
+        return directory.account(session, user.account_id) if user is not None else None
+
+    return await read(request, load)
+
+
 def log_in(request: HTTPConnection, user_id: int) -> None:
     # A fresh session (and CSRF token) at sign-in: a session planted before it is worthless.
     request.session.clear()
@@ -104,3 +118,11 @@ def check_csrf(request: HTTPConnection, form: Mapping[str, Any]) -> None:
     sent = form.get(CSRF_FIELD)
     if not isinstance(expected, str) or not isinstance(sent, str) or not hmac.compare_digest(expected, sent):
         raise Forbidden("The form expired or did not come from this site: reload the page and try again")
+
+
+async def checked_form(request: Request, *, max_fields: int = 20) -> dict[str, str]:
+    """A posted form's text fields, once its CSRF token checks out (Forbidden otherwise)."""
+    async with request.form(max_files=0, max_fields=max_fields) as form:
+        fields = {key: value for key, value in form.items() if isinstance(value, str)}
+    check_csrf(request, fields)
+    return fields

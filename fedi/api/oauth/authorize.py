@@ -19,8 +19,7 @@ from fedi.api.context import read, write
 from fedi.errors import OAuthError
 from fedi.security import scopes as scope_rules
 from fedi.services import oauth
-from fedi.web.login import SIGN_IN
-from fedi.web.pages import render
+from fedi.web.pages import SIGN_IN, page, render
 from fedi.web.session import check_csrf, current_user, log_out
 
 # The request's parameters, carried from the page to its form.
@@ -64,6 +63,7 @@ async def authorize_page(request: Request) -> Response:
     )
 
 
+@page
 async def authorize(request: Request) -> Response:
     async with request.form(max_files=0, max_fields=20) as form:
         fields = {key: value for key, value in form.items() if isinstance(value, str)}

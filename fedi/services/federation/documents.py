@@ -19,6 +19,7 @@ from fedi.errors import BadRequest, NotFound
 from fedi.models.accounts import Account, User
 from fedi.models.statuses import Status
 from fedi.runtime import Runtime
+from fedi.services import remote_follow
 from fedi.services.system import INSTANCE_ACTOR_USERNAME
 from fedi.store import accounts as account_store
 from fedi.store import interactions as interaction_store
@@ -192,7 +193,7 @@ def webfinger(session: Session, rt: Runtime, resource: str) -> dict[str, Any]:
         actor_url=account.uri,
         profile_url=profile,
         aliases=(profile, account.uri),
-        subscribe_template=f"{rt.urls.base}/authorize_interaction?uri={{uri}}",
+        subscribe_template=remote_follow.interaction_url(rt),
     )
 
 

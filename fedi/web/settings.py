@@ -1,0 +1,88 @@
+"""Profile settings: avatar, header, display name, bio, profile fields, locked; and the quota."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlmodel import Session
+from starlette.datastructures import FormData, UploadFile
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from fedi.api.context import read, run_sync, runtime_of
+from fedi.errors import PayloadTooLarge, Unprocessable
+from fedi.models.accounts import Account
+from fedi.runtime import Runtime
+from fedi.services import generations, profiles
+from fedi.web import present
+from fedi.web.pages import page, render, sign_in_first
+from fedi.web.session import check_csrf, current_account
+
+PATH = "/settings/profile"
+
+
+@page
+async def settings_page(request: Request) -> Response:
+    me = await current_account(request)
+    if me is None:
+        return sign_in_first(request)
+    return await _settings_page(request, me, saved=request.query_params.get("saved") == "1")
+
+
+@page
+async def save(request: Request) -> Response:
+    rt = runtime_of(request)
+    limit = rt.settings.media.max_upload_bytes
+    async with request.form(max_files=2, max_fields=20) as form:
+        check_csrf(request, form)
+        me = await current_account(request)
+        if me is None:
+            return sign_in_first(request)
+        try:
+            changes = profiles.ProfileChanges(
+                display_name=_text(form, "display_name"),
+                note=_text(form, "note"),
+                fields=[(_text(form, f"field_name_{i}"), _text(form, f"field_value_{i}")) for i in range(4)],
+                locked=form.get("locked") == "on",
+                avatar=await _image(form, "avatar", limit),
+                header=await _image(form, "header", limit),
+            )
+            await run_sync(profiles.update, rt, me.id, changes)
+        except (Unprocessable, PayloadTooLarge) as exc:
+            return await _settings_page(request, me, error=exc.message, status_code=exc.status)
+    return RedirectResponse(f"{PATH}?saved=1", status_code=303)
+
+
+async def _settings_page(
+    request: Request, me: Account, *, saved: bool = False, error: str | None = None, status_code: int = 200
+) -> Response:
+    rt = runtime_of(request)
+    context = await read(request, lambda s: _current(s, rt, me))
+    context |= {"me": me, "saved": saved, "error": error}
+    return render(request, "settings.html", context, status_code=status_code)
+
+
+def _current(session: Session, rt: Runtime, me: Account) -> dict[str, Any]:
+    account = profiles.credentials(session, me.id).account
+    fields = [(str(f.get("name", "")), str(f.get("source", f.get("value", "")))) for f in account.fields]
+    return {
+        "person": present.person(account, rt.urls),
+        "account": account,
+        "fields": (fields + [("", "")] * 4)[:4],
+        "quota": generations.quota(session, rt, account),
+    }
+
+
+def _text(form: FormData, name: str) -> str:
+    value = form.get(name)
+    return value if isinstance(value, str) else ""
+
+
+async def _image(form: FormData, name: str, limit: int) -> bytes | None:
+    """A chosen file's bytes; None when the field was left empty."""
+    upload = form.get(name)
+    if not isinstance(upload, UploadFile) or not upload.filename:
+        return None
+    if upload.size is not None and upload.size > limit:
+        raise PayloadTooLarge(f"{name}: the file is larger than {limit // (1024 * 1024)} MB")
+    return await upload.read()

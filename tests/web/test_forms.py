@@ -1,0 +1,178 @@
+"""Forms: every POST needs the session's CSRF token; profile settings; remote follows both ways."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+from sqlmodel import select
+from starlette.routing import Route
+
+from activitypub.testing import FakeRemote
+from fedi.models.accounts import Account
+from fedi.models.generations import Generation
+from fedi.models.relationships import Follow
+from fedi.runtime import Runtime
+from tests.web.conftest import png, sign_in
+from tests.web.markup import Document, accessibility_problems, csrf_token
+
+
+def form_posts(client: httpx.AsyncClient) -> set[str]:
+    """The paths of every form the web pages post to (the routes table is the truth)."""
+    app = client._transport.app  # type: ignore[attr-defined]
+    return {
+        route.path
+        for route in app.routes
+        if isinstance(route, Route)
+        and "POST" in (route.methods or ())
+        and (route.endpoint.__module__.startswith("fedi.web.") or route.path == "/oauth/authorize")
+    }
+
+
+async def test_every_form_post_without_the_csrf_token_is_refused(
+    client: httpx.AsyncClient, runtime: Runtime, local_account: Account
+) -> None:
+    await sign_in(client)
+    made = await client.post(
+        "/imagine", data={"csrf_token": csrf_token((await client.get("/imagine")).text), "prompt": "a fox"}
+    )
+    job = made.headers["location"].rsplit("/", 1)[1]
+    targets = {
+        "/auth/sign_in": {"email": "alice@example.org", "password": "correct horse"},
+        "/auth/sign_out": {},
+        "/oauth/authorize": {"decision": "approve"},
+        "/authorize_interaction": {"uri": "https://fedi.test/users/alice"},
+        "/@{username}/remote_follow": {"handle": "someone@remote.test"},
+        "/imagine": {"prompt": "another fox"},
+        "/imagine/{id}/post": {"caption": "forged"},
+        "/imagine/{id}/cancel": {},
+        "/settings/profile": {"display_name": "Forged"},
+    }
+    assert set(targets) == form_posts(client), "a form POST route is missing from this test"
+    for path, fields in targets.items():
+        url = path.replace("{username}", "alice").replace("{id}", job)
+        for token in ({}, {"csrf_token": "forged"}):
+            refused = await client.post(url, data=fields | token)
+            assert refused.status_code == 403, url
+            assert refused.headers["content-type"].startswith("text/html")
+            assert Document(refused.text).one("h1").text == "Not allowed"
+    # Nothing happened: still signed in, one generation, the profile as it was.
+    assert (await client.get("/settings/profile")).status_code == 200
+    with runtime.db.reader() as session:
+        assert len(session.exec(select(Generation)).all()) == 1
+        assert session.exec(select(Account).where(Account.username == "alice")).one().display_name == ""
+
+
+async def test_profile_settings_change_what_the_profile_shows(
+    client: httpx.AsyncClient, local_account: Account
+) -> None:
+    await sign_in(client)
+    settings = await client.get("/settings/profile")
+    assert accessibility_problems(settings.text) == []
+    fields: dict[str, Any] = {
+        "csrf_token": csrf_token(settings.text),
+        "display_name": "Alice L.",
+        "note": "I draw #foxes.",
+        "field_name_0": "Site",
+        "field_value_0": "https://alice.example",
+        "locked": "on",
+    }
+    files = {
+        "avatar": ("me.png", png((80, 80)), "image/png"),
+        "header": ("h.png", png((300, 100)), "image/png"),
+    }
+    saved = await client.post("/settings/profile", data=fields, files=files)
+    assert saved.status_code == 303 and saved.headers["location"] == "/settings/profile?saved=1"
+    assert "Saved." in (await client.get("/settings/profile?saved=1")).text
+
+    profile = Document((await client.get("/@alice")).text)
+    assert profile.one("h1").text.split()[:2] == ["Alice", "L."]
+    assert profile.all("span", class_="badge", title="Follows need approval")
+    assert "I draw" in profile.one("div", class_="bio content").text
+    assert profile.one("a", href="https://fedi.test/tags/foxes")
+    assert profile.one("dt").text == "Site"
+    assert (
+        profile.one("img", class_="avatar large").attrs["src"].startswith("https://fedi.test/media/avatars/")
+    )
+    assert (
+        profile.one("img", class_="header-image").attrs["src"].startswith("https://fedi.test/media/headers/")
+    )
+
+    too_long = await client.post("/settings/profile", data=fields | {"display_name": "x" * 31})
+    assert too_long.status_code == 422 and "longer than 30" in too_long.text
+    not_an_image = await client.post(
+        "/settings/profile", data=fields, files={"avatar": ("a.png", b"not an image", "image/png")}
+    )
+    assert not_an_image.status_code == 422
+    assert Document(not_an_image.text).one("p", class_="error").text
+
+
+@pytest.fixture
+def their_webfinger(runtime: Runtime, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Other servers' WebFinger answers: remote.test offers remote follows, quiet.test does not."""
+    asked: list[str] = []
+
+    def fetch_jrd(url: str) -> dict[str, Any]:
+        asked.append(url)
+        links = [{"rel": "self", "type": "application/activity+json", "href": "https://x/users/y"}]
+        if "remote.test" in url:
+            links.append(
+                {
+                    "rel": "http://ostatus.org/schema/1.0/subscribe",
+                    "template": "https://remote.test/follow?acct={uri}",
+                }
+            )
+        return {"subject": "acct:y@x", "links": links}
+
+    monkeypatch.setattr(runtime.http, "fetch_jrd", fetch_jrd)
+    return asked
+
+
+async def test_the_remote_follow_form_sends_visitors_to_their_own_server(
+    client: httpx.AsyncClient, local_account: Account, their_webfinger: list[str]
+) -> None:
+    token = csrf_token((await client.get("/@alice")).text)
+
+    async def follow_from(handle: str) -> httpx.Response:
+        return await client.post("/@alice/remote_follow", data={"csrf_token": token, "handle": handle})
+
+    sent = await follow_from("@carol@remote.test")
+    assert sent.status_code == 303
+    assert (
+        sent.headers["location"] == "https://remote.test/follow?acct=https%3A%2F%2Ffedi.test%2Fusers%2Falice"
+    )
+    assert their_webfinger == ["https://remote.test/.well-known/webfinger?resource=acct:carol@remote.test"]
+    home = await follow_from("bob@fedi.test")
+    assert (
+        home.headers["location"]
+        == "https://fedi.test/authorize_interaction?uri=https%3A%2F%2Ffedi.test%2Fusers%2Falice"
+    )
+    for handle, reason in (("not a handle", "Enter your address"), ("dave@quiet.test", "does not offer")):
+        refused = await follow_from(handle)
+        assert refused.status_code == 422 and reason in Document(refused.text).one("p", class_="error").text
+        assert Document(refused.text).one("input", id="handle").attrs["value"] == handle
+
+
+async def test_authorize_interaction_follows_here_and_elsewhere(
+    client: httpx.AsyncClient, runtime: Runtime, remote: FakeRemote, local_account: Account, bob: Account
+) -> None:
+    carol = remote.add_actor("carol")
+    answer = await client.get("/authorize_interaction?uri=https://fedi.test/users/alice")
+    assert answer.status_code == 303 and answer.headers["location"].startswith("/auth/sign_in?next=")
+    await sign_in(client, "bob@example.org")
+    for uri, profile in (
+        ("https://fedi.test/users/alice", "/@alice"),
+        ("acct:carol@remote.test", "/@carol@remote.test"),
+    ):
+        confirm = await client.get("/authorize_interaction", params={"uri": uri})
+        assert confirm.status_code == 200 and accessibility_problems(confirm.text) == []
+        followed = await client.post(
+            "/authorize_interaction", data={"csrf_token": csrf_token(confirm.text), "uri": uri}
+        )
+        assert followed.status_code == 303 and followed.headers["location"] == profile
+    with runtime.db.reader() as session:
+        assert len(session.exec(select(Follow).where(Follow.account_id == bob.id)).all()) == 2
+    assert [a["type"] for a in remote.inbox] == ["Follow"] and remote.inbox[0]["object"] == carol["id"]
+    assert (await client.get("/@carol@remote.test")).status_code == 200  # remote profiles are shown too
+    assert (await client.get("/authorize_interaction?uri=https://nowhere.test/users/x")).status_code == 404
