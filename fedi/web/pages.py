@@ -12,6 +12,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.templating import Jinja2Templates
 
+from activitypub.vocab import wants_activity_json
 from fedi.api.context import runtime_of
 from fedi.config import Settings
 from fedi.errors import FediError
@@ -94,3 +95,17 @@ def paging(request: Request, limit: int) -> Page:
 def next_max_id(ids: list[int], limit: int) -> int | None:
     """Where the next page starts: only when this page was full."""
     return min(ids) if len(ids) >= limit else None
+
+
+def activity_document(request: Request, acct: str, id_param: str | None = None) -> Response | None:
+    """Servers asking a page for ActivityPub JSON (a pasted profile or post link) are sent to
+    the document itself, as Mastodon does; browsers get the page."""
+    if "@" in acct or not wants_activity_json(request.headers.get("accept", "")):
+        return None
+    urls = runtime_of(request).urls
+    if id_param is None:
+        return RedirectResponse(urls.actor(acct), status_code=302)
+    status_id = parse_id(request.path_params.get(id_param))
+    if status_id is None:
+        return None
+    return RedirectResponse(urls.status(acct, status_id), status_code=302)

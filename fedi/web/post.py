@@ -13,12 +13,16 @@ from fedi.models.accounts import Account
 from fedi.services import statuses
 from fedi.store.views import StatusView
 from fedi.web import present
-from fedi.web.pages import page, render
+from fedi.web.pages import activity_document, page, render
 from fedi.web.session import current_account
 
 
 @page
 async def post(request: Request) -> Response:
+    if (
+        elsewhere := activity_document(request, str(request.path_params["username"]), "status_id")
+    ) is not None:
+        return elsewhere
     me = await current_account(request)
     urls = runtime_of(request).urls
     acct, status_id = str(request.path_params["username"]), parse_id(request.path_params["status_id"])

@@ -15,7 +15,7 @@ from fedi.services import directory, remote_follow, timelines
 from fedi.store.paging import Page
 from fedi.store.views import StatusView
 from fedi.web import present
-from fedi.web.pages import next_max_id, page, paging, render
+from fedi.web.pages import activity_document, next_max_id, page, paging, render
 from fedi.web.session import checked_form, current_account
 
 PAGE_SIZE = 30
@@ -23,6 +23,8 @@ PAGE_SIZE = 30
 
 @page
 async def profile(request: Request) -> Response:
+    if (elsewhere := activity_document(request, _acct(request))) is not None:
+        return elsewhere
     return await _profile_page(request)
 
 

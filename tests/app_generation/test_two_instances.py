@@ -53,13 +53,13 @@ def test_the_bot_and_remixes_work_across_instances(tmp_path: Path, database_url:
         # bob makes an image on two; alice on one remixes it: the remix links bob's post.
         original = bob.status_post("/imagine a green lantern --seed 5")
         _eventually(lambda: bob.status(original["id"])["media_attachments"][0]["url"], what="bob's image")
-        found = alice.search_v2(original["uri"], resolve=True)["statuses"]
+        found = alice.search_v2(original["url"], resolve=True)["statuses"]
         assert [s["uri"] for s in found] == [original["uri"]]
         assert found[0]["fedi_generation"]["prompt"] == "a green lantern"
         token = {"Authorization": f"Bearer {alice.access_token}"}
         remix = httpx.post(
             f"{one.url}/api/v1/fedi/generations",
-            json={"remix_of": original["uri"], "prompt": "a red lantern"},
+            json={"remix_of": original["url"], "prompt": "a red lantern"},
             headers=token,
             timeout=30,
         )

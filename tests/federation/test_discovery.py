@@ -116,3 +116,15 @@ async def test_browsers_are_sent_to_the_profile_page(
 async def test_the_image_bot_is_a_service(client: httpx.AsyncClient) -> None:
     actor = (await client.get("/users/imagine", headers={"Accept": "application/activity+json"})).json()
     assert actor["type"] == "Service"
+
+
+async def test_servers_asking_a_page_for_json_are_sent_to_the_document(
+    client: httpx.AsyncClient, local_account: Account
+) -> None:
+    accept = {"Accept": "application/activity+json"}
+    response = await client.get("/@alice", headers=accept)
+    assert response.status_code == 302
+    assert response.headers["location"] == "https://fedi.test/users/alice"
+    response = await client.get("/@alice/123456", headers=accept)
+    assert response.headers["location"] == "https://fedi.test/users/alice/statuses/123456"
+    assert (await client.get("/@alice", headers={"Accept": "text/html"})).status_code == 200
