@@ -9,6 +9,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from fedi.errors import FediError, OAuthError
+from fedi.web.pages import error_page
 
 log = logging.getLogger(__name__)
 
@@ -30,15 +31,44 @@ async def oauth_error(request: Request, exc: Exception) -> Response:
     return JSONResponse(body, status_code=exc.status, headers=headers)
 
 
+# Paths that machines call: they always get JSON errors, whatever they accept.
+MACHINE_PATHS = (
+    "/api/",
+    "/oauth/token",
+    "/oauth/revoke",
+    "/oauth/userinfo",
+    "/.well-known/",
+    "/nodeinfo",
+    "/inbox",
+    "/users/",
+    "/actor",
+    "/media/",
+    "/healthz",
+    "/metrics",
+)
+
+
+def _for_a_browser(request: Request) -> bool:
+    return (
+        request.method in ("GET", "HEAD")
+        and "text/html" in request.headers.get("accept", "")
+        and not request.url.path.startswith(MACHINE_PATHS)
+    )
+
+
 async def http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     if exc.status_code in (204, 304):
         return Response(status_code=exc.status_code, headers=exc.headers)
+    if _for_a_browser(request):
+        return error_page(request, exc.status_code, str(exc.detail))
     return JSONResponse({"error": exc.detail}, status_code=exc.status_code, headers=exc.headers)
 
 
 async def unexpected_error(request: Request, exc: Exception) -> Response:
     log.exception("unhandled error on %s %s", request.method, request.url.path)
+    if _for_a_browser(request):
+        return error_page(request, 500, "Something went wrong on our side")
     return JSONResponse({"error": "Internal server error"}, status_code=500)
 
 

@@ -151,3 +151,11 @@ async def test_an_unknown_account_or_post_is_a_404_page(
     ):
         shown = await page(client, url, status=404)
         assert shown.one("h1").text == "Not found"
+
+
+async def test_unknown_addresses_get_a_page_in_browsers_and_json_elsewhere(client: httpx.AsyncClient) -> None:
+    in_browser = await client.get("/no/such/place", headers={"Accept": "text/html"})
+    assert in_browser.status_code == 404 and in_browser.headers["content-type"].startswith("text/html")
+    assert (await client.get("/no/such/place")).json() == {"error": "Not Found"}
+    api = await client.get("/api/v1/no-such-endpoint", headers={"Accept": "text/html"})
+    assert api.status_code == 404 and api.json()["error"]
