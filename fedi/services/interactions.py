@@ -34,23 +34,28 @@ def favourite(session: Session, rt: Runtime, actor: Account, status_id: int) -> 
     status = _target(session, actor, status_id)
     if store.favourite(session, actor.id, status.id) is None:
         favourite_id = new_id()
-        row = Favourite(
-            id=favourite_id, account_id=actor.id, status_id=status.id, uri=f"{actor.uri}#likes/{favourite_id}"
-        )
-        session.add(row)
-        session.flush()
-        status_store.recount(session, status.id)
-        notifications.notify(
-            session,
-            rt,
-            recipient_id=status.account_id,
-            type="favourite",
-            from_account_id=actor.id,
-            status_id=status.id,
-        )
+        row = _add_favourite(session, rt, actor, status, f"{actor.uri}#likes/{favourite_id}", favourite_id)
         outbox.liked(session, rt, actor, status_view(session, status, None), row.uri)
     session.refresh(status)
     return status
+
+
+def _add_favourite(
+    session: Session, rt: Runtime, actor: Account, status: Status, uri: str, favourite_id: int | None = None
+) -> Favourite:
+    row = Favourite(id=favourite_id or new_id(), account_id=actor.id, status_id=status.id, uri=uri[:2048])
+    session.add(row)
+    session.flush()
+    status_store.recount(session, status.id)
+    notifications.notify(
+        session,
+        rt,
+        recipient_id=status.account_id,
+        type="favourite",
+        from_account_id=actor.id,
+        status_id=status.id,
+    )
+    return row
 
 
 def unfavourite(session: Session, rt: Runtime, actor: Account, status_id: int) -> Status:
@@ -178,19 +183,8 @@ def pin(session: Session, actor: Account, status_id: int, *, on: bool) -> Status
 
 
 def received_like(session: Session, rt: Runtime, actor: Account, status: Status, like_uri: str) -> None:
-    if store.favourite(session, actor.id, status.id) is not None:
-        return
-    session.add(Favourite(account_id=actor.id, status_id=status.id, uri=like_uri[:2048]))
-    session.flush()
-    status_store.recount(session, status.id)
-    notifications.notify(
-        session,
-        rt,
-        recipient_id=status.account_id,
-        type="favourite",
-        from_account_id=actor.id,
-        status_id=status.id,
-    )
+    if store.favourite(session, actor.id, status.id) is None:
+        _add_favourite(session, rt, actor, status, like_uri)
 
 
 def received_unlike(session: Session, actor: Account, like_uri: str | None, status: Status | None) -> None:
