@@ -12,8 +12,6 @@ from collections.abc import Iterator
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
-from sqlalchemy import func
-from sqlmodel import select
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -23,6 +21,7 @@ from fedi.errors import NotFound
 from fedi.models.federation import Delivery, InboxItem
 from fedi.models.generations import Generation
 from fedi.runtime import Runtime
+from fedi.store import instance as instance_store
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 
@@ -53,8 +52,7 @@ class _WorkCollector(Collector):
                 ("fedi_generations", Generation, "Image generations by state"),
             ):
                 family = GaugeMetricFamily(name, help_text, labels=["state"])
-                rows = session.exec(select(model.state, func.count()).group_by(model.state)).all()
-                for state, count in rows:
+                for state, count in instance_store.count_by_state(session, model):
                     family.add_metric([state], count)
                 yield family
         jobs = GaugeMetricFamily("fedi_jobs_waiting", "Jobs waiting in the job engine", labels=["queue"])

@@ -7,12 +7,11 @@ from __future__ import annotations
 
 import re
 
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from fedi.content.sanitize import to_plain_text
 from fedi.errors import ServiceUnavailable, TooManyRequests, Unprocessable
 from fedi.models.accounts import Account
-from fedi.models.media import MediaAttachment
 from fedi.models.statuses import Status
 from fedi.runtime import Runtime
 from fedi.services.generations import parse_directive, remix_ask, request, source_params
@@ -74,7 +73,7 @@ def answer_mention(session: Session, rt: Runtime, status: Status, mentioned: lis
         )
         return
     caption = f"here is “{row.prompt[:200]}”" + (" (a remix)" if remix_of else "")
-    _bot_reply(
+    reply = _bot_reply(
         session,
         rt,
         bot,
@@ -85,9 +84,7 @@ def answer_mention(session: Session, rt: Runtime, status: Status, mentioned: lis
         reply_visibility,
         remix_of_uri=row.remix_of_uri,
     )
-    row.status_id = session.exec(
-        select(MediaAttachment.status_id).where(MediaAttachment.id == row.media_id)
-    ).first()
+    row.status_id = reply.id
     session.add(row)
 
 
@@ -108,7 +105,7 @@ def _bot_reply(
     visibility: str,
     *,
     remix_of_uri: str | None = None,
-) -> None:
+) -> Status:
     from fedi.services import statuses
 
     handle = requester.username if requester.local else f"{requester.username}@{requester.domain}"
@@ -120,4 +117,4 @@ def _bot_reply(
         allow_processing_media=True,
         remix_of_uri=remix_of_uri,
     )
-    statuses.create(session, rt, bot, draft)
+    return statuses.create(session, rt, bot, draft)

@@ -18,8 +18,7 @@ from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import func
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from fedi.config import Settings
 from fedi.errors import NotFound, ServiceUnavailable, TooManyRequests, Unprocessable
@@ -32,6 +31,7 @@ from fedi.models.media import MediaAttachment
 from fedi.models.statuses import Status
 from fedi.runtime import Runtime
 from fedi.services import events
+from fedi.store import generations as store
 from fedi.store import media as media_store
 from fedi.store import statuses as status_store
 from generation.errors import InvalidRequest, PromptRefused
@@ -148,18 +148,9 @@ def quota(session: Session, rt: Runtime, requester: Account) -> Quota:
     settings = rt.settings.generation
     since = datetime.now(UTC) - timedelta(days=1)
     if requester.local:
-        used = session.exec(
-            select(func.count())
-            .select_from(Generation)
-            .where(Generation.account_id == requester.id, col(Generation.created_at) > since)
-        ).one()
+        used = store.count_by_account_since(session, requester.id, since)
         return Quota(used, settings.daily_quota_per_account)
-    used = session.exec(
-        select(func.count())
-        .select_from(Generation)
-        .join(Account, col(Account.id) == col(Generation.account_id))
-        .where(Account.domain == requester.domain, col(Generation.created_at) > since)
-    ).one()
+    used = store.count_by_domain_since(session, requester.domain, since)
     return Quota(used, settings.daily_quota_per_remote_domain)
 
 
@@ -170,12 +161,7 @@ def _check_quota(session: Session, rt: Runtime, requester: Account) -> None:
         raise TooManyRequests(
             f"The daily limit of {today.limit} images for {who} is reached; try again tomorrow"
         )
-    waiting = session.exec(
-        select(func.count())
-        .select_from(Generation)
-        .where(Generation.account_id == requester.id, col(Generation.state).in_(("queued", "running")))
-    ).one()
-    if waiting >= MAX_IN_FLIGHT:
+    if store.count_in_flight(session, requester.id) >= MAX_IN_FLIGHT:
         raise TooManyRequests(
             f"{MAX_IN_FLIGHT} images are already being made for you; wait for one to finish"
         )
@@ -373,11 +359,7 @@ def requeue_stuck(rt: Runtime, *, at_startup: bool = False) -> None:
     """Queue again generations whose job was lost; give up after a few attempts."""
     cutoff = datetime.now(UTC) - (timedelta(0) if at_startup else STUCK_AFTER)
     with rt.db.session() as session:
-        stuck = session.exec(
-            select(Generation).where(
-                col(Generation.state).in_(("queued", "running")), col(Generation.created_at) <= cutoff
-            )
-        ).all()
+        stuck = store.in_flight_created_by(session, cutoff)
         for row in stuck:
             if row.attempts >= MAX_ATTEMPTS:
                 _fail(

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from fedi.content.text import Rendered, count_characters, render
 from fedi.errors import NotFound, Unprocessable
@@ -21,7 +21,7 @@ from fedi.ids import new_id
 from fedi.models.accounts import Account
 from fedi.models.generations import Generation
 from fedi.models.media import MediaAttachment
-from fedi.models.statuses import VISIBILITIES, HomeFeedEntry, Status, StatusEdit
+from fedi.models.statuses import VISIBILITIES, Status, StatusEdit
 from fedi.runtime import Runtime
 from fedi.services import events, generations, notifications, reach, resolver, visibility
 from fedi.services.federation import outbox
@@ -334,7 +334,7 @@ def revision(status: Status, media: list[MediaAttachment], *, at: datetime) -> S
 
 
 def _channels_of(session: Session, status: Status, view: StatusView) -> list[str]:
-    home = session.exec(select(HomeFeedEntry.account_id).where(HomeFeedEntry.status_id == status.id)).all()
+    home = store.home_feed_owners(session, status.id)
     return events.status_channels(status, home, [t.name for t in view.tags])
 
 

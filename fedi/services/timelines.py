@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from fedi.errors import NotFound
 from fedi.models.accounts import Account
-from fedi.models.relationships import Block, Mute
 from fedi.models.statuses import Status
 from fedi.services import visibility
 from fedi.store import accounts as account_store
@@ -17,15 +16,9 @@ from fedi.store.paging import Page
 from fedi.store.views import StatusView, status_views
 
 
-def _hidden_authors(session: Session, viewer: Account) -> set[int]:
-    blocked = session.exec(select(Block.target_account_id).where(Block.account_id == viewer.id)).all()
-    muted = session.exec(select(Mute.target_account_id).where(Mute.account_id == viewer.id)).all()
-    return {*blocked, *muted}
-
-
 def home(session: Session, viewer: Account, page: Page) -> list[StatusView]:
     rows = store.home(session, viewer.id, page)
-    hidden = _hidden_authors(session, viewer)
+    hidden = relationship_store.blocked_or_muted_ids(session, viewer.id)
     views = status_views(session, rows, viewer)
     return [
         v

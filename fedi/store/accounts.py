@@ -8,6 +8,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from fedi.models.accounts import Account, User, acct_key
+from fedi.models.federation import AccountMove
 
 
 def get(session: Session, account_id: int) -> Account | None:
@@ -41,3 +42,9 @@ def user_for_account(session: Session, account_id: int) -> User | None:
 
 def count_local_users(session: Session) -> int:
     return session.exec(select(func.count()).select_from(User)).one()
+
+
+def move_recorded(session: Session, activity_uri: str) -> bool:
+    """Whether the Move activity with this id was recorded already."""
+    stmt = select(AccountMove.id).where(AccountMove.activity_uri == activity_uri)
+    return session.exec(stmt).first() is not None

@@ -8,6 +8,8 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from fedi.models.accounts import Account, User
+from fedi.models.federation import Delivery, InboxItem
+from fedi.models.generations import Generation
 from fedi.models.statuses import Status
 
 
@@ -26,6 +28,14 @@ def active_local_authors(session: Session, since: datetime) -> int:
         col(Status.created_at) > since,
     )
     return session.exec(stmt).one()
+
+
+def count_by_state(
+    session: Session, model: type[Delivery] | type[InboxItem] | type[Generation]
+) -> list[tuple[str, int]]:
+    """How many rows of a work table are in each state (for /metrics)."""
+    rows = session.exec(select(model.state, func.count()).group_by(model.state)).all()
+    return [(state, count) for state, count in rows]
 
 
 def known_domains(session: Session, *, limit: int = 10_000) -> list[str]:

@@ -211,6 +211,13 @@ def mutes_of(session: Session, account_id: int, page: Page) -> list[tuple[Mute, 
     return fetch_page(session, stmt, Mute.id, page)
 
 
+def blocked_or_muted_ids(session: Session, account_id: int) -> set[int]:
+    """Accounts this one blocks or mutes."""
+    blocked = session.exec(select(Block.target_account_id).where(Block.account_id == account_id)).all()
+    muted = session.exec(select(Mute.target_account_id).where(Mute.account_id == account_id)).all()
+    return {*blocked, *muted}
+
+
 def notes_about(session: Session, account_id: int, target_ids: Iterable[int]) -> dict[int, AccountNote]:
     ids = set(target_ids)
     if not ids:

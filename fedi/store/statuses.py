@@ -139,10 +139,14 @@ def recount(session: Session, status_id: int) -> None:
 # Timelines -------------------------------------------------------------------------------
 
 
+def home_feed_owners(session: Session, status_id: int) -> list[int]:
+    """Accounts whose home feed holds this status."""
+    stmt = select(HomeFeedEntry.account_id).where(HomeFeedEntry.status_id == status_id)
+    return list(session.exec(stmt).all())
+
+
 def add_to_home_feeds(session: Session, status_id: int, account_ids: Iterable[int]) -> None:
-    existing = set(
-        session.exec(select(HomeFeedEntry.account_id).where(HomeFeedEntry.status_id == status_id)).all()
-    )
+    existing = set(home_feed_owners(session, status_id))
     for account_id in set(account_ids) - existing:
         session.add(HomeFeedEntry(account_id=account_id, status_id=status_id))
 
@@ -247,6 +251,19 @@ def by_account(
             exists().where(col(StatusTag.status_id) == col(Status.id), col(StatusTag.tag_id) == tagged)
         )
     return fetch_page(session, stmt, Status.id, page)
+
+
+def count_published_by_account(session: Session, account_id: int, *, visibilities: Sequence[str]) -> int:
+    stmt = (
+        select(func.count())
+        .select_from(Status)
+        .where(
+            Status.account_id == account_id,
+            col(Status.visibility).in_(visibilities),
+            Status.state == "published",
+        )
+    )
+    return session.exec(stmt).one()
 
 
 def _has_media() -> Exists:

@@ -17,14 +17,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import update
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session
 
 from activitypub.client import KeyPair
 from activitypub.errors import FetchError, FetchGone, FetchUnavailable
 from fedi.models.accounts import Account
 from fedi.models.federation import Delivery, OutboxActivity, Peer
 from fedi.runtime import Runtime
+from fedi.store import deliveries as store
 
 log = logging.getLogger(__name__)
 
@@ -88,34 +88,10 @@ def fan_out(rt: Runtime, activity_id: int) -> None:
 
 
 def _claim(rt: Runtime, activity_id: int, *, due_by: datetime) -> list[Delivery]:
-    now = datetime.now(UTC)
-    due = (
-        select(Delivery.id)
-        .where(
-            Delivery.activity_id == activity_id,
-            Delivery.state == "pending",
-            col(Delivery.next_attempt_at) <= due_by,
-            (col(Delivery.lease_until).is_(None)) | (col(Delivery.lease_until) < now),
-        )
-        .order_by(col(Delivery.id))
-        .limit(BATCH)
-    )
     with rt.db.session() as session:
-        ids = list(session.exec(due).all())
-        if not ids:
-            return []
-        # The WHERE is checked again under the row lock: of two concurrent jobs, one wins each row.
-        claimed = session.execute(
-            update(Delivery)
-            .where(
-                col(Delivery.id).in_(ids),
-                col(Delivery.state) == "pending",
-                (col(Delivery.lease_until).is_(None)) | (col(Delivery.lease_until) < now),
-            )
-            .values(lease_until=now + LEASE)
-            .returning(col(Delivery.id))
-        ).scalars()
-        return list(session.exec(select(Delivery).where(col(Delivery.id).in_(list(claimed)))).all())
+        return store.claim(
+            session, activity_id, due_by=due_by, now=datetime.now(UTC), limit=BATCH, lease=LEASE
+        )
 
 
 def _apply_host_rules(
@@ -125,7 +101,7 @@ def _apply_host_rules(
     (a success there needs no bookkeeping)."""
     hosts = {d.host for d in deliveries}
     with rt.db.reader() as session:
-        peers = {p.host: p for p in session.exec(select(Peer).where(col(Peer.host).in_(hosts))).all()}
+        peers = store.peers(session, hosts)
     healthy = {h for h in hosts if h not in peers or _clean(peers[h])}
     now = datetime.now(UTC)
     sendable: list[Delivery] = []
@@ -182,13 +158,14 @@ def _record(rt: Runtime, outcomes: list[Outcome], healthy: set[str]) -> None:
     now = datetime.now(UTC)
     scale = rt.settings.federation.retry_delay_scale
     with rt.db.session() as session:
-        session.execute(update(Delivery), [_row_values(o, now, scale) for o in outcomes])
+        store.record(session, [_row_values(o, now, scale) for o in outcomes])
         _update_peers(
             session, [o for o in outcomes if not (o.state == "delivered" and o.host in healthy)], now, healthy
         )
         for outcome in outcomes:
             if outcome.state == "gone":
-                _forget_inbox(session, outcome.inbox_url, now)
+                # A 410 from a personal inbox means its actor is gone: never deliver to it again.
+                store.forget_inbox(session, outcome.inbox_url, now)
 
 
 def _row_values(outcome: Outcome, now: datetime, scale: float) -> dict[str, Any]:
@@ -253,27 +230,9 @@ def _update_peers(session: Session, outcomes: list[Outcome], now: datetime, heal
         session.add(peer)
 
 
-def _forget_inbox(session: Session, inbox_url: str, now: datetime) -> None:
-    """A 410 from a personal inbox means its actor is gone: never deliver to it again."""
-    session.exec(
-        update(Account)
-        .where(col(Account.inbox_url) == inbox_url, col(Account.domain).is_not(None))
-        .values(deleted_at=now)
-    )
-    session.exec(
-        update(Delivery)
-        .where(col(Delivery.inbox_url) == inbox_url, col(Delivery.state) == "pending")
-        .values(state="gone", finished_at=now)
-    )
-
-
 def _schedule_next(rt: Runtime, activity_id: int) -> None:
     with rt.db.reader() as session:
-        earliest = session.exec(
-            select(func.min(Delivery.next_attempt_at)).where(
-                Delivery.activity_id == activity_id, Delivery.state == "pending"
-            )
-        ).one()
+        earliest = store.next_attempt_at(session, activity_id)
     if earliest is None:
         return
     if earliest.tzinfo is None:
@@ -284,16 +243,5 @@ def _schedule_next(rt: Runtime, activity_id: int) -> None:
 
 def due_activities(rt: Runtime, *, limit: int = 500) -> list[int]:
     """Activities with deliveries that are due and unclaimed: their jobs may have been lost."""
-    now = datetime.now(UTC)
     with rt.db.reader() as session:
-        stmt = (
-            select(Delivery.activity_id)
-            .where(
-                Delivery.state == "pending",
-                col(Delivery.next_attempt_at) <= now,
-                (col(Delivery.lease_until).is_(None)) | (col(Delivery.lease_until) < now),
-            )
-            .distinct()
-            .limit(limit)
-        )
-        return list(session.exec(stmt).all())
+        return store.due_activity_ids(session, datetime.now(UTC), limit=limit)

@@ -5,8 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from activitypub import builders
 from activitypub.errors import FormatError
@@ -16,12 +15,13 @@ from activitypub.webfinger import Acct, jrd, parse_acct
 from fedi import __version__
 from fedi.convert import to_activitypub
 from fedi.errors import BadRequest, NotFound
-from fedi.models.accounts import Account, User
+from fedi.models.accounts import Account
 from fedi.models.statuses import Status
 from fedi.runtime import Runtime
 from fedi.services import remote_follow
 from fedi.services.system import INSTANCE_ACTOR_USERNAME
 from fedi.store import accounts as account_store
+from fedi.store import instance as instance_store
 from fedi.store import interactions as interaction_store
 from fedi.store import relationships as relationship_store
 from fedi.store import statuses as status_store
@@ -99,11 +99,7 @@ def outbox(session: Session, rt: Runtime, username: str, *, page: bool, max_id: 
     account = local_account(session, username)
     collection_id = rt.urls.outbox(username)
     if not page:
-        total = session.exec(
-            select(func.count())
-            .select_from(Status)
-            .where(Status.account_id == account.id, col(Status.visibility).in_(PUBLIC_VISIBILITIES))
-        ).one()
+        total = status_store.count_published_by_account(session, account.id, visibilities=PUBLIC_VISIBILITIES)
         return builders.ordered_collection(
             id=collection_id, total_items=total, first=f"{collection_id}?page=true"
         )
@@ -221,20 +217,10 @@ def _username_for(rt: Runtime, resource: str) -> str | None:
 
 def nodeinfo_document(session: Session, rt: Runtime, version: str) -> dict[str, Any]:
     now = datetime.now(UTC)
-    users = session.exec(select(func.count()).select_from(User)).one()
-    active = session.exec(
-        select(func.count(func.distinct(Status.account_id))).where(
-            Status.local == True,  # noqa: E712
-            col(Status.created_at) > now - timedelta(days=30),
-        )
-    ).one()
-    half_year = session.exec(
-        select(func.count(func.distinct(Status.account_id))).where(
-            Status.local == True,  # noqa: E712
-            col(Status.created_at) > now - timedelta(days=180),
-        )
-    ).one()
-    posts = session.exec(select(func.count()).select_from(Status).where(Status.local == True)).one()  # noqa: E712
+    users = instance_store.local_users(session)
+    active = instance_store.active_local_authors(session, now - timedelta(days=30))
+    half_year = instance_store.active_local_authors(session, now - timedelta(days=180))
+    posts = instance_store.local_statuses(session)
     settings = rt.settings
     return nodeinfo(
         "2.1" if version == "2.1" else "2.0",

@@ -19,17 +19,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlmodel import col
-
 from activitypub.errors import FormatError, SignatureError, SignatureInvalid
 from activitypub.objects import ActivityView, same_origin
 from activitypub.signatures.verify import signature_key_id, verify_request
 from fedi.errors import BadRequest, FediError, Forbidden, PayloadTooLarge, Unauthorized
 from fedi.ids import new_id
-from fedi.models.federation import InboxItem
 from fedi.runtime import Runtime
 from fedi.services.federation.remote import account_for_key, is_local_uri
+from fedi.store import inbox as inbox_store
 
 log = logging.getLogger(__name__)
 
@@ -246,14 +243,8 @@ def _insert_new(rt: Runtime, items: list[Verified]) -> dict[str, int]:
         }
         for item in unique.values()
     ]
-    dialect = postgresql if not rt.settings.is_sqlite else sqlite
-    statement = (
-        dialect.insert(InboxItem)
-        .on_conflict_do_nothing(index_elements=["activity_id"])
-        .returning(col(InboxItem.id), col(InboxItem.activity_id))
-    )
     with rt.db.session() as session:
-        created = {activity_id: row_id for row_id, activity_id in session.execute(statement, rows).all()}
+        created = inbox_store.insert_new(session, rows)
         ids = list(created.values())
         for start in range(0, len(ids), JOB_CHUNK):
             rt.jobs.after_commit(session, "process_inbox", ids[start : start + JOB_CHUNK])

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from activitypub.audience import visibility_of
 from activitypub.errors import FormatError
@@ -336,8 +336,7 @@ def on_move(session: Session, rt: Runtime, actor: Account, activity: ActivityVie
         return "ignored: move target does not list the old account in alsoKnownAs"
     actor.moved_to_uri = target.uri
     session.add(actor)
-    known = session.exec(select(AccountMove.id).where(AccountMove.activity_uri == activity.id)).first()
-    if known is None:
+    if not account_store.move_recorded(session, activity.id):
         session.add(AccountMove(account_id=actor.id, target_uri=target.uri, activity_uri=activity.id))
     return "done"
 

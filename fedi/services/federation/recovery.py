@@ -10,13 +10,11 @@ from __future__ import annotations
 import logging
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import update
-from sqlmodel import col, select
-
-from fedi.models.federation import Delivery, InboxItem
 from fedi.runtime import Runtime
 from fedi.services.federation.delivery import due_activities
 from fedi.services.federation.inbox import JOB_CHUNK
+from fedi.store import deliveries as delivery_store
+from fedi.store import inbox as inbox_store
 
 log = logging.getLogger(__name__)
 
@@ -27,18 +25,14 @@ INBOX_GRACE = timedelta(minutes=2)
 def requeue_lost_work(rt: Runtime, *, at_startup: bool = False) -> None:
     if at_startup:
         with rt.db.session() as session:
-            session.exec(update(Delivery).where(col(Delivery.state) == "pending").values(lease_until=None))
+            delivery_store.release_leases(session)
     activities = due_activities(rt)
     for activity_id in activities:
         rt.jobs.enqueue("fan_out", activity_id)
     cutoff = datetime.now(UTC) - (timedelta(0) if at_startup else INBOX_GRACE)
     with rt.db.reader() as session:
-        stale = session.exec(
-            select(InboxItem.id)
-            .where(InboxItem.state == "pending", col(InboxItem.received_at) <= cutoff)
-            .limit(10_000)
-        ).all()
+        stale = inbox_store.pending_ids(session, cutoff, limit=10_000)
     for start in range(0, len(stale), JOB_CHUNK):
-        rt.jobs.enqueue("process_inbox", list(stale[start : start + JOB_CHUNK]))
+        rt.jobs.enqueue("process_inbox", stale[start : start + JOB_CHUNK])
     if activities or stale:
         log.info("queued again %d delivery fan-out(s) and %d inbox item(s)", len(activities), len(stale))

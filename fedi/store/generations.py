@@ -1,0 +1,50 @@
+"""Queries on image generations: quotas, the in-flight queue, recovery."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from fedi.models.accounts import Account
+from fedi.models.generations import Generation
+
+IN_FLIGHT = ("queued", "running")
+
+
+def count_by_account_since(session: Session, account_id: int, since: datetime) -> int:
+    stmt = (
+        select(func.count())
+        .select_from(Generation)
+        .where(Generation.account_id == account_id, col(Generation.created_at) > since)
+    )
+    return session.exec(stmt).one()
+
+
+def count_by_domain_since(session: Session, domain: str | None, since: datetime) -> int:
+    stmt = (
+        select(func.count())
+        .select_from(Generation)
+        .join(Account, col(Account.id) == col(Generation.account_id))
+        .where(Account.domain == domain, col(Generation.created_at) > since)
+    )
+    return session.exec(stmt).one()
+
+
+def count_in_flight(session: Session, account_id: int) -> int:
+    stmt = (
+        select(func.count())
+        .select_from(Generation)
+        .where(Generation.account_id == account_id, col(Generation.state).in_(IN_FLIGHT))
+    )
+    return session.exec(stmt).one()
+
+
+def in_flight_created_by(session: Session, cutoff: datetime) -> Sequence[Generation]:
+    """Generations still queued or running that were asked for at or before `cutoff`."""
+    stmt = select(Generation).where(
+        col(Generation.state).in_(IN_FLIGHT), col(Generation.created_at) <= cutoff
+    )
+    return session.exec(stmt).all()
