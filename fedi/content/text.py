@@ -118,18 +118,6 @@ def _hashtag(match: re.Match[str], result: Rendered, tag_url: Callable[[str], st
     return f'<a href="{url}" class="mention hashtag" rel="tag">#<span>{html.escape(name)}</span></a>'
 
 
-def mentioned_handles(text: str) -> list[tuple[str, str | None]]:
-    """(username, host) of every @mention in `text`, in order, without repeats."""
-    handles: list[tuple[str, str | None]] = []
-    seen: set[tuple[str, str | None]] = set()
-    for match in MENTION.finditer(text):
-        host = match.group(2).lower() if match.group(2) else None
-        if (match.group(1).lower(), host) not in seen:
-            seen.add((match.group(1).lower(), host))
-            handles.append((match.group(1), host))
-    return handles
-
-
 def count_characters(text: str) -> int:
     """Length as Mastodon counts it: each link is 23, a remote mention counts its local part."""
     length = len(text)

@@ -82,11 +82,6 @@ class JobQueue:
         huey = self.gpu if queue == "gpu" else self.main
         return int(huey.pending_count()) + int(huey.scheduled_count())
 
-    def waiting_ids(self, queue: QueueName = "main") -> set[str]:
-        """Ids of the jobs waiting in a queue (queued or scheduled)."""
-        huey = self.gpu if queue == "gpu" else self.main
-        return {task.id for task in [*huey.pending(), *huey.scheduled()]}
-
     def ping(self) -> None:
         """Raise if the job storage cannot be reached."""
         self.main.pending_count()

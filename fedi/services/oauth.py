@@ -19,7 +19,7 @@ from fedi.models.accounts import Account, User
 from fedi.models.oauth import OAuthApplication, OAuthCode, OAuthToken
 from fedi.runtime import Runtime
 from fedi.security import scopes as scope_rules
-from fedi.security.passwords import hash_password, verify_password
+from fedi.security.passwords import hash_password, needs_rehash, verify_password
 from fedi.security.tokens import hash_secret, new_secret, pkce_matches, same_secret
 from fedi.services import events
 from fedi.store import accounts as account_store
@@ -298,6 +298,10 @@ def login(session: Session, email: str, password: str) -> User | None:
     stored = user.password_hash if user is not None else _decoy_hash()
     if not verify_password(stored, password) or user is None or user.disabled:
         return None
+    if needs_rehash(stored):
+        # Hashes made with weaker argon2 parameters are upgraded as their owners sign in.
+        user.password_hash = hash_password(password)
+        session.add(user)
     return user
 
 

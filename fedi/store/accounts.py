@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from fedi.models.accounts import Account, User, acct_key
@@ -38,10 +37,6 @@ def user_by_email(session: Session, email: str) -> User | None:
 
 def user_for_account(session: Session, account_id: int) -> User | None:
     return session.exec(select(User).where(User.account_id == account_id)).first()
-
-
-def count_local_users(session: Session) -> int:
-    return session.exec(select(func.count()).select_from(User)).one()
 
 
 def move_recorded(session: Session, activity_uri: str) -> bool:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import delete, func
+from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from fedi.models.accounts import Account
@@ -20,10 +20,6 @@ def follow(session: Session, follower_id: int, target_id: int) -> Follow | None:
 
 def follow_by_uri(session: Session, uri: str) -> Follow | None:
     return session.exec(select(Follow).where(Follow.uri == uri)).first()
-
-
-def remove_follow(session: Session, follow: Follow) -> None:
-    session.delete(follow)
 
 
 def block(session: Session, account_id: int, target_id: int) -> Block | None:
@@ -177,11 +173,6 @@ def delete_follows_between(session: Session, a: int, b: int) -> list[Follow]:
     for f in removed:
         session.delete(f)
     return removed
-
-
-def remove_mutes_and_blocks_of(session: Session, account_id: int) -> None:
-    session.exec(delete(Block).where(col(Block.target_account_id) == account_id))
-    session.exec(delete(Mute).where(col(Mute.target_account_id) == account_id))
 
 
 def count_follow_requests(session: Session, account_id: int) -> int:

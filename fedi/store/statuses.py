@@ -31,13 +31,6 @@ def by_uri(session: Session, uri: str) -> Status | None:
     return session.exec(select(Status).where(Status.uri == uri)).first()
 
 
-def by_uris(session: Session, uris: Iterable[str]) -> list[Status]:
-    uris = list(uris)
-    if not uris:
-        return []
-    return list(session.exec(select(Status).where(col(Status.uri).in_(uris))).all())
-
-
 def many(session: Session, ids: Iterable[int]) -> dict[int, Status]:
     ids = set(ids)
     if not ids:

@@ -39,7 +39,7 @@ async def sign_in(request: Request) -> Response:
     rt = runtime_of(request)
 
     def check() -> int | None:
-        with rt.db.reader() as session:
+        with rt.db.session() as session:
             user = oauth.login(session, email, password)
             return user.id if user is not None else None
 

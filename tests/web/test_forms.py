@@ -176,3 +176,29 @@ async def test_authorize_interaction_follows_here_and_elsewhere(
     assert [a["type"] for a in remote.inbox] == ["Follow"] and remote.inbox[0]["object"] == carol["id"]
     assert (await client.get("/@carol@remote.test")).status_code == 200  # remote profiles are shown too
     assert (await client.get("/authorize_interaction?uri=https://nowhere.test/users/x")).status_code == 404
+
+
+async def test_signing_in_rehashes_a_password_hashed_with_other_argon2_parameters(
+    client: httpx.AsyncClient, runtime: Runtime, local_account: Account
+) -> None:
+    from argon2 import PasswordHasher, extract_parameters
+
+    from fedi.models.accounts import User
+    from fedi.security import passwords
+
+    # As if the hash was made before the server's argon2 parameters changed.
+    old = PasswordHasher(time_cost=2, memory_cost=128, parallelism=1).hash("correct horse")
+    assert passwords.needs_rehash(old)
+    with runtime.db.session() as session:
+        user = session.exec(select(User).where(User.account_id == local_account.id)).one()
+        user.password_hash = old
+        session.add(user)
+
+    await sign_in(client)
+
+    with runtime.db.reader() as session:
+        new = session.exec(select(User).where(User.account_id == local_account.id)).one().password_hash
+    assert new != old and not passwords.needs_rehash(new)
+    assert extract_parameters(new).time_cost == 1
+    client.cookies.clear()
+    await sign_in(client)  # the new hash accepts the same password

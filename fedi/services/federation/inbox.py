@@ -168,10 +168,6 @@ class KeyCache:
                 self._items.clear()
             self._items[key_id] = (time.monotonic(), signer)
 
-    def forget(self, key_id: str) -> None:
-        with self._lock:
-            self._items.pop(key_id, None)
-
 
 class InboxWriter:
     """One thread that stores accepted activities in batches, one transaction per batch."""
