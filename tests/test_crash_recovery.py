@@ -151,7 +151,8 @@ def test_a_fan_out_killed_halfway_delivers_every_remaining_inbox_after_restart(
     assert all(len(set(ids)) == 1 for ids in received.values())  # one activity, counted by id
     resent = [path for path, ids in received.items() if len(ids) > 1]
     # Inboxes recorded as delivered before the kill were never sent to again; only requests in
-    # flight at the moment of the kill, or answered but not yet recorded, could arrive twice.
+    # flight at the moment of the kill, or answered but not yet recorded, could arrive twice,
+    # and the sender never lets more than concurrency + RECORD_EVERY of those pile up.
     assert not [p for p in resent if f"{inbox}{p}" in before]
     bound = load_settings(config).federation.delivery_concurrency + delivery.RECORD_EVERY
     assert len(resent) <= bound, (at_kill, len(before), resent)

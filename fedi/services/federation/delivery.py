@@ -12,7 +12,7 @@ import json
 import logging
 import random
 import time
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -122,17 +122,26 @@ def _clean(peer: Peer) -> bool:
 
 
 def _send_all(rt: Runtime, body: bytes, key: KeyPair, deliveries: list[Delivery], healthy: set[str]) -> None:
-    """Send concurrently and record outcomes as they come: a crash re-sends only what was in
-    flight, never what was already recorded as delivered."""
+    """Send concurrently and record outcomes as they come: a crash re-sends only what was sent
+    but not yet recorded, never what was already recorded as delivered."""
     if not deliveries:
         return
     workers = min(rt.settings.federation.delivery_concurrency, len(deliveries))
+    # A new request starts only while fewer than this many are sent and unrecorded, so that is
+    # the most a crash can make us send twice, however slow the database is to record.
+    unrecorded_limit = workers + RECORD_EVERY
+    waiting = iter(deliveries)
+    running: set[Future[Outcome]] = set()
     done: list[Outcome] = []
     last_write = time.monotonic()
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="deliver") as pool:
-        futures = [pool.submit(_send_one, rt, body, key, d) for d in deliveries]
-        for future in as_completed(futures):
-            done.append(future.result())
+        while True:
+            while len(running) + len(done) < unrecorded_limit and (d := next(waiting, None)) is not None:
+                running.add(pool.submit(_send_one, rt, body, key, d))
+            if not running:
+                break
+            finished, running = wait(running, return_when=FIRST_COMPLETED)
+            done.extend(future.result() for future in finished)
             if len(done) >= RECORD_EVERY or time.monotonic() - last_write > RECORD_INTERVAL_S:
                 _record(rt, done, healthy)
                 done, last_write = [], time.monotonic()
