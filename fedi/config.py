@@ -23,6 +23,8 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from fedi.security.files import UnsafeDirectory, prepare_private_dir
+
 CONFIG_ENV = "FEDI_CONFIG"
 _DOMAIN = re.compile(
     r"^(?=.{1,253}(:\d{1,5})?$)[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*(:\d{1,5})?$"
@@ -292,9 +294,11 @@ def _describe(exc: ValidationError, path: Path | None) -> str:
 
 def _check_data_dir(data_dir: Path) -> None:
     try:
-        data_dir.mkdir(parents=True, exist_ok=True)
+        prepare_private_dir(data_dir)
         probe = data_dir / ".write-test"
         probe.write_bytes(b"")
         probe.unlink()
+    except UnsafeDirectory as exc:
+        raise ConfigError(f"data_dir: {exc}") from None
     except OSError as exc:
         raise ConfigError(f"data_dir: cannot write to {data_dir}: {exc.strerror}") from None
