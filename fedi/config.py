@@ -133,7 +133,14 @@ class GenerationSettings(Section):
     worker: Literal["embedded", "remote"] = "embedded"
     bot_username: str = "imagine"
     daily_quota_per_account: Annotated[int, Field(ge=0)] = 100
+    # Counted per registrable domain (all of *.example.co.uk together).
     daily_quota_per_remote_domain: Annotated[int, Field(ge=0)] = 200
+    # Images waiting or being made, all requesters together; past it, requests get 503.
+    max_queued: Annotated[int, Field(ge=1)] = 100
+    # Replies the image bot sends per hour to one asker, and to one remote registrable domain.
+    # Refusals (quota reached, prompt refused) go out as direct replies, once per asker per hour.
+    bot_replies_per_asker_per_hour: Annotated[int, Field(ge=0)] = 10
+    bot_replies_per_domain_per_hour: Annotated[int, Field(ge=0)] = 60
     # Prompts matching any of these words or regular expressions are refused.
     deny: list[str] = Field(default_factory=list)
     # `package.module:function(prompt) -> reason or None`: refuses prompts the deny list misses.

@@ -7,12 +7,14 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
+import pytest
 from sqlmodel import select
 
 from activitypub.testing import STATIC_KEYS, FakeRemote
 from activitypub.vocab import PUBLIC
 from fedi.models.accounts import Account, acct_key
 from fedi.models.notifications import Notification
+from fedi.models.statuses import Status
 from fedi.runtime import Runtime
 from fedi.services import generations
 from tests.federation.helpers import create, note, post_activity
@@ -64,9 +66,9 @@ def _replies(remote: FakeRemote) -> list[dict[str, Any]]:
     ]
 
 
-def _notifications(runtime: Runtime) -> list[Notification]:
+def _notifications(runtime: Runtime, recipient: Account) -> list[Notification]:
     with runtime.db.reader() as session:
-        return list(session.exec(select(Notification)).all())
+        return list(session.exec(select(Notification).where(Notification.account_id == recipient.id)).all())
 
 
 def _victim_contacted(remote: FakeRemote) -> list[str]:
@@ -82,7 +84,7 @@ async def test_finding_1_a_remote_actor_with_a_hostile_username_is_refused(
     with runtime.db.reader() as session:
         assert session.exec(select(Account).where(Account.uri == MAL)).first() is None
     assert _replies(remote) == []
-    assert _notifications(runtime) == [] and _victim_contacted(remote) == []
+    assert _notifications(runtime, local_account) == [] and _victim_contacted(remote) == []
 
 
 async def test_finding_1_the_bot_mentions_only_the_asker_whatever_its_name_and_prompt(
@@ -96,10 +98,14 @@ async def test_finding_1_the_bot_mentions_only_the_asker_whatever_its_name_and_p
     [reply] = _replies(remote)
     mentions = [t["href"] for t in reply["object"].get("tag", []) if t.get("type") == "Mention"]
     assert mentions == [MAL]
-    assert set(reply["object"]["to"]) | set(reply["object"]["cc"]) <= {MAL, PUBLIC, "https://fedi.test/users/imagine/followers"}
+    assert set(reply["object"]["to"]) | set(reply["object"]["cc"]) <= {
+        MAL,
+        PUBLIC,
+        "https://fedi.test/users/imagine/followers",
+    }
     delivered_to = {str(r.url) for r in remote.inbox_requests}
     assert delivered_to == {"https://remote.test/inbox"}
-    assert _notifications(runtime) == [] and _victim_contacted(remote) == []
+    assert _notifications(runtime, local_account) == [] and _victim_contacted(remote) == []
 
 
 async def test_finding_1_twenty_refusals_in_a_row_produce_at_most_one_direct_reply(
@@ -116,3 +122,33 @@ async def test_finding_1_twenty_refusals_in_a_row_produce_at_most_one_direct_rep
     reply = replies[0]["object"]
     assert reply["to"] == [MAL] and reply["cc"] == []  # direct: to the asker alone
     assert "refused" in reply["content"]
+
+
+async def test_finding_1_bot_replies_are_limited_per_asker_and_per_remote_domain(
+    runtime: Runtime, remote: FakeRemote, client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    queue = runtime.jobs.after_commit
+
+    def hold_images(session: object, name: str, *args: object, **kwargs: object) -> None:
+        if name != "generate_image":  # images stay queued; everything else runs
+            queue(session, name, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(runtime.jobs, "after_commit", hold_images)
+    runtime.settings.generation.bot_replies_per_asker_per_hour = 2
+    runtime.settings.generation.bot_replies_per_domain_per_hour = 3
+    askers = []
+    for name, host in (("a", "one.spam.test"), ("b", "two.spam.test")):
+        remote.add_actor(name, host=host, key=STATIC_KEYS[1])
+        askers.append(f"https://{host}/users/{name}")
+    for asker in askers:
+        for number in range(3):
+            activity = create(
+                asker, note(asker, f"{asker}/statuses/{number}", "<p>@imagine a cat</p>", tag=[BOT_MENTION])
+            )
+            assert (await post_activity(client, activity, remote.key_pair(asker))).status_code == 202
+    with runtime.db.reader() as session:
+        bot = session.exec(select(Account).where(Account.username == "imagine")).one()
+        replies = session.exec(select(Status).where(Status.account_id == bot.id)).all()
+    answered = sorted(str(r.in_reply_to_uri) for r in replies)
+    # Two for the first asker (its own budget), one for the second (spam.test's budget of 3).
+    assert answered == [f"{askers[0]}/statuses/0", f"{askers[0]}/statuses/1", f"{askers[1]}/statuses/0"]

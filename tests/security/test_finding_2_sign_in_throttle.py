@@ -20,7 +20,8 @@ async def browsers(runtime: Runtime) -> AsyncIterator[dict[str, httpx.AsyncClien
     app = create_app(runtime)
     clients = {
         address: httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app, client=(address, 40000)), base_url=runtime.settings.base_url
+            transport=httpx.ASGITransport(app=app, client=(address, 40000)),
+            base_url=runtime.settings.base_url,
         )
         for address in ("203.0.113.7", "198.51.100.9")
     }

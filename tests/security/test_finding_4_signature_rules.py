@@ -57,7 +57,9 @@ async def test_finding_4_a_1024_bit_rsa_key_does_not_verify(
     document = remote.add_actor("bob")
     remote.add_object(BOB, {**document, "publicKey": {**document["publicKey"], "publicKeyPem": public}})
     body = json.dumps(create(BOB, note(BOB, f"{BOB}/statuses/1"))).encode()
-    response = await client.post("/inbox", content=body, headers=_signed_post(body, private, f"{BOB}#main-key"))
+    response = await client.post(
+        "/inbox", content=body, headers=_signed_post(body, private, f"{BOB}#main-key")
+    )
     assert response.status_code == 401, response.text
 
 

@@ -44,7 +44,12 @@ async def test_finding_8_files_and_api_answers_carry_nosniff(
 ) -> None:
     media = await _upload(client, issue_token(runtime, local_account))
     url = str(media["url"])
-    for path in (url.removeprefix(runtime.settings.base_url), "/static/fedi.css", "/api/v1/instance", "/nowhere"):
+    for path in (
+        url.removeprefix(runtime.settings.base_url),
+        "/static/fedi.css",
+        "/api/v1/instance",
+        "/nowhere",
+    ):
         response = await client.get(path)
         assert response.headers.get("x-content-type-options") == "nosniff", (path, response.status_code)
 
@@ -59,7 +64,9 @@ def media_host_runtime(database_url: str, tmp_path: Path, remote: FakeRemote) ->
 
 
 @pytest.fixture
-async def two_origins(media_host_runtime: Runtime) -> AsyncIterator[tuple[httpx.AsyncClient, httpx.AsyncClient]]:
+async def two_origins(
+    media_host_runtime: Runtime,
+) -> AsyncIterator[tuple[httpx.AsyncClient, httpx.AsyncClient]]:
     from fedi.app import create_app
 
     transport = httpx.ASGITransport(app=create_app(media_host_runtime))
@@ -76,7 +83,11 @@ async def test_finding_8_media_can_live_on_another_origin(
     site, media_origin = two_origins
     with media_host_runtime.db.session() as session:
         alice = create_local_account(
-            session, media_host_runtime.urls, username="alice", email="a@example.org", password="correct horse"
+            session,
+            media_host_runtime.urls,
+            username="alice",
+            email="a@example.org",
+            password="correct horse",
         )
     media = await _upload(site, issue_token(media_host_runtime, alice))
     url = str(media["url"])
@@ -103,7 +114,9 @@ async def _signed_in_with(runtime: Runtime, cookies: httpx.Cookies) -> bool:
     from fedi.app import create_app
 
     transport = httpx.ASGITransport(app=create_app(runtime))
-    async with httpx.AsyncClient(transport=transport, base_url=runtime.settings.base_url, cookies=cookies) as other:
+    async with httpx.AsyncClient(
+        transport=transport, base_url=runtime.settings.base_url, cookies=cookies
+    ) as other:
         return (await other.get("/settings/profile")).status_code == 200
 
 
