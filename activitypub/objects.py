@@ -307,7 +307,11 @@ class ActorView:
             if not isinstance(item, Mapping) or item.get("type") != "Multikey":
                 continue
             key_id = get_id(item)
-            if key_id is None or get_id(item.get("controller")) != self.id or not same_origin(key_id, self.id):
+            if (
+                key_id is None
+                or get_id(item.get("controller")) != self.id
+                or not same_origin(key_id, self.id)
+            ):
                 continue
             try:
                 keys.append((key_id, ed25519_pem_from_multibase(item.get("publicKeyMultibase"))))

@@ -15,6 +15,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
+from limits import parse as parse_rate
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
@@ -158,6 +159,24 @@ class ApiSettings(Section):
     rate_limit: Annotated[int, Field(ge=0)] = 300
 
 
+class SignInSettings(Section):
+    # Sign-in tries (the web form and the OAuth password grant) allowed per client address, and
+    # failed tries allowed per account, in the `limits` notation: "25 per 5 minutes".
+    per_address: str = "25 per 5 minutes"
+    per_account: str = "50 per hour"
+
+    @field_validator("per_address", "per_account")
+    @classmethod
+    def _a_rate(cls, value: str) -> str:
+        try:
+            item = parse_rate(value)
+        except ValueError:
+            raise ValueError('must read like "25 per 5 minutes"') from None
+        if item.amount < 1:
+            raise ValueError("must allow at least one try")
+        return value
+
+
 class StreamingSettings(Section):
     backend: Literal["memory", "redis"] = "memory"
     redis_url: str = ""
@@ -185,6 +204,7 @@ class Settings(BaseSettings):
     federation: FederationSettings = Field(default_factory=FederationSettings)
     generation: GenerationSettings = Field(default_factory=GenerationSettings)
     api: ApiSettings = Field(default_factory=ApiSettings)
+    sign_in: SignInSettings = Field(default_factory=SignInSettings)
     streaming: StreamingSettings = Field(default_factory=StreamingSettings)
     log: LogSettings = Field(default_factory=LogSettings)
 

@@ -28,7 +28,6 @@ def ed25519_pem_from_multibase(value: object) -> str:
     if not raw.startswith(ED25519_PREFIX) or len(raw) != len(ED25519_PREFIX) + 32:
         raise FormatError("publicKeyMultibase is not an Ed25519 key")
     key = ed25519.Ed25519PublicKey.from_public_bytes(raw[len(ED25519_PREFIX) :])
-    return key.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode(
-        "ascii"
-    )
-
+    return key.public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    ).decode("ascii")

@@ -97,13 +97,15 @@ def answer_mention(session: Session, rt: Runtime, status: Status, mentioned: lis
 
 
 def prompt_of(status: Status) -> str:
-    """The post's text without its @mentions, normalised first: a full-width ＠ is an @ by the
+    """The post's text without its @mentions, normalised first: a full-width at sign (U+FF20) is an @ by the
     time the prompt is built, so it must be one when mentions are removed."""
     text = status.text if status.local else to_plain_text(status.content)
     return MENTION.sub("", normalise_prompt(text)).strip()
 
 
-def _refuse(session: Session, rt: Runtime, bot: Account, requester: Account, status: Status, why: str) -> None:
+def _refuse(
+    session: Session, rt: Runtime, bot: Account, requester: Account, status: Status, why: str
+) -> None:
     if not bot_replies.first_in(session, requester, BotReplyKind.REFUSAL, REFUSALS_EVERY):
         log.info("image bot: refused %s again within the hour; no reply (%s)", requester.acct(), why)
         return

@@ -22,7 +22,9 @@ def mention_target(session: Session, rt: Runtime, username: str, host: str | Non
 
 
 def mention_of(account: Account) -> MentionTarget:
-    return MentionTarget(account_id=account.id, username=account.username, profile_url=account.url or account.uri)
+    return MentionTarget(
+        account_id=account.id, username=account.username, profile_url=account.url or account.uri
+    )
 
 
 def account(session: Session, rt: Runtime, handle: str, *, resolve: bool) -> Account | None:

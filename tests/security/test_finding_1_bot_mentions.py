@@ -20,6 +20,7 @@ from fedi.services import generations
 from tests.federation.helpers import create, note, post_activity
 
 HOSTILE_NAME = "x @alice @vic@victim.test"
+FULLWIDTH_AT = "\uff20"  # NFKC makes it "@"
 MAL = "https://remote.test/users/mal"
 BOT_MENTION = {"type": "Mention", "href": "https://fedi.test/users/imagine", "name": "@imagine@fedi.test"}
 
@@ -93,7 +94,9 @@ async def test_finding_1_the_bot_mentions_only_the_asker_whatever_its_name_and_p
     # Must-show 2: the hostile name (a row from before names were checked) and a full-width @.
     _serve_mal(remote, "mal")
     _store_legacy_row(runtime, HOSTILE_NAME)
-    response = await post_activity(client, _asking(1, "＠vic＠victim.test a cat"), remote.key_pair(MAL))
+    response = await post_activity(
+        client, _asking(1, f"{FULLWIDTH_AT}vic{FULLWIDTH_AT}victim.test a cat"), remote.key_pair(MAL)
+    )
     assert response.status_code == 202
     [reply] = _replies(remote)
     mentions = [t["href"] for t in reply["object"].get("tag", []) if t.get("type") == "Mention"]

@@ -22,7 +22,6 @@ from fedi.models.generations import Generation
 from fedi.services import generations
 from fedi.urls import Urls
 
-
 # Everything POST /api/v1/fedi/generations reads; anything else is refused, not ignored.
 FIELDS = frozenset(
     {"prompt", "negative_prompt", "preset", "width", "height", "steps", "guidance", "seed", "remix_of"}
