@@ -11,6 +11,7 @@ from starlette.middleware import Middleware
 
 from fedi.api.cors import ApiCORSMiddleware
 from fedi.api.errors import HANDLERS
+from fedi.api.files import NoSniffMiddleware
 from fedi.api.ratelimit import RateLimitMiddleware
 from fedi.api.routes import routes
 from fedi.jobs.consumer import start_embedded, stop_embedded
@@ -51,6 +52,7 @@ def create_app(runtime: Runtime, *, consume_jobs: bool | None = None) -> Starlet
     settings.media_dir.mkdir(mode=PRIVATE_DIR if inside else 0o755, parents=True, exist_ok=True)
     metrics = Metrics(runtime)
     middleware = [
+        Middleware(NoSniffMiddleware),
         Middleware(MetricsMiddleware, metrics=metrics),
         Middleware(ApiCORSMiddleware),
         Middleware(RateLimitMiddleware, settings=settings),

@@ -14,6 +14,7 @@ from contextvars import ContextVar
 from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
 from limits import parse as parse_rate
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -82,9 +83,24 @@ class DatabaseSettings(Section):
 class MediaSettings(Section):
     # Empty means data_dir/media, served by fedi itself under /media/.
     directory: str = ""
-    # Public base URL of the media directory when a proxy or CDN serves it; empty: <instance>/media
+    # Public base URL of the media files; empty: <instance>/media. On another host name (a
+    # separate origin, as Akkoma advises), fedi serves the files to requests for that host
+    # only, and its own /media/ answers with a redirect there.
     base_url: str = ""
     max_upload_bytes: Annotated[int, Field(ge=1024)] = 16 * 1024 * 1024
+
+    @field_validator("base_url")
+    @classmethod
+    def _an_http_base(cls, value: str) -> str:
+        if not value:
+            return value
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+            raise ValueError("must be an http(s) URL such as https://media.example (no query or fragment)")
+        if parts.username or parts.password:
+            raise ValueError("must not carry a user name or password")
+        return value.rstrip("/")
+
     # Mastodon's matrix limit: 7680x4320 pixels.
     max_pixels: Annotated[int, Field(ge=1)] = 33_177_600
 
@@ -254,6 +270,12 @@ class Settings(BaseSettings):
     @cached_property
     def media_base_url(self) -> str:
         return (self.media.base_url or f"{self.base_url}/media").rstrip("/")
+
+    @cached_property
+    def media_host(self) -> str | None:
+        """The host name media is served on when it is not the instance's own, else None."""
+        host = urlsplit(self.media_base_url).hostname
+        return host if host and host != urlsplit(self.base_url).hostname else None
 
     @property
     def is_sqlite(self) -> bool:

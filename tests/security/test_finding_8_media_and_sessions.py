@@ -100,8 +100,9 @@ async def test_finding_8_media_can_live_on_another_origin(
     own = await site.get(f"/media/{key}")
     assert own.status_code == 301 and own.headers["location"] == url
     # The media origin serves media only: no pages, no API, no sign-in cookie.
-    assert (await media_origin.get("/api/v1/instance")).status_code == 404
-    assert (await media_origin.get("/auth/sign_in")).status_code == 404
+    for path in ("/api/v1/instance", "/auth/sign_in", "/"):
+        elsewhere = await media_origin.get(path, headers={"Accept": "text/html"})
+        assert elsewhere.status_code == 404 and "set-cookie" not in elsewhere.headers
 
 
 async def _sign_in(client: httpx.AsyncClient) -> None:
