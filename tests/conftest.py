@@ -20,6 +20,7 @@ from typing import Any
 
 import httpx
 import pytest
+from hypothesis import settings as hypothesis_settings
 from sqlalchemy import create_engine, text
 
 from activitypub.signatures.keys import generate_rsa_private_key_pem
@@ -31,6 +32,14 @@ from fedi.models.base import metadata
 from fedi.runtime import Runtime, build_runtime
 from fedi.services.accounts import create_local_account
 from fedi.services.system import ensure_system_accounts
+
+# Property tests: a bounded number of examples in the suite; `--hypothesis-profile fuzz` runs
+# many more (FEDI_FUZZ_EXAMPLES, default 20000). See docs/DEVELOPMENT.md.
+hypothesis_settings.register_profile("suite", max_examples=200, deadline=None, database=None)
+hypothesis_settings.register_profile(
+    "fuzz", max_examples=int(os.environ.get("FEDI_FUZZ_EXAMPLES", "20000")), deadline=None, database=None
+)
+hypothesis_settings.load_profile("suite")
 
 PG_ADMIN_URL = os.environ.get("FEDI_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 TEST_DOMAIN = "fedi.test"
