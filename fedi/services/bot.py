@@ -57,7 +57,7 @@ def answer_mention(session: Session, rt: Runtime, status: Status, mentioned: lis
     if not bot_replies.within_budget(session, rt.settings, requester):
         log.info("image bot: %s is over its reply budget; not answering %s", requester.acct(), status.uri)
         return
-    text = prompt_of(status)
+    text = _prompt_of(status)
     parent = status_store.get(session, status.in_reply_to_id) if status.in_reply_to_id else None
     remix_of = parent if parent is not None and source_params(session, parent) else None
     try:
@@ -96,11 +96,13 @@ def answer_mention(session: Session, rt: Runtime, status: Status, mentioned: lis
     session.add(row)
 
 
-def prompt_of(status: Status) -> str:
-    """The post's text without its @mentions, normalised first: a full-width at sign (U+FF20) is an @ by the
-    time the prompt is built, so it must be one when mentions are removed."""
+def _prompt_of(status: Status) -> str:
+    """The post's text without its @mentions. Each line is normalised first (as the prompt will
+    be: NFKC, invisible characters dropped), so a full-width at sign (U+FF20), or an @ with a
+    zero-width space after it, is already a plain @ when mentions are removed."""
     text = status.text if status.local else to_plain_text(status.content)
-    return MENTION.sub("", normalise_prompt(text)).strip()
+    lines = (normalise_prompt(line) for line in text.split("\n"))
+    return MENTION.sub("", "\n".join(lines)).strip()
 
 
 def _refuse(
