@@ -75,11 +75,9 @@ def current_user_id(request: HTTPConnection) -> int | None:
     return value if isinstance(value, int) else None
 
 
-def _session_user(session: Session, request: HTTPConnection, user_id: int) -> User | None:
+def _session_user(session: Session, user_id: int, version: object) -> User | None:
     user = oauth.user(session, user_id)
-    if user is None or request.session.get(VERSION) != user.session_version:
-        return None
-    return user
+    return user if user is not None and user.session_version == version else None
 
 
 async def current_user(request: HTTPConnection) -> User | None:
@@ -87,7 +85,8 @@ async def current_user(request: HTTPConnection) -> User | None:
     user_id = current_user_id(request)
     if user_id is None:
         return None
-    user = await read(request, lambda session: _session_user(session, request, user_id))
+    version = request.session.get(VERSION)
+    user = await read(request, lambda session: _session_user(session, user_id, version))
     if user is None:
         request.session.clear()  # a dead cookie is dropped, so pages show signed out
     return user
@@ -99,8 +98,10 @@ async def current_account(request: HTTPConnection) -> Account | None:
     if user_id is None:
         return None
 
+    version = request.session.get(VERSION)
+
     def load(session: Session) -> Account | None:
-        user = _session_user(session, request, user_id)
+        user = _session_user(session, user_id, version)
         return directory.account(session, user.account_id) if user is not None else None
 
     account = await read(request, load)
