@@ -102,7 +102,7 @@ class _Backends:
     def sqlite(self, data_dir: Path) -> str:
         if self._sqlite_template is None:
             template_dir = self.tmp / "sqlite-template"
-            template_dir.mkdir()
+            template_dir.mkdir(mode=0o700)
             settings = load_settings(data_dir=template_dir)
             engine = make_engine(settings)
             migrate(engine)
@@ -110,6 +110,7 @@ class _Backends:
             self._sqlite_template = template_dir / "fedi.sqlite3"
         target = data_dir / "fedi.sqlite3"
         shutil.copyfile(self._sqlite_template, target)
+        target.chmod(0o600)  # as fedi makes it (docs/SECURITY.md)
         return f"sqlite:///{target}"
 
     def postgres(self) -> str:
@@ -159,7 +160,7 @@ def _backends(tmp_path_factory: pytest.TempPathFactory) -> Iterator[_Backends]:
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def database_url(request: pytest.FixtureRequest, _backends: _Backends, tmp_path: Path) -> str:
     data_dir = tmp_path / "data"
-    data_dir.mkdir(exist_ok=True)
+    data_dir.mkdir(mode=0o700, exist_ok=True)
     if request.param == "sqlite":
         return _backends.sqlite(data_dir)
     return _backends.postgres()

@@ -50,14 +50,16 @@ KEYS = st.one_of(st.sampled_from(AS2_KEYS), st.text(max_size=10))
 JSON = st.recursive(
     SCALARS,
     lambda children: st.one_of(st.lists(children, max_size=5), st.dictionaries(KEYS, children, max_size=8)),
-    max_leaves=40,
+    max_leaves=20,
 )
-# Objects that pass the first checks (an id and a type) more often than random JSON would.
+SHALLOW = st.one_of(SCALARS, st.lists(SCALARS, max_size=3), st.dictionaries(KEYS, SCALARS, max_size=4))
+# Objects that pass the first checks (an id and a type) more often than random JSON would; the
+# tests nest deeper JSON under one key of them.
 AS2_OBJECTS = st.builds(
     lambda base, type_, id_: {**base, "type": type_, "id": id_},
-    st.dictionaries(KEYS, JSON, max_size=12),
-    st.one_of(st.sampled_from(AS2_TYPES), JSON),
-    st.one_of(URLS, JSON),
+    st.dictionaries(KEYS, SHALLOW, max_size=10),
+    st.one_of(st.sampled_from(AS2_TYPES), SHALLOW),
+    st.one_of(URLS, SHALLOW),
 )
 
 _TAGS = ["p", "a", "span", "script", "style", "img", "svg", "iframe", "math", "h1", "h3", "b", "br",
