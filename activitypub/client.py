@@ -37,7 +37,7 @@ from .ssrf import GuardedTransport, check_url, deadline, deadline_exceeded
 from .types import JsonObject
 from .urls import same_origin
 from .vocab import ACCEPT_ACTIVITY, ACCEPT_JRD, ACTIVITY_JSON, is_activity_content_type
-from .webfinger import Acct, actor_url_from_jrd, webfinger_url
+from .webfinger import Acct, WebFingerAnswer, actor_url_from_jrd, parse_acct, subject_of_jrd, webfinger_url
 
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 # Mastodon retries these 4xx too: 401 can be a stale cached key or a clock hiccup.
@@ -191,8 +191,22 @@ class FederationClient:
             body, _, _ = self._get(url, accept, None)
             return body.decode("utf-8", errors="replace")
 
-    def webfinger(self, acct: Acct) -> str:
-        """Resolve ``user@host`` to its actor URL (https; plain http only when allowed)."""
+    def webfinger(self, acct: Acct) -> WebFingerAnswer:
+        """Resolve ``user@host`` to its actor URL (https; plain http only when allowed).
+
+        A JRD whose ``subject`` names another account is followed once, and that account's
+        own JRD must name itself (Mastodon's rule); otherwise FormatError. A JRD without a
+        subject is taken as describing the account asked for.
+        """
+        subject, actor_url = self._jrd_of(acct)
+        if subject is None or subject == parse_acct(str(acct)):
+            return WebFingerAnswer(acct, actor_url)
+        confirmed, actor_url = self._jrd_of(subject)
+        if confirmed != subject:
+            raise FormatError(f"WebFinger for {acct} names {subject}, whose own server does not confirm it")
+        return WebFingerAnswer(subject, actor_url)
+
+    def _jrd_of(self, acct: Acct) -> tuple[Acct | None, str]:
         schemes = ("https", "http") if self._config.allow_http else ("https",)
         error: FetchError | None = None
         for scheme in schemes:
@@ -201,7 +215,7 @@ class FederationClient:
             except FetchUnavailable as exc:
                 error = exc
                 continue
-            return actor_url_from_jrd(doc)
+            return subject_of_jrd(doc), actor_url_from_jrd(doc)
         assert error is not None
         raise error
 

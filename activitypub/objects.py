@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from typing import Any, TypeGuard
 
 from .errors import FormatError
+from .signatures.multikey import ed25519_pem_from_multibase
 from .types import JsonObject
 from .urls import host_of, same_origin
 from .vocab import ACTOR_TYPES, BOT_ACTOR_TYPES, OBJECT_TYPES
@@ -294,6 +295,29 @@ class ActorView:
     def public_key_pem(self) -> str | None:
         value = self._public_key().get("publicKeyPem")
         return value if isinstance(value, str) else None
+
+    @property
+    def ed25519_keys(self) -> list[tuple[str, str]]:
+        """FEP-521a ``assertionMethod`` Ed25519 multikeys of this actor: ``(key id, PEM)``.
+
+        Only keys the actor controls and that live on its origin count; others are ignored.
+        """
+        keys = []
+        for item in as_list(self.raw.get("assertionMethod"))[:8]:
+            if not isinstance(item, Mapping) or item.get("type") != "Multikey":
+                continue
+            key_id = get_id(item)
+            if (
+                key_id is None
+                or get_id(item.get("controller")) != self.id
+                or not same_origin(key_id, self.id)
+            ):
+                continue
+            try:
+                keys.append((key_id, ed25519_pem_from_multibase(item.get("publicKeyMultibase"))))
+            except FormatError:
+                continue
+        return keys
 
     @property
     def icon_url(self) -> str | None:

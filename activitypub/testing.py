@@ -187,6 +187,7 @@ class FakeRemote:
         self.requests: list[httpx.Request] = []
         self._resources: dict[str, _Resource] = {}
         self._accounts: dict[tuple[str, str], str] = {}
+        self._jrds: dict[tuple[str, str], JsonObject] = {}
         self._keys: dict[str, StaticKey] = {}
         self._programmed: dict[str, deque[int]] = defaultdict(deque)
 
@@ -243,6 +244,11 @@ class FakeRemote:
         body = doc if isinstance(doc, bytes) else json.dumps(doc).encode()
         self._resources[url] = _Resource(body, content_type, status)
 
+    def add_jrd(self, acct: str, doc: JsonObject) -> None:
+        """Answer WebFinger for ``acct`` (``user@host``) with ``doc``, whatever it says."""
+        parsed = parse_acct(acct)
+        self._jrds[(parsed.username.lower(), parsed.host)] = doc
+
     def respond_with(self, url: str, statuses: Iterable[int]) -> None:
         """Answer the next requests to ``url`` with these statuses, then behave normally.
 
@@ -284,6 +290,9 @@ class FakeRemote:
             acct = parse_acct(request.url.params.get("resource", ""))
         except FormatError:
             return httpx.Response(400, json={"error": "Invalid resource"})
+        custom = self._jrds.get((acct.username.lower(), acct.host))
+        if custom is not None:
+            return httpx.Response(200, json=custom, headers={"Content-Type": JRD_JSON})
         actor_id = self._accounts.get((acct.username.lower(), acct.host))
         if actor_id is None:
             return httpx.Response(404, json={"error": "Record not found"})

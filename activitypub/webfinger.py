@@ -100,6 +100,29 @@ def actor_url_from_jrd(doc: Any) -> str:
     raise FormatError("WebFinger response has no ActivityPub self link")
 
 
+def subject_of_jrd(doc: Any) -> Acct | None:
+    """The account a JRD says it describes (its ``acct:`` subject), or None when it names none."""
+    subject = doc.get("subject") if isinstance(doc, Mapping) else None
+    if not isinstance(subject, str) or subject[:5].lower() != "acct:":
+        return None
+    try:
+        return parse_acct(subject)
+    except FormatError:
+        return None
+
+
+@dataclass(frozen=True)
+class WebFingerAnswer:
+    """Where WebFinger says an account lives.
+
+    ``acct`` is the address the answering servers agree on: the one asked for, or the subject
+    it redirected to, once that subject's own server confirmed it.
+    """
+
+    acct: Acct
+    actor_url: str
+
+
 def host_meta_xrd(base_url: str) -> str:
     """``/.well-known/host-meta``: the LRDD template pointing at our WebFinger endpoint."""
     template = f"{base_url.rstrip('/')}/.well-known/webfinger?resource={{uri}}"

@@ -11,11 +11,13 @@ from starlette.middleware import Middleware
 
 from fedi.api.cors import ApiCORSMiddleware
 from fedi.api.errors import HANDLERS
+from fedi.api.files import NoSniffMiddleware
 from fedi.api.ratelimit import RateLimitMiddleware
 from fedi.api.routes import routes
 from fedi.jobs.consumer import start_embedded, stop_embedded
 from fedi.observability.metrics import Metrics, MetricsMiddleware
 from fedi.runtime import Runtime
+from fedi.security.files import PRIVATE_DIR
 from fedi.services.federation.recovery import requeue_lost_work
 from fedi.services.generations import requeue_stuck
 from fedi.web import session
@@ -44,9 +46,13 @@ def create_app(runtime: Runtime, *, consume_jobs: bool | None = None) -> Starlet
             if consumer is not None:
                 stop_embedded(consumer)
 
-    settings.media_dir.mkdir(parents=True, exist_ok=True)
+    # Inside the data dir the media dir is private like the rest (fedi serves the files); one
+    # elsewhere may be read by a proxy, so it gets the usual mode.
+    inside = settings.media_dir.resolve().is_relative_to(settings.data_dir.resolve())
+    settings.media_dir.mkdir(mode=PRIVATE_DIR if inside else 0o755, parents=True, exist_ok=True)
     metrics = Metrics(runtime)
     middleware = [
+        Middleware(NoSniffMiddleware),
         Middleware(MetricsMiddleware, metrics=metrics),
         Middleware(ApiCORSMiddleware),
         Middleware(RateLimitMiddleware, settings=settings),

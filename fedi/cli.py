@@ -24,7 +24,9 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-accounts_app = typer.Typer(help="Create and list local accounts.", no_args_is_help=True)
+accounts_app = typer.Typer(
+    help="Create and list local accounts, and set their passwords.", no_args_is_help=True
+)
 app.add_typer(accounts_app, name="accounts")
 
 log = logging.getLogger("fedi")
@@ -266,6 +268,31 @@ def accounts_create(
     except FediError as exc:
         _fail(exc.message, code=1)
     typer.echo(f"created @{account.username}@{runtime.settings.instance.domain} ({account.uri})")
+
+
+@accounts_app.command("password")
+def accounts_password(
+    username: Annotated[str, typer.Argument(help="Local username, e.g. alice.")],
+    password: Annotated[
+        str,
+        typer.Option(
+            help="The new password (at least 8 characters).",
+            prompt=True,
+            hide_input=True,
+            confirmation_prompt=True,
+        ),
+    ],
+) -> None:
+    """Set a local account's password; every web session it had is signed out."""
+    from fedi.services.accounts import change_password
+
+    runtime = _runtime_for_command()
+    try:
+        with runtime.db.session() as session:
+            change_password(session, username, password)
+    except FediError as exc:
+        _fail(exc.message, code=1)
+    typer.echo(f"password of @{username} changed; its web sessions are signed out")
 
 
 @accounts_app.command("list")

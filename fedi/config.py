@@ -14,7 +14,9 @@ from contextvars import ContextVar
 from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
+from limits import parse as parse_rate
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
@@ -22,6 +24,8 @@ from pydantic_settings import (
     SettingsConfigDict,
     TomlConfigSettingsSource,
 )
+
+from fedi.security.files import UnsafeDirectory, prepare_private_dir
 
 CONFIG_ENV = "FEDI_CONFIG"
 _DOMAIN = re.compile(
@@ -79,9 +83,24 @@ class DatabaseSettings(Section):
 class MediaSettings(Section):
     # Empty means data_dir/media, served by fedi itself under /media/.
     directory: str = ""
-    # Public base URL of the media directory when a proxy or CDN serves it; empty: <instance>/media
+    # Public base URL of the media files; empty: <instance>/media. On another host name (a
+    # separate origin, as Akkoma advises), fedi serves the files to requests for that host
+    # only, and its own /media/ answers with a redirect there.
     base_url: str = ""
     max_upload_bytes: Annotated[int, Field(ge=1024)] = 16 * 1024 * 1024
+
+    @field_validator("base_url")
+    @classmethod
+    def _an_http_base(cls, value: str) -> str:
+        if not value:
+            return value
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+            raise ValueError("must be an http(s) URL such as https://media.example (no query or fragment)")
+        if parts.username or parts.password:
+            raise ValueError("must not carry a user name or password")
+        return value.rstrip("/")
+
     # Mastodon's matrix limit: 7680x4320 pixels.
     max_pixels: Annotated[int, Field(ge=1)] = 33_177_600
 
@@ -131,7 +150,14 @@ class GenerationSettings(Section):
     worker: Literal["embedded", "remote"] = "embedded"
     bot_username: str = "imagine"
     daily_quota_per_account: Annotated[int, Field(ge=0)] = 100
+    # Counted per registrable domain (all of *.example.co.uk together).
     daily_quota_per_remote_domain: Annotated[int, Field(ge=0)] = 200
+    # Images waiting or being made, all requesters together; past it, requests get 503.
+    max_queued: Annotated[int, Field(ge=1)] = 100
+    # Replies the image bot sends per hour to one asker, and to one remote registrable domain.
+    # Refusals (quota reached, prompt refused) go out as direct replies, once per asker per hour.
+    bot_replies_per_asker_per_hour: Annotated[int, Field(ge=0)] = 10
+    bot_replies_per_domain_per_hour: Annotated[int, Field(ge=0)] = 60
     # Prompts matching any of these words or regular expressions are refused.
     deny: list[str] = Field(default_factory=list)
     # `package.module:function(prompt) -> reason or None`: refuses prompts the deny list misses.
@@ -147,6 +173,24 @@ class ApiSettings(Section):
     max_characters: Annotated[int, Field(ge=1, le=100_000)] = 500
     # Requests per 5 minutes per token or address; 0 disables the limiter.
     rate_limit: Annotated[int, Field(ge=0)] = 300
+
+
+class SignInSettings(Section):
+    # Sign-in tries (the web form and the OAuth password grant) allowed per client address, and
+    # failed tries allowed per account, in the `limits` notation: "25 per 5 minutes".
+    per_address: str = "25 per 5 minutes"
+    per_account: str = "50 per hour"
+
+    @field_validator("per_address", "per_account")
+    @classmethod
+    def _a_rate(cls, value: str) -> str:
+        try:
+            item = parse_rate(value)
+        except ValueError:
+            raise ValueError('must read like "25 per 5 minutes"') from None
+        if item.amount < 1:
+            raise ValueError("must allow at least one try")
+        return value
 
 
 class StreamingSettings(Section):
@@ -176,6 +220,7 @@ class Settings(BaseSettings):
     federation: FederationSettings = Field(default_factory=FederationSettings)
     generation: GenerationSettings = Field(default_factory=GenerationSettings)
     api: ApiSettings = Field(default_factory=ApiSettings)
+    sign_in: SignInSettings = Field(default_factory=SignInSettings)
     streaming: StreamingSettings = Field(default_factory=StreamingSettings)
     log: LogSettings = Field(default_factory=LogSettings)
 
@@ -225,6 +270,12 @@ class Settings(BaseSettings):
     @cached_property
     def media_base_url(self) -> str:
         return (self.media.base_url or f"{self.base_url}/media").rstrip("/")
+
+    @cached_property
+    def media_host(self) -> str | None:
+        """The host name media is served on when it is not the instance's own, else None."""
+        host = urlsplit(self.media_base_url).hostname
+        return host if host and host != urlsplit(self.base_url).hostname else None
 
     @property
     def is_sqlite(self) -> bool:
@@ -292,9 +343,11 @@ def _describe(exc: ValidationError, path: Path | None) -> str:
 
 def _check_data_dir(data_dir: Path) -> None:
     try:
-        data_dir.mkdir(parents=True, exist_ok=True)
+        prepare_private_dir(data_dir)
         probe = data_dir / ".write-test"
         probe.write_bytes(b"")
         probe.unlink()
+    except UnsafeDirectory as exc:
+        raise ConfigError(f"data_dir: {exc}") from None
     except OSError as exc:
         raise ConfigError(f"data_dir: cannot write to {data_dir}: {exc.strerror}") from None

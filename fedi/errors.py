@@ -22,9 +22,13 @@ class FediError(Exception):
     status = 500
     default_message = "Internal server error"
 
-    def __init__(self, message: str | None = None, *, field: str | None = None) -> None:
+    def __init__(
+        self, message: str | None = None, *, field: str | None = None, retry_after: int | None = None
+    ) -> None:
         self.message = message or self.default_message
         self.field = field
+        # Seconds after which trying again may work (sent as Retry-After with 429 and 503).
+        self.retry_after = retry_after
         super().__init__(self.message)
 
 

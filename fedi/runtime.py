@@ -18,6 +18,7 @@ from fedi import __version__
 from fedi.config import Settings
 from fedi.db import Database, make_engine
 from fedi.jobs.queue import JobQueue
+from fedi.security.throttle import SignInThrottle
 from fedi.streaming import Broadcaster, MemoryBroadcaster, RedisBroadcaster
 from fedi.urls import Urls
 
@@ -36,6 +37,10 @@ class Runtime:
     _instance_key: KeyPair | None = field(default=None, repr=False)
     _inbox_writer: InboxWriter | None = field(default=None, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    @cached_property
+    def sign_in_throttle(self) -> SignInThrottle:
+        return SignInThrottle(self.settings)
 
     @cached_property
     def key_cache(self) -> KeyCache:

@@ -20,6 +20,7 @@ from typing import Any
 
 import httpx
 import pytest
+from hypothesis import settings as hypothesis_settings
 from sqlalchemy import create_engine, text
 
 from activitypub.signatures.keys import generate_rsa_private_key_pem
@@ -31,6 +32,14 @@ from fedi.models.base import metadata
 from fedi.runtime import Runtime, build_runtime
 from fedi.services.accounts import create_local_account
 from fedi.services.system import ensure_system_accounts
+
+# Property tests: a bounded number of examples in the suite; `--hypothesis-profile fuzz` runs
+# many more (FEDI_FUZZ_EXAMPLES, default 20000). See docs/DEVELOPMENT.md.
+hypothesis_settings.register_profile("suite", max_examples=200, deadline=None, database=None)
+hypothesis_settings.register_profile(
+    "fuzz", max_examples=int(os.environ.get("FEDI_FUZZ_EXAMPLES", "20000")), deadline=None, database=None
+)
+hypothesis_settings.load_profile("suite")
 
 PG_ADMIN_URL = os.environ.get("FEDI_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 TEST_DOMAIN = "fedi.test"
@@ -93,7 +102,7 @@ class _Backends:
     def sqlite(self, data_dir: Path) -> str:
         if self._sqlite_template is None:
             template_dir = self.tmp / "sqlite-template"
-            template_dir.mkdir()
+            template_dir.mkdir(mode=0o700)
             settings = load_settings(data_dir=template_dir)
             engine = make_engine(settings)
             migrate(engine)
@@ -101,6 +110,7 @@ class _Backends:
             self._sqlite_template = template_dir / "fedi.sqlite3"
         target = data_dir / "fedi.sqlite3"
         shutil.copyfile(self._sqlite_template, target)
+        target.chmod(0o600)  # as fedi makes it (docs/SECURITY.md)
         return f"sqlite:///{target}"
 
     def postgres(self) -> str:
@@ -150,7 +160,7 @@ def _backends(tmp_path_factory: pytest.TempPathFactory) -> Iterator[_Backends]:
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def database_url(request: pytest.FixtureRequest, _backends: _Backends, tmp_path: Path) -> str:
     data_dir = tmp_path / "data"
-    data_dir.mkdir(exist_ok=True)
+    data_dir.mkdir(mode=0o700, exist_ok=True)
     if request.param == "sqlite":
         return _backends.sqlite(data_dir)
     return _backends.postgres()

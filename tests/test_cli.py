@@ -20,6 +20,7 @@ COMMANDS = [
     ["accounts"],
     ["accounts", "create"],
     ["accounts", "list"],
+    ["accounts", "password"],
     ["doctor"],
 ]
 
@@ -91,6 +92,10 @@ def test_migrate_accounts_and_doctor(config_file: Path) -> None:
         config_file, "accounts", "create", "bob", "--email", "b@example.org", "--password", "short"
     )
     assert code == 1 and "password must be at least 8" in output
+    code, output = _invoke(config_file, "accounts", "password", "alice", "--password", "a new password")
+    assert code == 0 and "signed out" in output
+    code, output = _invoke(config_file, "accounts", "password", "nobody", "--password", "a new password")
+    assert code == 1 and "no local account 'nobody'" in output
     code, output = _invoke(config_file, "accounts", "list")
     assert code == 0
     assert "@alice\talice@example.org" in output and "(admin)" in output

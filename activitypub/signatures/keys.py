@@ -1,4 +1,8 @@
-"""RSA key generation, PEM loading (cached) and key ids."""
+"""RSA key generation, PEM loading (cached), key ids, and the keys a signature may be checked with.
+
+Signatures verify with RSA keys of at least 2048 bits (shorter ones are factorable) or Ed25519
+keys (FEP-521a multikeys, converted to PEM by ``multikey``).
+"""
 
 from __future__ import annotations
 
@@ -6,11 +10,14 @@ from functools import lru_cache
 
 from cryptography.exceptions import UnsupportedAlgorithm as _CryptoUnsupported
 from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
 
 from ..errors import FormatError, SignatureInvalid
 
 _KEY_CACHE_SIZE = 4096
+MIN_RSA_BITS = 2048
+
+VerifyingKey = rsa.RSAPublicKey | ed25519.Ed25519PublicKey
 
 
 def generate_rsa_private_key_pem(bits: int = 2048) -> str:
@@ -57,14 +64,30 @@ def load_public_key(pem: str) -> rsa.RSAPublicKey:
     return key
 
 
+@lru_cache(maxsize=_KEY_CACHE_SIZE)
+def _load_any_public_key(pem: str) -> VerifyingKey:
+    try:
+        key = serialization.load_pem_public_key(pem.strip().encode("ascii"))
+    except (ValueError, TypeError, UnicodeError, _CryptoUnsupported) as exc:
+        raise FormatError("Invalid public key PEM") from exc
+    if not isinstance(key, rsa.RSAPublicKey | ed25519.Ed25519PublicKey):
+        raise FormatError("Only RSA and Ed25519 public keys are supported")
+    return key
+
+
 def key_id_for(actor_id: str) -> str:
     """Mastodon's key id: the actor id with a ``#main-key`` fragment."""
     return f"{actor_id}#main-key"
 
 
-def verifying_key(pem: str, key_id: str) -> rsa.RSAPublicKey:
-    """``load_public_key`` for verification: an unusable key is a signature failure."""
+def verifying_key(pem: str, key_id: str) -> VerifyingKey:
+    """The key a signature is checked with; an unusable or weak key is a signature failure."""
     try:
-        return load_public_key(pem)
+        key = _load_any_public_key(pem)
     except FormatError as exc:
         raise SignatureInvalid(f"Unusable public key for {key_id[:200]}: {exc}") from exc
+    if isinstance(key, rsa.RSAPublicKey) and key.key_size < MIN_RSA_BITS:
+        raise SignatureInvalid(
+            f"The key {key_id[:200]} has {key.key_size} bits; at least {MIN_RSA_BITS} are required"
+        )
+    return key

@@ -3,8 +3,10 @@
 The cryptography and signature-base construction come from ``http-message-signatures``;
 this module adds the policy Mastodon applies (``SignedRequest::HttpMessageSignature``):
 exactly one signature; ``keyid`` and ``created`` present; ``@method`` and ``@target-uri``
-covered; on POST a covered ``content-digest`` (SHA-256) matching the body; RSASSA-PKCS1-v1_5
-with SHA-256 only; the same time window as draft-cavage signatures.
+covered (``@target-uri`` carries the authority and the path, so a signature is good for one URL
+only); on POST a covered ``content-digest`` (SHA-256) matching the body; the same time window as
+draft-cavage signatures. The key decides the algorithm: RSASSA-PKCS1-v1_5 with SHA-256 for RSA
+keys (2048 bits or more), Ed25519 for Ed25519 keys; an ``alg`` parameter must agree with it.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import http_sf
+from cryptography.hazmat.primitives.asymmetric import ed25519
 from http_message_signatures import (
     HTTPMessageSignaturesException,
     HTTPMessageSigner,
@@ -27,7 +30,7 @@ from ..errors import SignatureInvalid, SignatureMalformed, SignatureMissing, Uns
 from .cavage import OPTIONAL_SIGNED
 from .digest import content_digest_header, verify_digest
 from .headers import lower_headers
-from .keys import load_private_key, verifying_key
+from .keys import VerifyingKey, load_private_key, verifying_key
 from .window import check_time_window
 
 ALGORITHM = algorithms.RSA_V1_5_SHA256
@@ -158,9 +161,9 @@ def _check_policy(declared: SignatureInput, method: str, *, now: datetime) -> st
     if created is None:
         raise SignatureMalformed("Mastodon requires the (created) parameter to be signed")
     alg = declared.params.get("alg")
-    if alg is not None and alg != ALGORITHM.algorithm_id:
+    if alg is not None and alg not in (ALGORITHM.algorithm_id, algorithms.ED25519.algorithm_id):
         raise UnsupportedAlgorithm(
-            f"Unsupported signature algorithm (only {ALGORITHM.algorithm_id} is supported)"
+            f"Unsupported signature algorithm (only {ALGORITHM.algorithm_id} and ed25519 are supported)"
         )
     expires = _int_param(declared.params, "expires")
     check_time_window(_moment(created), _moment(expires) if expires is not None else None, now=now)
@@ -204,16 +207,23 @@ def verify(
             raise SignatureInvalid("Content-Digest header missing")
         verify_digest({"content-digest": lowered["content-digest"]}, body)
 
+    public_key = verifying_key(public_key_pem, key_id)
+    algorithm = _algorithm_for(public_key)
+    declared_alg = declared.params.get("alg")
+    if declared_alg is not None and declared_alg != algorithm.algorithm_id:
+        raise SignatureInvalid(f"The key {key_id[:200]} cannot make {declared_alg} signatures")
     verifier = _Verifier(
-        signature_algorithm=ALGORITHM,
-        key_resolver=MappingKeyResolver(
-            public_keys={key_id: verifying_key(public_key_pem, key_id)}, private_keys={}
-        ),
+        signature_algorithm=algorithm,
+        key_resolver=MappingKeyResolver(public_keys={key_id: public_key}, private_keys={}),
     )
     try:
         verifier.verify(_Message(method, url, lowered), max_age=None)
     except HTTPMessageSignaturesException as exc:
         raise SignatureInvalid(
-            f"Verification failed for {key_id[:200]} using {ALGORITHM.algorithm_id}"
+            f"Verification failed for {key_id[:200]} using {algorithm.algorithm_id}"
         ) from exc
     return key_id
+
+
+def _algorithm_for(key: VerifyingKey) -> type[algorithms.HTTPSignatureAlgorithm]:
+    return algorithms.ED25519 if isinstance(key, ed25519.Ed25519PublicKey) else ALGORITHM

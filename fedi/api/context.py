@@ -46,3 +46,8 @@ async def write(request: HTTPConnection, fn: Callable[[Session], T]) -> T:
             return fn(session)
 
     return await run_sync(run)
+
+
+def client_address(request: HTTPConnection) -> str:
+    """The caller's address (uvicorn believes X-Forwarded-For only from server.trusted_proxies)."""
+    return request.client.host if request.client is not None else "unknown"

@@ -19,7 +19,8 @@ async def fedi_error(request: Request, exc: Exception) -> Response:
     body: dict[str, str] = {"error": exc.message}
     if exc.field:
         body["field"] = exc.field
-    return JSONResponse(body, status_code=exc.status)
+    headers = {"Retry-After": str(exc.retry_after)} if exc.retry_after is not None else None
+    return JSONResponse(body, status_code=exc.status, headers=headers)
 
 
 async def oauth_error(request: Request, exc: Exception) -> Response:

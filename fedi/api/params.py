@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -49,6 +50,13 @@ class Params:
 
     def has(self, key: str) -> bool:
         return key in self._data
+
+    def only(self, known: Collection[str]) -> None:
+        """Refuse (422, naming it) a field outside `known`: for strict APIs, where a field the
+        server ignores would silently do something else than the client meant."""
+        for key in self._data:
+            if key not in known:
+                raise self._fail(key, f"is not a known field (known: {', '.join(sorted(known))})")
 
     def text(self, key: str, default: str | None = None, *, max_length: int | None = None) -> str | None:
         value = self._data.get(key)

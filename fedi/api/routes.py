@@ -8,7 +8,7 @@ from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 
 from fedi.api import activitypub as ap
-from fedi.api import health, wellknown
+from fedi.api import files, health, wellknown
 from fedi.api.mastodon import (
     accounts,
     apps,
@@ -38,6 +38,7 @@ STATIC_DIR = Path(__file__).resolve().parent.parent / "web" / "static"
 
 def routes(settings: Settings) -> list[BaseRoute]:
     return [
+        *files.media_host_routes(settings),
         Route("/healthz", health.healthz),
         Route("/metrics", metrics.endpoint),
         # Discovery
@@ -75,7 +76,7 @@ def routes(settings: Settings) -> list[BaseRoute]:
         *mastodon_routes(),
         # Files
         Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
-        Mount("/media", StaticFiles(directory=settings.media_dir, check_dir=False), name="media"),
+        *files.media_path_routes(settings),
     ]
 
 

@@ -68,8 +68,17 @@ def _filter_attribute(tag: str, attribute: str, value: str) -> str | None:
 
 
 def clean_html(html: str) -> str:
-    """Mastodon's allowlist: headings become bold paragraphs, links get rel/target."""
+    """Mastodon's allowlist: headings become bold paragraphs, links get rel/target.
+
+    Idempotent: cleaning clean HTML changes nothing. nh3 puts `rel` where an attribute it
+    dropped was (`<a class="x" href=…>`), and a second pass moves it after `target`; so the
+    result of one pass is cleaned once more, and then it stays put.
+    """
     html = _HEADING_CLOSE.sub("</strong></p>", _HEADING_OPEN.sub("<p><strong>", html))
+    return _clean(_clean(html))
+
+
+def _clean(html: str) -> str:
     return nh3.clean(
         html,
         tags=_TAGS,

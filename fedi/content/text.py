@@ -52,6 +52,19 @@ def render(text: str, *, resolve_mention: MentionResolver, tag_url: Callable[[st
     return result
 
 
+def render_plain(text: str, *, mentions: list[MentionTarget]) -> Rendered:
+    """`mentions`, then `text` exactly as written: escaped, never read for mentions, hashtags or
+    links. For posts whose text holds what someone else typed (the image bot's replies), so that
+    the text cannot make the post mention, notify or deliver to anyone."""
+    result = Rendered(html="", mentions=list(mentions))
+    lead = " ".join(_mention_html(target) for target in mentions)
+    paragraphs = [p for p in re.split(r"\n\s*\n", text.strip()) if p.strip()] or [""]
+    rendered = ["<br>".join(html.escape(line, quote=False) for line in p.split("\n")) for p in paragraphs]
+    rendered[0] = f"{lead} {rendered[0]}".strip()
+    result.html = "".join(f"<p>{p}</p>" for p in rendered)
+    return result
+
+
 def _render_line(
     line: str, result: Rendered, resolve_mention: MentionResolver, tag_url: Callable[[str], str]
 ) -> str:
@@ -103,6 +116,10 @@ def _mention(match: re.Match[str], result: Rendered, resolve: MentionResolver) -
         return None
     if all(m.account_id != target.account_id for m in result.mentions):
         result.mentions.append(target)
+    return _mention_html(target)
+
+
+def _mention_html(target: MentionTarget) -> str:
     url = html.escape(target.profile_url, quote=True)
     return (
         f'<span class="h-card" translate="no"><a href="{url}" class="u-url mention">'

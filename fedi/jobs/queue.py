@@ -13,6 +13,7 @@ from sqlmodel import Session
 from fedi.config import Settings
 from fedi.db import on_commit
 from fedi.jobs.registry import JOBS, QueueName
+from fedi.security.files import private_file
 
 log = logging.getLogger(__name__)
 
@@ -25,7 +26,9 @@ def _make_huey(settings: Settings, name: str, *, immediate: bool) -> Huey:
         return RedisHuey(name, url=jobs.url, **common)
     if jobs.backend == "postgres":
         return PostgresHuey(name, dsn=jobs.url.replace("postgresql+psycopg://", "postgresql://"), **common)
-    return SqliteHuey(name, filename=str(sqlite_queue_file(settings)), **common)
+    queue_file = sqlite_queue_file(settings)
+    private_file(queue_file)  # queued jobs carry prompts and activities
+    return SqliteHuey(name, filename=str(queue_file), **common)
 
 
 def sqlite_queue_file(settings: Settings) -> Path:

@@ -10,7 +10,7 @@ from fedi.models.federation import (
     Report,
     Tombstone,
 )
-from fedi.models.generations import Generation
+from fedi.models.generations import BotReply, Generation
 from fedi.models.interactions import Bookmark, Favourite, Pin
 from fedi.models.media import MediaAttachment
 from fedi.models.notifications import Marker, Notification
@@ -32,6 +32,7 @@ __all__ = [
     "AccountNote",
     "Block",
     "Bookmark",
+    "BotReply",
     "Delivery",
     "Favourite",
     "Follow",

@@ -38,6 +38,8 @@ class Account(SQLModel, table=True):
     featured_url: str | None = Field(default=None, max_length=2048)
     public_key_id: str = Field(default="", max_length=2048, index=True)
     public_key_pem: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    # FEP-521a Ed25519 keys of a remote actor: [{"id": key id, "pem": SubjectPublicKeyInfo PEM}].
+    assertion_keys: list[dict[str, str]] = json_list()
     # Only local accounts hold a private key; it never leaves the server.
     private_key_pem: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     avatar_file: str | None = Field(default=None, max_length=512)
@@ -95,3 +97,6 @@ class User(SQLModel, table=True):
     default_language: str | None = Field(default=None, max_length=16)
     created_at: datetime = time_now()
     disabled: bool = False
+    # Signed into every web session; signing out or changing the password bumps it, so every
+    # cookie issued before stops working at once (the cookie itself lives for 14 days).
+    session_version: int = 0

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
-from sqlalchemy import BigInteger, Column, Index, Text
+from sqlalchemy import BigInteger, Column, Index, String, Text
 from sqlmodel import Field, SQLModel
 
 from fedi.models.base import bigint_fk, id_field, time_now, time_or_none
@@ -15,11 +16,17 @@ GENERATION_STATES = ("queued", "running", "done", "failed", "cancelled")
 
 class Generation(SQLModel, table=True):
     __tablename__ = "generations"
-    __table_args__ = (Index("ix_generations_account_id_created_at", "account_id", "created_at"),)
+    __table_args__ = (
+        Index("ix_generations_account_id_created_at", "account_id", "created_at"),
+        Index("ix_generations_quota_domain_created_at", "quota_domain", "created_at"),
+    )
 
     id: int = id_field()
     # Who asked: a local account, or a remote one that mentioned the image bot.
     account_id: int = bigint_fk("accounts.id", index=False)
+    # A remote requester's registrable domain (example.co.uk for a.b.example.co.uk): the daily
+    # remote quota counts by it, so subdomains share one. None for local requesters.
+    quota_domain: str | None = Field(default=None, max_length=255)
     # api | media | directive | bot | remix | web
     kind: str = Field(max_length=16)
     preset: str = Field(max_length=128)
@@ -46,3 +53,26 @@ class Generation(SQLModel, table=True):
     created_at: datetime = time_now()
     started_at: datetime | None = time_or_none()
     finished_at: datetime | None = time_or_none()
+
+
+class BotReplyKind(StrEnum):
+    IMAGE = "image"
+    REFUSAL = "refusal"
+
+
+class BotReply(SQLModel, table=True):
+    """A reply the image bot sent: what its per-asker and per-domain reply limits count."""
+
+    __tablename__ = "bot_replies"
+    __table_args__ = (
+        Index("ix_bot_replies_account_id_created_at", "account_id", "created_at"),
+        Index("ix_bot_replies_domain_created_at", "domain", "created_at"),
+    )
+
+    id: int = id_field()
+    # The asker the reply answered.
+    account_id: int = bigint_fk("accounts.id", index=False)
+    # The asker's registrable domain; None for local askers.
+    domain: str | None = Field(default=None, max_length=255)
+    kind: BotReplyKind = Field(sa_column=Column(String(16), nullable=False))
+    created_at: datetime = time_now()

@@ -1,4 +1,5 @@
-"""Local accounts: registration and the rules usernames, e-mails and passwords follow."""
+"""Local accounts: registration, password changes, and the rules usernames, e-mails and
+passwords follow."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import re
 from sqlmodel import Session
 
 from activitypub.signatures.keys import generate_rsa_private_key_pem, public_key_pem_of
-from fedi.errors import Forbidden, Unprocessable
+from fedi.errors import Forbidden, NotFound, Unprocessable
 from fedi.models.accounts import Account, User, acct_key
 from fedi.security.passwords import hash_password
 from fedi.store import accounts as store
@@ -112,4 +113,18 @@ def user_of(session: Session, account: Account) -> User:
     user = store.user_for_account(session, account.id)
     if user is None:
         raise Unprocessable("This account cannot sign in")
+    return user
+
+
+def change_password(session: Session, username: str, password: str) -> User:
+    """Set a local user's password; every web session they had ends (the session version moves)."""
+    account = store.by_acct(session, username, None)
+    user = store.user_for_account(session, account.id) if account is not None else None
+    if user is None:
+        raise NotFound(f"no local account {username!r} that can sign in")
+    if len(password) < PASSWORD_MIN:
+        raise Unprocessable(f"password must be at least {PASSWORD_MIN} characters", field="password")
+    user.password_hash = hash_password(password)
+    user.session_version += 1
+    session.add(user)
     return user

@@ -1,23 +1,37 @@
 """The image bot: mention it (from here or any server) with a prompt and it replies with the image.
 
-A mention in reply to a generated post remixes that post. Refusals get a reply that says why.
+A mention in reply to a generated post remixes that post. Refusals get a direct reply that says
+why, once an hour per asker. A reply mentions the asker and no one else, whatever the asker's
+name or prompt say: its mention is built from the asker's row, and its text is never parsed.
+How often the bot answers is `bot_replies`' business.
 """
 
 from __future__ import annotations
 
+import logging
 import re
+from datetime import timedelta
 
 from sqlmodel import Session
 
 from fedi.content.sanitize import to_plain_text
 from fedi.errors import ServiceUnavailable, TooManyRequests, Unprocessable
 from fedi.models.accounts import Account
+from fedi.models.generations import BotReplyKind
 from fedi.models.statuses import Status
 from fedi.runtime import Runtime
+from fedi.services import bot_replies
 from fedi.services.generations import parse_directive, remix_ask, request, source_params
 from fedi.services.visibility import narrowest
 from fedi.store import accounts as account_store
 from fedi.store import statuses as status_store
+from generation.presets import normalise_prompt
+
+log = logging.getLogger(__name__)
+
+# Every @mention, local or remote: what is left of the post is the prompt.
+MENTION = re.compile(r"(?<![\w@])@[\w.-]+(@[\w.-]+(:\d+)?)?")
+REFUSALS_EVERY = timedelta(hours=1)
 
 
 def bot_account(session: Session, rt: Runtime) -> Account | None:
@@ -40,10 +54,12 @@ def answer_mention(session: Session, rt: Runtime, status: Status, mentioned: lis
     requester = account_store.get(session, status.account_id)
     if requester is None or requester.bot:
         return  # bots answering bots would never stop
-    text = _mention_text(status, bot)
+    if not bot_replies.within_budget(session, rt.settings, requester):
+        log.info("image bot: %s is over its reply budget; not answering %s", requester.acct(), status.uri)
+        return
+    text = _prompt_of(status)
     parent = status_store.get(session, status.in_reply_to_id) if status.in_reply_to_id else None
     remix_of = parent if parent is not None and source_params(session, parent) else None
-    reply_visibility = narrowest(status.visibility, "public")
     try:
         if remix_of is not None:
             ask = remix_ask(source_params(session, remix_of) or {}, text)
@@ -61,16 +77,7 @@ def answer_mention(session: Session, rt: Runtime, status: Status, mentioned: lis
             remix_of_uri=remix_of.uri if remix_of else None,
         )
     except (Unprocessable, TooManyRequests, ServiceUnavailable) as exc:
-        _bot_reply(
-            session,
-            rt,
-            bot,
-            requester,
-            status,
-            f"sorry, I can't make that: {exc.message}",
-            [],
-            reply_visibility,
-        )
+        _refuse(session, rt, bot, requester, status, exc.message)
         return
     caption = f"here is “{row.prompt[:200]}”" + (" (a remix)" if remix_of else "")
     reply = _bot_reply(
@@ -81,17 +88,31 @@ def answer_mention(session: Session, rt: Runtime, status: Status, mentioned: lis
         status,
         caption,
         [row.media_id] if row.media_id else [],
-        reply_visibility,
+        narrowest(status.visibility, "public"),
         remix_of_uri=row.remix_of_uri,
     )
+    bot_replies.record(session, requester, BotReplyKind.IMAGE)
     row.status_id = reply.id
     session.add(row)
 
 
-def _mention_text(status: Status, bot: Account) -> str:
+def _prompt_of(status: Status) -> str:
+    """The post's text without its @mentions. Each line is normalised first (as the prompt will
+    be: NFKC, invisible characters dropped), so a full-width at sign (U+FF20), or an @ with a
+    zero-width space after it, is already a plain @ when mentions are removed."""
     text = status.text if status.local else to_plain_text(status.content)
-    # Drop every @mention (the bot's and others'): what remains is the prompt.
-    return re.sub(r"(?<![\w@])@[\w.-]+(@[\w.-]+(:\d+)?)?", "", text).strip()
+    lines = (normalise_prompt(line) for line in text.split("\n"))
+    return MENTION.sub("", "\n".join(lines)).strip()
+
+
+def _refuse(
+    session: Session, rt: Runtime, bot: Account, requester: Account, status: Status, why: str
+) -> None:
+    if not bot_replies.first_in(session, requester, BotReplyKind.REFUSAL, REFUSALS_EVERY):
+        log.info("image bot: refused %s again within the hour; no reply (%s)", requester.acct(), why)
+        return
+    _bot_reply(session, rt, bot, requester, status, f"sorry, I can't make that: {why}", [], "direct")
+    bot_replies.record(session, requester, BotReplyKind.REFUSAL)
 
 
 def _bot_reply(
@@ -108,9 +129,9 @@ def _bot_reply(
 ) -> Status:
     from fedi.services import statuses
 
-    handle = requester.username if requester.local else f"{requester.username}@{requester.domain}"
     draft = statuses.StatusDraft(
-        text=f"@{handle} {message}",
+        text=message,
+        fixed_mentions=[requester],
         media_ids=media_ids,
         visibility=visibility,
         in_reply_to_id=status.id,

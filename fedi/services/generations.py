@@ -21,6 +21,7 @@ from typing import Any
 from sqlmodel import Session
 
 from fedi.config import Settings
+from fedi.domains import registrable_domain
 from fedi.errors import NotFound, ServiceUnavailable, TooManyRequests, Unprocessable
 from fedi.hooks import load_hook
 from fedi.ids import parse_id
@@ -43,6 +44,8 @@ log = logging.getLogger(__name__)
 
 # Generations one account may have waiting or running at once: a fair share of the GPU queue.
 MAX_IN_FLIGHT = 4
+# What a full GPU queue (generation.max_queued) tells callers to wait before asking again.
+QUEUE_FULL_RETRY_AFTER = 30
 # A generation that has not finished in this long lost its job: it is queued again.
 STUCK_AFTER = timedelta(minutes=10)
 MAX_ATTEMPTS = 3
@@ -144,19 +147,25 @@ def preset(settings: Settings) -> Preset:
     return _preset(settings.generation.preset)
 
 
+def quota_domain(requester: Account) -> str | None:
+    """What a remote requester's daily quota counts by: its registrable domain (None if local)."""
+    return registrable_domain(requester.domain) if requester.domain is not None else None
+
+
 def quota(session: Session, rt: Runtime, requester: Account) -> Quota:
     settings = rt.settings.generation
     since = datetime.now(UTC) - timedelta(days=1)
-    if requester.local:
+    domain = quota_domain(requester)
+    if domain is None:
         used = store.count_by_account_since(session, requester.id, since)
         return Quota(used, settings.daily_quota_per_account)
-    used = store.count_by_domain_since(session, requester.domain, since)
+    used = store.count_by_quota_domain_since(session, domain, since)
     return Quota(used, settings.daily_quota_per_remote_domain)
 
 
 def _check_quota(session: Session, rt: Runtime, requester: Account) -> None:
     today = quota(session, rt, requester)
-    who = "your account" if requester.local else f"accounts on {requester.domain}"
+    who = "your account" if requester.local else f"accounts on {quota_domain(requester)}"
     if today.limit and today.used >= today.limit:
         raise TooManyRequests(
             f"The daily limit of {today.limit} images for {who} is reached; try again tomorrow"
@@ -164,6 +173,10 @@ def _check_quota(session: Session, rt: Runtime, requester: Account) -> None:
     if store.count_in_flight(session, requester.id) >= MAX_IN_FLIGHT:
         raise TooManyRequests(
             f"{MAX_IN_FLIGHT} images are already being made for you; wait for one to finish"
+        )
+    if store.count_in_flight(session) >= rt.settings.generation.max_queued:
+        raise ServiceUnavailable(
+            "The image queue of this server is full; try again shortly", retry_after=QUEUE_FULL_RETRY_AFTER
         )
 
 
@@ -197,6 +210,7 @@ def request(
     session.flush()
     row = Generation(
         account_id=requester.id,
+        quota_domain=quota_domain(requester),
         kind=kind,
         preset=built.preset,
         prompt=built.prompt,

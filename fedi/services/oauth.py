@@ -315,6 +315,14 @@ def user(session: Session, user_id: int) -> User | None:
     return None if found is None or found.disabled else found
 
 
+def end_web_sessions(session: Session, user_id: int) -> None:
+    """Sign a user out of every browser: cookies carry the session version, which moves on."""
+    found = session.get(User, user_id)
+    if found is not None:
+        found.session_version += 1
+        session.add(found)
+
+
 def username_of(session: Session, user: User) -> str:
     account = account_store.get(session, user.account_id)
     return account.username if account is not None else ""

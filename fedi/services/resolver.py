@@ -18,6 +18,10 @@ def mention_target(session: Session, rt: Runtime, username: str, host: str | Non
     account = remote.account_by_handle(session, rt, username, host)
     if account is None or account.deleted_at is not None:
         return None
+    return mention_of(account)
+
+
+def mention_of(account: Account) -> MentionTarget:
     return MentionTarget(
         account_id=account.id, username=account.username, profile_url=account.url or account.uri
     )

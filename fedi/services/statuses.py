@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlmodel import Session
 
-from fedi.content.text import Rendered, count_characters, render
+from fedi.content.text import Rendered, count_characters, render, render_plain
 from fedi.errors import NotFound, Unprocessable
 from fedi.ids import new_id
 from fedi.models.accounts import Account
@@ -51,6 +51,9 @@ class StatusDraft:
     remix_of_uri: str | None = None
     # Shown as the text when a generated post has no caption (escaped, never parsed for mentions).
     prompt_caption: str | None = None
+    # When set, the post mentions exactly these accounts and its text is shown as written,
+    # never parsed (the image bot's replies carry what strangers typed).
+    fixed_mentions: list[Account] | None = None
 
 
 def _clean_text(text: str, field_name: str) -> str:
@@ -118,7 +121,10 @@ def create(
     parent = _reply_parent(session, author, draft.in_reply_to_id)
     chosen = draft.visibility or _default_visibility(session, author)
     media = _attachable_media(session, author, draft.media_ids, allow_processing=draft.allow_processing_media)
-    rendered = render_for(session, rt, author, draft.text)
+    if draft.fixed_mentions is not None:
+        rendered = render_plain(draft.text, mentions=[resolver.mention_of(a) for a in draft.fixed_mentions])
+    else:
+        rendered = render_for(session, rt, author, draft.text)
     if not draft.text.strip() and draft.prompt_caption:
         rendered.html = f"<p>{html.escape(draft.prompt_caption)}</p>"
     status_id = new_id()

@@ -8,7 +8,6 @@ from datetime import datetime
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from fedi.models.accounts import Account
 from fedi.models.generations import Generation
 
 IN_FLIGHT = ("queued", "running")
@@ -23,22 +22,20 @@ def count_by_account_since(session: Session, account_id: int, since: datetime) -
     return session.exec(stmt).one()
 
 
-def count_by_domain_since(session: Session, domain: str | None, since: datetime) -> int:
+def count_by_quota_domain_since(session: Session, quota_domain: str, since: datetime) -> int:
     stmt = (
         select(func.count())
         .select_from(Generation)
-        .join(Account, col(Account.id) == col(Generation.account_id))
-        .where(Account.domain == domain, col(Generation.created_at) > since)
+        .where(Generation.quota_domain == quota_domain, col(Generation.created_at) > since)
     )
     return session.exec(stmt).one()
 
 
-def count_in_flight(session: Session, account_id: int) -> int:
-    stmt = (
-        select(func.count())
-        .select_from(Generation)
-        .where(Generation.account_id == account_id, col(Generation.state).in_(IN_FLIGHT))
-    )
+def count_in_flight(session: Session, account_id: int | None = None) -> int:
+    """Generations queued or running: one account's, or everyone's."""
+    stmt = select(func.count()).select_from(Generation).where(col(Generation.state).in_(IN_FLIGHT))
+    if account_id is not None:
+        stmt = stmt.where(Generation.account_id == account_id)
     return session.exec(stmt).one()
 
 

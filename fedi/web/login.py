@@ -5,7 +5,8 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from fedi.api.context import read, run_sync, runtime_of
+from fedi.api.context import client_address, read, run_sync, runtime_of
+from fedi.errors import TooManyRequests
 from fedi.services import oauth
 from fedi.web.pages import SIGN_IN, page, render
 from fedi.web.session import check_csrf, current_user, log_in, log_out
@@ -37,18 +38,26 @@ async def sign_in(request: Request) -> Response:
     check_csrf(request, fields)
     email, password = fields.get("email", ""), fields.get("password", "")
     rt = runtime_of(request)
+    target = safe_next(fields.get("next"))
+    try:
+        await rt.sign_in_throttle.attempt(client_address(request), email)
+    except TooManyRequests as exc:
+        context = {"next": target, "email": email, "error": exc.message}
+        response = render(request, "login.html", context, status_code=exc.status)
+        response.headers["Retry-After"] = str(exc.retry_after)
+        return response
 
-    def check() -> int | None:
+    def check() -> tuple[int, int] | None:
         with rt.db.session() as session:
             user = oauth.login(session, email, password)
-            return user.id if user is not None else None
+            return (user.id, user.session_version) if user is not None else None
 
-    user_id = await run_sync(check)
-    target = safe_next(fields.get("next"))
-    if user_id is None:
+    signed_in = await run_sync(check)
+    if signed_in is None:
+        await rt.sign_in_throttle.failed(email)
         context = {"next": target, "email": email, "error": "That e-mail address and password do not match."}
         return render(request, "login.html", context, status_code=401)
-    log_in(request, user_id)
+    log_in(request, *signed_in)
     return RedirectResponse(target, status_code=303)
 
 
@@ -56,5 +65,5 @@ async def sign_in(request: Request) -> Response:
 async def sign_out(request: Request) -> Response:
     async with request.form(max_files=0, max_fields=10) as form:
         check_csrf(request, form)
-    log_out(request)
+    await log_out(request)
     return RedirectResponse(HOME, status_code=303)

@@ -3,6 +3,10 @@
 The signing secret is made once, at random, into `data_dir/secret_key` (mode 0600) and reused
 by every process of the instance. Every form that changes something carries `csrf_token`, and
 `check_csrf` refuses a POST without the session's token.
+
+The cookie also carries the user's session version. Signing out and changing the password move
+the version on in the database, so every cookie issued before (a copied one included) stops
+working at once instead of living out its 14 days.
 """
 
 from __future__ import annotations
@@ -24,12 +28,14 @@ from fedi.api.context import read, run_sync, runtime_of
 from fedi.config import Settings
 from fedi.errors import Forbidden
 from fedi.models.accounts import Account, User
+from fedi.runtime import Runtime
 from fedi.services import directory, oauth
 
 SECRET_FILE = "secret_key"
 COOKIE = "fedi_session"
 MAX_AGE = 14 * 24 * 3600
 CSRF_FIELD = "csrf_token"
+VERSION = "session_version"
 
 
 def secret_key(data_dir: Path) -> str:
@@ -69,18 +75,21 @@ def current_user_id(request: HTTPConnection) -> int | None:
     return value if isinstance(value, int) else None
 
 
+def _session_user(session: Session, user_id: int, version: object) -> User | None:
+    user = oauth.user(session, user_id)
+    return user if user is not None and user.session_version == version else None
+
+
 async def current_user(request: HTTPConnection) -> User | None:
-    """The signed-in user (None when nobody is, or the user was disabled since)."""
+    """The signed-in user (None when nobody is, the user was disabled, or signed out since)."""
     user_id = current_user_id(request)
     if user_id is None:
         return None
-    rt = runtime_of(request)
-
-    def load() -> User | None:
-        with rt.db.reader() as session:
-            return oauth.user(session, user_id)
-
-    return await run_sync(load)
+    version = request.session.get(VERSION)
+    user = await read(request, lambda session: _session_user(session, user_id, version))
+    if user is None:
+        request.session.clear()  # a dead cookie is dropped, so pages show signed out
+    return user
 
 
 async def current_account(request: HTTPConnection) -> Account | None:
@@ -89,21 +98,42 @@ async def current_account(request: HTTPConnection) -> Account | None:
     if user_id is None:
         return None
 
+    version = request.session.get(VERSION)
+
     def load(session: Session) -> Account | None:
-        user = oauth.user(session, user_id)
+        user = _session_user(session, user_id, version)
         return directory.account(session, user.account_id) if user is not None else None
 
-    return await read(request, load)
+    account = await read(request, load)
+    if account is None:
+        request.session.clear()
+    return account
 
 
-def log_in(request: HTTPConnection, user_id: int) -> None:
+def log_in(request: HTTPConnection, user_id: int, session_version: int) -> None:
     # A fresh session (and CSRF token) at sign-in: a session planted before it is worthless.
     request.session.clear()
     request.session["user_id"] = user_id
+    request.session[VERSION] = session_version
 
 
-def log_out(request: HTTPConnection) -> None:
+def forget(request: HTTPConnection) -> None:
+    """Drop this browser's session only (OAuth's force_login: a GET, so it ends nothing else)."""
     request.session.clear()
+
+
+async def log_out(request: HTTPConnection) -> None:
+    """End this session, and every other of the same user (the version moves on)."""
+    user_id = current_user_id(request)
+    request.session.clear()
+    if user_id is not None:
+        rt = runtime_of(request)
+        await run_sync(_end_sessions, rt, user_id)
+
+
+def _end_sessions(rt: Runtime, user_id: int) -> None:
+    with rt.db.session() as session:
+        oauth.end_web_sessions(session, user_id)
 
 
 def csrf_token(request: HTTPConnection) -> str:

@@ -407,7 +407,7 @@ def test_webfinger_resolution() -> None:
     remote = FakeRemote()
     bob = remote.add_actor("Bob", host="remote.test")
     with FederationClient(CONFIG, transport=remote.transport()) as client:
-        assert client.webfinger(Acct("bob", "Remote.Test")) == bob["id"]
+        assert client.webfinger(Acct("bob", "Remote.Test")).actor_url == bob["id"]
         with pytest.raises(FetchNotFound):
             client.webfinger(Acct("nobody", "remote.test"))
     request = remote.requests[0]
@@ -431,7 +431,7 @@ def test_webfinger_http_fallback_only_when_allowed() -> None:
         return httpx.Response(200, json=jrd)
 
     with _client(handler, ClientConfig(user_agent="t", allow_http=True)) as client:
-        assert client.webfinger(Acct("a", "dev.test")) == "http://dev.test/users/a"
+        assert client.webfinger(Acct("a", "dev.test")).actor_url == "http://dev.test/users/a"
     with _client(handler) as client, pytest.raises(FetchUnavailable):
         client.webfinger(Acct("a", "dev.test"))
 

@@ -108,7 +108,7 @@ def test_host_header_changed_after_signing(key: StaticKey, now: datetime) -> Non
 
 @pytest.mark.parametrize("host", ["FEDI.example", "fedi.example.", "fedi.example:443"])
 def test_host_spellings_of_the_same_host(key: StaticKey, now: datetime, host: str) -> None:
-    signed = ["(request-target)", "date", "digest", "content-type"]  # Host not signed
+    # The signer spells our host its own way; it names the same host, so it verifies.
     headers = mastodon_signed(
         "POST",
         INBOX,
@@ -116,10 +116,8 @@ def test_host_spellings_of_the_same_host(key: StaticKey, now: datetime, host: st
         private_pem=key.private_key_pem,
         key_id=KEY_ID,
         date=now,
-        extra={"Content-Type": "application/activity+json"},
-        signed=signed,
+        extra={"Content-Type": "application/activity+json", "Host": host},
     )
-    headers["Host"] = host
     assert (
         verify_request("POST", INBOX, headers, BODY, public_key_pem=key.public_key_pem, now=now).key_id
         == KEY_ID

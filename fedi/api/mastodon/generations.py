@@ -22,6 +22,11 @@ from fedi.models.generations import Generation
 from fedi.services import generations
 from fedi.urls import Urls
 
+# Everything POST /api/v1/fedi/generations reads; anything else is refused, not ignored.
+FIELDS = frozenset(
+    {"prompt", "negative_prompt", "preset", "width", "height", "steps", "guidance", "seed", "remix_of"}
+)
+
 
 def ask_from(params: Params) -> generations.Ask:
     return generations.Ask(
@@ -40,6 +45,7 @@ async def create(request: Request) -> Response:
     caller = await authorize(request, "write:media", "write:statuses")
     rt = runtime_of(request)
     params = await read_params(request)
+    params.only(FIELDS)
     ask = ask_from(params)
     remix_of = params.text("remix_of", max_length=2048)
 

@@ -20,7 +20,7 @@ from fedi.errors import OAuthError
 from fedi.security import scopes as scope_rules
 from fedi.services import oauth
 from fedi.web.pages import SIGN_IN, page, render
-from fedi.web.session import check_csrf, current_user, log_out
+from fedi.web.session import check_csrf, current_user, forget
 
 # The request's parameters, carried from the page to its form.
 FIELDS = (
@@ -37,7 +37,7 @@ FIELDS = (
 async def authorize_page(request: Request) -> Response:
     query = request.query_params
     if query.get("force_login", "").lower() in ("1", "true", "on"):
-        log_out(request)
+        forget(request)
     user = await current_user(request)
     if user is None:
         back = (

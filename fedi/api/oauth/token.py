@@ -15,7 +15,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from fedi.api.auth import authorize
-from fedi.api.context import runtime_of, write
+from fedi.api.context import client_address, runtime_of, write
 from fedi.api.params import Params, read_params
 from fedi.convert import to_mastodon
 from fedi.errors import OAuthError
@@ -30,6 +30,9 @@ async def token(request: Request) -> Response:
     client_id, client_secret = _client_credentials(request, params)
     grant_type = params.text("grant_type", "")
     rt = runtime_of(request)
+    username = params.text("username", "") or ""
+    if grant_type == "password":
+        await rt.sign_in_throttle.attempt(client_address(request), username)
 
     def issue(session: Session) -> oauth.IssuedToken:
         application = oauth.authenticate_client(session, client_id, client_secret)
@@ -48,13 +51,18 @@ async def token(request: Request) -> Response:
                 session,
                 rt,
                 application,
-                username=params.text("username"),
+                username=username,
                 password=params.text("password"),
                 scope=params.text("scope"),
             )
         raise OAuthError("unsupported_grant_type", f"grant_type {grant_type!r} is not supported")
 
-    issued = await write(request, issue)
+    try:
+        issued = await write(request, issue)
+    except OAuthError as exc:
+        if grant_type == "password" and exc.error == "invalid_grant":
+            await rt.sign_in_throttle.failed(username)
+        raise
     entity = to_mastodon.token(issued.access_token, issued.token.scopes, issued.token.created_at)
     return JSONResponse(entity, headers=NO_STORE)
 

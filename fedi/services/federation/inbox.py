@@ -25,7 +25,7 @@ from activitypub.signatures.verify import signature_key_id, verify_request
 from fedi.errors import BadRequest, FediError, Forbidden, PayloadTooLarge, Unauthorized
 from fedi.ids import new_id
 from fedi.runtime import Runtime
-from fedi.services.federation.remote import account_for_key, is_local_uri
+from fedi.services.federation.remote import account_for_key, is_local_uri, signing_key_pem
 from fedi.store import inbox as inbox_store
 
 log = logging.getLogger(__name__)
@@ -135,7 +135,7 @@ def _load_signer(rt: Runtime, key_id: str, *, refresh: bool) -> Signer:
             account = account_for_key(session, rt, key_id, refresh=refresh)
             signer = Signer(
                 account.uri,
-                account.public_key_pem,
+                signing_key_pem(account, key_id) or "",
                 account.suspended,
                 account.deleted_at is not None,
                 account.fetched_at,

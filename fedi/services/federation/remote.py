@@ -8,6 +8,7 @@ the actor that holds them.
 from __future__ import annotations
 
 import logging
+import re
 import threading
 from collections import defaultdict
 from datetime import UTC, datetime, timedelta
@@ -19,7 +20,7 @@ from activitypub.audience import visibility_of
 from activitypub.errors import ActivityPubError, FormatError
 from activitypub.objects import ActorView, NoteView, host_of, same_origin
 from activitypub.vocab import ACTOR_TYPES, CONVERTED_TYPES
-from activitypub.webfinger import Acct
+from activitypub.webfinger import Acct, parse_acct
 from fedi.content.sanitize import clean_html, to_plain_text
 from fedi.errors import FediError, NotFound, Unprocessable
 from fedi.ids import new_id
@@ -40,6 +41,9 @@ MAX_ATTACHMENTS = 8
 MAX_FIELDS = 16
 # How far up a thread the parents of a remote reply are fetched (hostile chains are endless).
 MAX_THREAD_DEPTH = 20
+# What a remote username may be: it is shown as @name@host and would otherwise smuggle
+# spaces, @ signs and markup into every place that writes a handle.
+USERNAME = re.compile(r"[A-Za-z0-9_.-]{1,255}")
 
 _fetch_locks: defaultdict[str, threading.Lock] = defaultdict(threading.Lock)
 
@@ -60,10 +64,18 @@ def is_local_uri(rt: Runtime, uri: str) -> bool:
 # Actors ----------------------------------------------------------------------------------
 
 
-def fetch_actor(session: Session, rt: Runtime, uri: str, *, refresh: bool = False) -> Account:
-    """The account for an actor URI, fetched (signed, from its origin) when unknown or stale."""
+def fetch_actor(
+    session: Session, rt: Runtime, uri: str, *, refresh: bool = False, looked_up_as: Acct | None = None
+) -> Account:
+    """The account for an actor URI, fetched (signed, from its origin) when unknown or stale.
+
+    `looked_up_as`: the address WebFinger gave this URI for. Unless it is the actor's own
+    handle, the actor's own WebFinger must confirm the actor, or nothing is stored
+    (RemoteError): one server cannot attach its names to another server's accounts.
+    """
     existing = account_store.by_uri(session, uri)
     if existing is not None and (existing.local or (not refresh and not _stale(existing))):
+        _check_handle(rt, looked_up_as, existing.username, existing.domain, existing.uri)
         return existing
     if is_local_uri(rt, uri):
         raise NotFound(f"no local actor {uri}")
@@ -71,15 +83,42 @@ def fetch_actor(session: Session, rt: Runtime, uri: str, *, refresh: bool = Fals
     with _fetch_locks[uri]:
         again = account_store.by_uri(session, uri)
         if again is not None and again is not existing and not _stale(again):
+            _check_handle(rt, looked_up_as, again.username, again.domain, again.uri)
             return again
         try:
             document = rt.http.fetch_object(uri, signed_as=rt.instance_key())
         except ActivityPubError as exc:
             if existing is not None:
                 log.info("keeping stale copy of %s: %s", uri, exc)
+                _check_handle(rt, looked_up_as, existing.username, existing.domain, existing.uri)
                 return existing
             raise RemoteError(f"could not fetch {uri}: {exc}") from exc
+        if looked_up_as is not None:
+            view = _actor_view(document)
+            _check_handle(rt, looked_up_as, view.preferred_username or "", host_of(view.id), view.id)
         return upsert_actor(session, rt, document)
+
+
+def _check_handle(rt: Runtime, handle: Acct | None, username: str, domain: str | None, uri: str) -> None:
+    """Raise RemoteError unless `handle` is the actor's own or its own WebFinger confirms it."""
+    if handle is None:
+        return
+    own = Acct(username, domain or rt.urls.host)
+    if own == handle:
+        return
+    try:
+        confirmed = rt.http.webfinger(own).actor_url == uri
+    except ActivityPubError:
+        confirmed = False
+    if not confirmed:
+        raise RemoteError(f"{handle} points at {uri}, whose own server does not confirm it as {own}")
+
+
+def _actor_view(document: dict[str, Any]) -> ActorView:
+    try:
+        return ActorView(document)
+    except FormatError as exc:
+        raise RemoteError(f"not an actor: {exc}") from exc
 
 
 def _stale(account: Account) -> bool:
@@ -88,12 +127,11 @@ def _stale(account: Account) -> bool:
 
 def upsert_actor(session: Session, rt: Runtime, document: dict[str, Any]) -> Account:
     """Store an actor document that came from its own origin (the caller guarantees that)."""
-    try:
-        view = ActorView(document)
-    except FormatError as exc:
-        raise RemoteError(f"not an actor: {exc}") from exc
+    view = _actor_view(document)
     if view.type not in ACTOR_TYPES or not view.preferred_username or not view.inbox:
         raise RemoteError(f"{view.id} is not a usable actor")
+    if not USERNAME.fullmatch(view.preferred_username):
+        raise RemoteError(f"{view.id} has a username that is not letters, digits, '_', '.' or '-'")
     if is_local_uri(rt, view.id):
         raise RemoteError("refusing a remote copy of a local actor")
     if view.public_key_owner and view.public_key_owner != view.id:
@@ -101,7 +139,7 @@ def upsert_actor(session: Session, rt: Runtime, document: dict[str, Any]) -> Acc
     if view.public_key_id and not same_origin(view.public_key_id, view.id):
         raise RemoteError(f"the key of {view.id} lives on another origin")
     domain = host_of(view.id)
-    username = view.preferred_username[:255]
+    username = view.preferred_username
     account = account_store.by_uri(session, view.id)
     if account is None:
         # A username moved to a new actor id on the same host: the old row gives way.
@@ -125,6 +163,7 @@ def upsert_actor(session: Session, rt: Runtime, document: dict[str, Any]) -> Acc
     if view.public_key_pem and view.public_key_id:
         account.public_key_pem = view.public_key_pem
         account.public_key_id = view.public_key_id
+    account.assertion_keys = [{"id": key_id, "pem": pem} for key_id, pem in view.ed25519_keys]
     account.avatar_remote_url = view.icon_url
     account.header_remote_url = view.image_url
     account.locked = view.manually_approves_followers
@@ -152,16 +191,23 @@ def _clamp(moment: datetime) -> datetime:
 
 def account_for_key(session: Session, rt: Runtime, key_id: str, *, refresh: bool = False) -> Account:
     """The account holding the key `key_id` (fetching its actor when unknown or on refresh)."""
-    if not refresh:
-        account = account_store.by_key_id(session, key_id)
-        if account is not None:
-            return account
     actor_uri = key_id.split("#", 1)[0]
+    if not refresh:
+        account = account_store.by_key_id(session, key_id) or account_store.by_uri(session, actor_uri)
+        if account is not None and signing_key_pem(account, key_id) is not None:
+            return account
     account = fetch_actor(session, rt, actor_uri, refresh=True)
-    if account.public_key_id != key_id:
+    if signing_key_pem(account, key_id) is None:
         # The key is a separate document (some servers): it must name its owner.
         raise RemoteError(f"{actor_uri} does not hold the key {key_id}")
     return account
+
+
+def signing_key_pem(account: Account, key_id: str) -> str | None:
+    """The PEM of the account's key `key_id`: its RSA `publicKey` or an Ed25519 multikey."""
+    if account.public_key_id == key_id and account.public_key_pem:
+        return account.public_key_pem
+    return next((key["pem"] for key in account.assertion_keys if key.get("id") == key_id), None)
 
 
 def account_by_handle(session: Session, rt: Runtime, username: str, host: str | None) -> Account | None:
@@ -173,15 +219,17 @@ def account_by_handle(session: Session, rt: Runtime, username: str, host: str | 
     if known is not None:
         return known
     try:
-        actor_url = rt.http.webfinger(Acct(username, host))
+        answer = rt.http.webfinger(parse_acct(f"{username}@{host}"))
     except ActivityPubError as exc:
         log.info("WebFinger for %s@%s failed: %s", username, host, exc)
         return None
-    if is_local_uri(rt, actor_url):
-        return account_store.by_uri(session, actor_url)
+    if is_local_uri(rt, answer.actor_url):
+        # Only our own WebFinger speaks for our accounts.
+        return account_store.by_uri(session, answer.actor_url) if answer.acct.host == ours else None
     try:
-        return fetch_actor(session, rt, actor_url)
-    except FediError:
+        return fetch_actor(session, rt, answer.actor_url, looked_up_as=answer.acct)
+    except FediError as exc:
+        log.info("WebFinger for %s@%s: %s", username, host, exc.message)
         return None
 
 
