@@ -31,6 +31,7 @@ from fedi.models.base import metadata
 from fedi.runtime import Runtime, build_runtime
 from fedi.services.accounts import create_local_account
 from fedi.services.system import ensure_system_accounts
+from tests.support.s3 import CREDENTIALS, S3Server, moto_server
 
 PG_ADMIN_URL = os.environ.get("FEDI_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 TEST_DOMAIN = "fedi.test"
@@ -175,6 +176,21 @@ def make_test_settings(data_dir: Path, database_url: str, **overrides: Any) -> S
 @pytest.fixture
 def settings(database_url: str, tmp_path: Path) -> Settings:
     return make_test_settings(tmp_path / "data", database_url)
+
+
+@pytest.fixture(scope="session")
+def s3_server() -> Iterator[S3Server]:
+    """moto's S3-compatible server, started once per run on a loopback port."""
+    with moto_server() as server:
+        yield server
+
+
+@pytest.fixture
+def bucket(s3_server: S3Server, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    """A fresh bucket, with credentials in the environment: the `media` settings that use it."""
+    for name, value in CREDENTIALS.items():
+        monkeypatch.setenv(name, value)
+    return {"backend": "s3", "bucket": s3_server.new_bucket(), "endpoint": s3_server.endpoint}
 
 
 @pytest.fixture

@@ -15,9 +15,8 @@ import time
 from datetime import UTC, datetime
 
 from limits import RateLimitItem, RateLimitItemPerMinute, parse
-from limits.aio.storage import MemoryStorage, Storage
+from limits.aio.storage import MemoryStorage, RedisStorage, Storage
 from limits.aio.strategies import FixedWindowRateLimiter
-from limits.storage import storage_from_string
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -37,16 +36,22 @@ class RateLimitMiddleware:
         self.app = app
         self.item: RateLimitItem = parse(f"{max(settings.api.rate_limit, 1)}/5 minutes")
         self.enabled = settings.api.rate_limit > 0
-        self._storage_url = (
-            "async+" + settings.streaming.redis_url if settings.streaming.backend == "redis" else None
-        )
+        # With Redis every `fedi serve` counts against the same limits; in memory, each its own.
+        self._redis_url = settings.streaming.redis_url if settings.streaming_backend == "redis" else ""
+        self._key_prefix = f"fedi:limits:{settings.instance.domain}"
         self._limiter: FixedWindowRateLimiter | None = None
 
     def _get_limiter(self) -> FixedWindowRateLimiter:
-        # Built on first use: the memory storage needs the running event loop.
+        # Built on first use: the storages need the running event loop.
         if self._limiter is None:
-            storage = storage_from_string(self._storage_url) if self._storage_url else MemoryStorage()
-            assert isinstance(storage, Storage)  # an async+ URL gives the asyncio flavour
+            storage: Storage
+            if self._redis_url:
+                # redis-py's asyncio client (the redis extra), not limits' default coredis.
+                storage = RedisStorage(
+                    "async+" + self._redis_url, implementation="redispy", key_prefix=self._key_prefix
+                )
+            else:
+                storage = MemoryStorage()
             self._limiter = FixedWindowRateLimiter(storage)
         return self._limiter
 

@@ -8,7 +8,7 @@ from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 
 from fedi.api import activitypub as ap
-from fedi.api import health, wellknown
+from fedi.api import health, media_files, wellknown
 from fedi.api.mastodon import (
     accounts,
     apps,
@@ -75,8 +75,15 @@ def routes(settings: Settings) -> list[BaseRoute]:
         *mastodon_routes(),
         # Files
         Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
-        Mount("/media", StaticFiles(directory=settings.media_dir, check_dir=False), name="media"),
+        _media(settings),
     ]
+
+
+def _media(settings: Settings) -> BaseRoute:
+    """Media files: from the local directory, or streamed from the bucket."""
+    if settings.media.backend == "s3":
+        return Route("/media/{key:path}", media_files.serve, name="media")
+    return Mount("/media", StaticFiles(directory=settings.media_dir, check_dir=False), name="media")
 
 
 def web_routes() -> list[BaseRoute]:

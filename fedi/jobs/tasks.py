@@ -64,6 +64,13 @@ def generate_image(generation_id: int, payload: dict[str, Any], owner: str) -> N
     except GenerationError as exc:
         rt.jobs.enqueue("generation_failed", generation_id, str(exc))
         return
+    if rt.media.shared:
+        # A bucket every process reaches: store the files here, send back only the record.
+        from fedi.services.generations import generated_keys
+
+        for key, field in zip(generated_keys(generation_id), ("original", "thumbnail"), strict=True):
+            rt.media.put(key, result[field])
+            result[field] = None
     rt.jobs.enqueue("generation_finished", generation_id, result)
 
 
