@@ -111,6 +111,9 @@ class JobsSettings(Section):
     # sqlite: a file in data_dir (embedded); redis or postgres for separate `fedi worker` processes.
     backend: Literal["sqlite", "redis", "postgres"] = "sqlite"
     url: str = ""
+    # Names the queues ("<name>" and "<name>-gpu"): instances sharing one Redis or database
+    # need different names.
+    name: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,40}$")] = "fedi"
     # Run the consumer inside `fedi serve`. Turn off when `fedi worker` processes consume.
     embedded: bool = True
     workers: Annotated[int, Field(ge=1, le=64)] = 4

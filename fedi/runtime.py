@@ -124,7 +124,9 @@ def _broadcaster(settings: Settings, db: Database) -> Broadcaster:
         from fedi.streaming.redis import RedisBus
 
         # One channel per instance: instances sharing a Redis never see each other's events.
-        return RelayBroadcaster(RedisBus(settings.streaming.redis_url, f"fedi:stream:{settings.instance.domain}"))
+        return RelayBroadcaster(
+            RedisBus(settings.streaming.redis_url, f"fedi:stream:{settings.instance.domain}")
+        )
     if backend == "postgres":
         from fedi.streaming.postgres import PostgresBus
 

@@ -148,6 +148,12 @@ def _backends(tmp_path_factory: pytest.TempPathFactory) -> Iterator[_Backends]:
     backends.close()
 
 
+@pytest.fixture(scope="session")
+def databases(_backends: _Backends) -> _Backends:
+    """Migrated databases for tests that build several instances themselves."""
+    return _backends
+
+
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def database_url(request: pytest.FixtureRequest, _backends: _Backends, tmp_path: Path) -> str:
     data_dir = tmp_path / "data"

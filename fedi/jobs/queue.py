@@ -38,8 +38,9 @@ class JobQueue:
     def __init__(self, settings: Settings, *, immediate: bool = False) -> None:
         import fedi.jobs.tasks  # noqa: F401  (declares every job)
 
-        self.main = _make_huey(settings, "fedi", immediate=immediate)
-        self.gpu = _make_huey(settings, "fedi-gpu", immediate=immediate)
+        name = settings.jobs.name
+        self.main = _make_huey(settings, name, immediate=immediate)
+        self.gpu = _make_huey(settings, f"{name}-gpu", immediate=immediate)
         self._tasks: dict[str, TaskWrapper] = {}
         for name, spec in JOBS.items():
             huey = self.gpu if spec.queue == "gpu" else self.main

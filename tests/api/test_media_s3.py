@@ -37,15 +37,15 @@ def _runtime(tmp_path: Path, backends: _Backends, media: dict[str, str]) -> Runt
 
 
 @pytest.fixture
-def s3_runtime(tmp_path: Path, _backends: _Backends, bucket: dict[str, str]) -> Iterator[Runtime]:
-    runtime = _runtime(tmp_path, _backends, bucket)
+def s3_runtime(tmp_path: Path, databases: _Backends, bucket: dict[str, str]) -> Iterator[Runtime]:
+    runtime = _runtime(tmp_path, databases, bucket)
     yield runtime
     runtime.close()
 
 
 @pytest.fixture
-def cdn_runtime(tmp_path: Path, _backends: _Backends, bucket: dict[str, str]) -> Iterator[Runtime]:
-    runtime = _runtime(tmp_path, _backends, {**bucket, "base_url": CDN})
+def cdn_runtime(tmp_path: Path, databases: _Backends, bucket: dict[str, str]) -> Iterator[Runtime]:
+    runtime = _runtime(tmp_path, databases, {**bucket, "base_url": CDN})
     yield runtime
     runtime.close()
 
