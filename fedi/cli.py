@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, NoReturn
 
@@ -152,6 +153,7 @@ def worker(
     from fedi.jobs.consumer import run_forever
     from fedi.observability.logging import configure_logging
     from fedi.runtime import build_runtime
+    from fedi.services.federation.recovery import release_claims
     from fedi.services.system import ensure_system_accounts
 
     settings = _settings()
@@ -160,7 +162,9 @@ def worker(
         log.warning("jobs.embedded is on: `fedi serve` consumes this queue too")
     runtime = build_runtime(settings)
     ensure_system_accounts(runtime)
-    run_forever(runtime.jobs.main, workers or settings.jobs.workers)
+    run_forever(
+        runtime.jobs.main, workers or settings.jobs.workers, on_reclaimed=partial(release_claims, runtime)
+    )
 
 
 @app.command("gpu-worker")

@@ -6,12 +6,13 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from huey import Huey, PostgresHuey, RedisHuey, SqliteHuey, crontab
+from huey import Huey, PostgresHuey, SqliteHuey, crontab
 from huey.api import TaskWrapper
 from sqlmodel import Session
 
 from fedi.config import Settings
 from fedi.db import on_commit
+from fedi.jobs.process import PROCESS_ID
 from fedi.jobs.registry import JOBS, QueueName
 
 log = logging.getLogger(__name__)
@@ -22,7 +23,9 @@ def _make_huey(settings: Settings, name: str, *, immediate: bool) -> Huey:
     # results=False: huey's result store is not our truth (job state lives in our tables).
     common: dict[str, Any] = {"results": False, "utc": True, "immediate": immediate}
     if jobs.backend == "redis":
-        return RedisHuey(name, url=jobs.url, **common)
+        from fedi.jobs.reliable import ReliableRedisHuey
+
+        return ReliableRedisHuey(name, url=jobs.url, **common)
     if jobs.backend == "postgres":
         return PostgresHuey(name, dsn=jobs.url.replace("postgresql+psycopg://", "postgresql://"), **common)
     return SqliteHuey(name, filename=str(sqlite_queue_file(settings)), **common)
@@ -34,6 +37,9 @@ def sqlite_queue_file(settings: Settings) -> Path:
 
 class JobQueue:
     """The main queue (federation, media, housekeeping) and the gpu queue (generation)."""
+
+    # This process, as the holder of the claims it makes in our tables.
+    process_id = PROCESS_ID
 
     def __init__(self, settings: Settings, *, immediate: bool = False) -> None:
         import fedi.jobs.tasks  # noqa: F401  (declares every job)

@@ -12,11 +12,12 @@ from fedi.runtime import current
 
 
 @job(retries=3, retry_delay=10, backoff=2)
-def fan_out(activity_id: int) -> None:
-    """Deliver one outgoing activity to its inboxes (retries are scheduled per delivery)."""
+def fan_out(activity_id: int, hops: int = 0) -> None:
+    """Deliver one outgoing activity to its inboxes (retries are scheduled per delivery);
+    `hops` > 0: a helper another sender asked for."""
     from fedi.services.federation.delivery import fan_out as deliver
 
-    deliver(current(), activity_id)
+    deliver(current(), activity_id, hops)
 
 
 @job(retries=5, retry_delay=5, backoff=2)
