@@ -3,6 +3,7 @@ foreground on free ports, stopped by PID. The system service is never touched.""
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import time
@@ -28,8 +29,11 @@ def main_config(prefix: Path, http_body: str) -> Path:
     (prefix / "logs").mkdir(exist_ok=True)
     mime = f"include {MIME_TYPES};" if MIME_TYPES.exists() else ""
     config = prefix / "nginx.conf"
+    # Started as root, nginx's workers would drop to an account that cannot read our temp dir.
+    user = "user root;" if os.getuid() == 0 else ""
     config.write_text(
         f"""
+{user}
 worker_processes 1;
 pid {prefix}/nginx.pid;
 error_log {prefix}/logs/error.log warn;

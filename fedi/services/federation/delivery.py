@@ -79,7 +79,11 @@ def fan_out(rt: Runtime, activity_id: int, hops: int = 0) -> None:
     a crash can make it send twice (see _send_all).
     """
     if not _SENDING.start(activity_id):
-        if 0 < hops < MAX_HELPER_HOPS:
+        if hops == 0:
+            # The run that schedules retries must not be lost: look again once this process's
+            # sender may be done.
+            rt.jobs.enqueue("fan_out", activity_id, 0, delay=1.0)
+        elif hops < MAX_HELPER_HOPS:
             rt.jobs.enqueue("fan_out", activity_id, hops + 1, delay=0.2)
         return
     try:
