@@ -45,6 +45,7 @@ class JobQueue:
         import fedi.jobs.tasks  # noqa: F401  (declares every job)
 
         name = settings.jobs.name
+        self._backend = settings.jobs.backend
         self.main = _make_huey(settings, name, immediate=immediate)
         self.gpu = _make_huey(settings, f"{name}-gpu", immediate=immediate)
         self._tasks: dict[str, TaskWrapper] = {}
@@ -91,4 +92,7 @@ class JobQueue:
 
     def ping(self) -> None:
         """Raise if the job storage cannot be reached."""
-        self.main.pending_count()
+        if self._backend == "redis":
+            self.main.ping()  # at once, not after the retries a Redis restart gets
+        else:
+            self.main.pending_count()

@@ -10,8 +10,8 @@ consumer that finds a heartbeat gone moves that process's jobs back onto the que
 about HEARTBEAT_TTL_S of the kill, and tells the caller whose jobs they were, so claims that
 process held in our tables can be released too.
 
-Every Redis command retries while Redis restarts (with `appendonly yes` and `appendfsync
-always`, Redis itself loses nothing it acknowledged).
+Every Redis command retries while Redis restarts, for about half a minute (with `appendonly yes`
+and `appendfsync always`, Redis itself loses nothing it acknowledged).
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from typing import Any
 from huey import Huey
 from huey.signals import SIGNAL_INTERRUPTED
 from huey.storage import RedisStorage
-from redis import ConnectionPool
+from redis import ConnectionPool, Redis
 from redis.backoff import ExponentialBackoff
 from redis.exceptions import ConnectionError, RedisError, TimeoutError
 from redis.retry import Retry
@@ -35,8 +35,8 @@ log = logging.getLogger(__name__)
 
 HEARTBEAT_TTL_S = 10
 HEARTBEAT_EVERY_S = 2.0
-# How long a Redis restart may take before a command gives up: about a minute.
-_RETRY = Retry(ExponentialBackoff(cap=2.0, base=0.1), retries=40)
+# How long a Redis restart may take before a command gives up: about half a minute.
+_RETRY = Retry(ExponentialBackoff(cap=2.0, base=0.1), retries=20)
 
 
 def connection_pool(url: str) -> ConnectionPool:
@@ -130,6 +130,7 @@ class ReliableRedisHuey(Huey):  # type: ignore[misc]
 
     def __init__(self, name: str, *, url: str, **kwargs: Any) -> None:
         super().__init__(name, connection_pool=connection_pool(url), **kwargs)
+        self.url = url
         storage: ReliableRedisStorage = self.storage
 
         def interrupted(signal: str, task: Any, *args: Any) -> None:
@@ -138,3 +139,11 @@ class ReliableRedisHuey(Huey):  # type: ignore[misc]
         self.signal(SIGNAL_INTERRUPTED)(interrupted)
         # A worker thread stops after its last job: that job is over too.
         self.on_shutdown()(storage.finish_current)
+
+    def ping(self) -> None:
+        """Answer at once whether Redis is up (health checks must not wait out the retries)."""
+        client = Redis.from_url(self.url, socket_connect_timeout=3, socket_timeout=3)
+        try:
+            client.ping()
+        finally:
+            client.close()
