@@ -223,11 +223,11 @@ def _followers(world: Topology, inbox: str) -> tuple[int, list[int]]:
         runtime.close()
 
 
-def _state(world: Topology, askers: list[int]) -> dict[str, Any]:
+def _state(world: Topology, inbox: str, askers: list[int]) -> dict[str, Any]:
     runtime = world.runtime()
     try:
         with runtime.db.reader() as session:
-            rows = session.exec(select(Delivery)).all()
+            rows = session.exec(select(Delivery).where(col(Delivery.inbox_url).startswith(inbox))).all()
             generations = session.exec(select(Generation).where(col(Generation.account_id).in_(askers))).all()
             posts = session.exec(select(Status).where(col(Status.account_id).in_(askers))).all()
         return {
@@ -270,7 +270,7 @@ def test_kill_9_of_each_process_in_turn_loses_nothing_and_does_nothing_twice(wor
         activity = posted["uri"] + "/activity"
 
         def state() -> dict[str, Any]:
-            return _state(world, askers)
+            return _state(world, inbox, askers)
 
         _eventually(lambda: stats(inbox)["posts"] >= 10, 60, "the fan-out to start", world)
         at_kill: dict[str, dict[str, Any]] = {}

@@ -80,13 +80,21 @@ class Process:
         self.process.wait(timeout=10)
 
     def stop(self) -> None:
+        self.terminate()
+        self.wait()
+
+    def terminate(self) -> None:
         if self.process is not None and self.process.poll() is None:
             self.process.terminate()
-            try:
-                self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=10)
+
+    def wait(self) -> None:
+        if self.process is None:
+            return
+        try:
+            self.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(timeout=10)
 
     def tail(self) -> str:
         return self.log.read_text(errors="replace")[-3000:] if self.log.exists() else ""
@@ -179,6 +187,14 @@ def _nginx_body(port: int, serve_ports: list[int], s3: S3Server, bucket: str, pr
         }}
     }}
 """
+
+
+def _stop_all(processes: list[Process]) -> None:
+    """All at once: each takes a moment to shut down."""
+    for process in processes:
+        process.terminate()
+    for process in processes:
+        process.wait()
 
 
 @contextmanager
