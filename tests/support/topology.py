@@ -56,6 +56,10 @@ class Process:
         return self.process.pid
 
     def start(self, timeout: float = 90) -> Process:
+        self.launch()
+        return self.wait_ready(timeout)
+
+    def launch(self) -> None:
         log = self.log.open("ab")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "fedi", "--config", str(self.config), *self.args],
@@ -64,6 +68,9 @@ class Process:
             stdout=log,
             stderr=log,
         )
+
+    def wait_ready(self, timeout: float) -> Process:
+        assert self.process is not None
         deadline = time.monotonic() + timeout
         while not self.ready(self):
             if self.process.poll() is not None:
