@@ -71,13 +71,18 @@ class Fedi:
 
     def __init__(self, config: Path, *args: str) -> None:
         env = {k: v for k, v in os.environ.items() if not k.startswith("FEDI_")} | {"PYTHONPATH": str(ROOT)}
+        self.log = config.parent / f"{args[0]}-{uuid.uuid4().hex[:4]}.log"
         self.process = subprocess.Popen(
             [sys.executable, "-m", "fedi", "--config", str(config), *args],
             cwd=ROOT,
             env=env,
             stdout=subprocess.DEVNULL,
-            stderr=(config.parent / f"{args[0]}-{uuid.uuid4().hex[:4]}.log").open("wb"),
+            stderr=self.log.open("wb"),
         )
+
+    def errors(self) -> str:
+        """The end of the process's log, for a run that went wrong."""
+        return self.log.read_text(errors="replace")[-4000:]
 
     @property
     def pid(self) -> int:

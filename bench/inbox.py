@@ -352,6 +352,9 @@ def scale_out(args: Any) -> None:
             for port in serve_ports:
                 cluster.wait_http(f"http://127.0.0.1:{port}/healthz")
             results = _measure_scale(args, public, ports, fronts, serves)
+            if any(set(counts) != {202} for counts in results["statuses"].values()):
+                for process in serves:
+                    print(f"== fedi serve {process.pid}\n{process.errors()}", file=sys.stderr)
         finally:
             for front in fronts.values():
                 front.stop()

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Table, func, inspect, select, text, update
+from sqlalchemy import BindParameter, Connection, Table, bindparam, func, inspect, select, text, update
 
 BATCH = 1000
 _MODULUS = 2**256
@@ -62,9 +62,7 @@ def link(connection: Connection, table: Table, rows: list[dict[str, Any]]) -> No
     )
 
 
-def _bound(name: str) -> Any:
-    from sqlalchemy import bindparam
-
+def _bound(name: str) -> BindParameter[Any]:
     return bindparam(f"b_{name}")
 
 
