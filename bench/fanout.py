@@ -1,6 +1,7 @@
 """B3 fanout: one Create to 1,000 followers on 100 hosts, through fedi's real delivery path.
 
     python -m bench.fanout [--followers 1000] [--hosts 100] [--reps 5] [--quick]
+    python -m bench.fanout --workers 2 [--quick]    # scale-out: 2 `fedi worker` vs 1
 
 Receivers are no-op inboxes on 100 loopback ports in another process. Measured in the same run:
   * fedi's fan-out (durable delivery rows, signed POSTs, outcomes recorded) with shared inboxes
@@ -9,6 +10,11 @@ Receivers are no-op inboxes on 100 loopback ports in another process. Measured i
   * S, RSA-2048 signatures per second on one core.
 The bar (../shared/BENCHMARKS.md): ≥ 0.4·S deliveries/s per sender core, ≥ 15x naive, exactly
 one delivery per shared inbox, no duplicates, throughput at 64 in flight ≥ at 8.
+
+With --workers N the fan-out runs as in production: the post queues a job on Redis, and N
+`fedi worker` processes (PostgreSQL) share it, against one worker on its own queue, interleaved
+in the same run; it reports both rates, their ratio and per-process figures (deliveries/s per
+worker, deliveries per worker CPU-second).
 """
 
 from __future__ import annotations
@@ -175,9 +181,15 @@ def main() -> None:
     parser.add_argument("--reps", type=int, default=5)
     parser.add_argument("--database", help="a PostgreSQL URL (default: SQLite in a temporary directory)")
     parser.add_argument("--quick", action="store_true", help="200 followers on 20 hosts, 3 repetitions")
+    parser.add_argument(
+        "--workers", type=int, help="compare N fedi worker processes with one (PostgreSQL, Redis)"
+    )
     args = parser.parse_args()
     if args.quick:
         args.followers, args.hosts, args.reps = 200, 20, 3
+    if args.workers:
+        scale_out(args)
+        return
     ports = free_ports(args.hosts + 1)
     control, ports = ports[-1], ports[:-1]
     receivers = _start_receivers(ports, control)
@@ -258,6 +270,158 @@ def _print(results: dict[str, Any], args: Any) -> None:
         f"  RSA-2048 signs S = {fmt(signs, 0)}/s; fedi per core = {ratio_sign:.2f} S (bar 0.4 S)",
         f"  shared inboxes: {'one delivery per host' if shared_ok else 'NOT one per host'}; duplicates {duplicates}",
         "  bar: " + ", ".join(f"{k} {'met' if v else 'NOT met'}" for k, v in verdict.items()),
+    ]
+    report("fanout", result, lines)
+
+
+# Scale-out: N `fedi worker` processes against one -------------------------------------------
+
+
+def scale_out(args: Any) -> None:
+    from bench import cluster
+
+    ports = free_ports(args.hosts + 1)
+    control, ports = ports[-1], ports[:-1]
+    receivers = _start_receivers(ports, control)
+    try:
+        with (
+            tempfile.TemporaryDirectory() as directory,
+            cluster.postgres_database() as database,
+            cluster.redis_queue() as (redis_url, queue),
+        ):
+            results = _scale_runs(Path(directory), database, redis_url, queue, ports, control, args)
+    finally:
+        receivers.terminate()
+    _print_scale(results, args)
+
+
+def _scale_runs(
+    directory: Path, database: str, redis_url: str, queue: str, ports: list[int], control: int, args: Any
+) -> dict[str, Any]:
+    from bench import cluster
+
+    # Two instances of the same database: one with a queue read by 1 worker, one by N workers.
+    configs, runtimes, workers = {}, {}, {}
+    labels = {"1 worker": 1, f"{args.workers} workers": args.workers}
+    for index, (label, count) in enumerate(labels.items()):
+        (directory / f"q{index}").mkdir(parents=True)
+        config = cluster.write_config(
+            directory / f"q{index}" / "config.toml",
+            instance={"domain": "sender.test", "https": True},
+            database={"url": database},
+            jobs={"backend": "redis", "url": redis_url, "name": f"{queue}{index}", "embedded": False},
+            federation={"allow_private_addresses": True, "allow_http": True},
+            generation={"enabled": False},
+            log={"level": "warning"},
+        )
+        configs[label] = config
+        settings = load_settings(config)
+        engine = make_engine(settings)
+        migrate(engine)
+        engine.dispose()
+        runtimes[label] = build_runtime(settings)
+        ensure_system_accounts(runtimes[label])
+        workers[label] = [cluster.Fedi(config, "worker") for _ in range(count)]
+    try:
+        author = _author(runtimes["1 worker"], "personal", ports, args.followers, shared=False)
+        for label in labels:
+            _wait_for_consumers(redis_url, f"{queue}{list(labels).index(label)}", workers[label])
+        load = [cluster.load_average()[0]]
+        runs: dict[str, list[dict[str, float]]] = {label: [] for label in labels}
+        for label in labels:  # warm-up: connections, caches, imports
+            _worker_fan_out(runtimes[label], author, workers[label], control)
+        for _ in range(args.reps):  # interleaved
+            for label in labels:
+                runs[label].append(_worker_fan_out(runtimes[label], author, workers[label], control))
+            load.append(cluster.load_average()[0])
+        return {"runs": runs, "load": load, "signs": [_sign_rate(generate_rsa_private_key_pem(), 200)]}
+    finally:
+        for label in labels:
+            for process in workers[label]:
+                process.stop()
+            runtimes[label].close()
+
+
+def _wait_for_consumers(redis_url: str, queue: str, processes: list[Any]) -> None:
+    import redis
+
+    client = redis.Redis.from_url(redis_url)
+    deadline = time.monotonic() + 120
+    try:
+        for process in processes:
+            while not any(client.scan_iter(match=f"huey.alive.{queue}.*-{process.pid}-*")):
+                if time.monotonic() > deadline:
+                    raise RuntimeError("fedi worker did not start")
+                time.sleep(0.1)
+    finally:
+        client.close()
+
+
+def _worker_fan_out(
+    runtime: Runtime, author: Account, processes: list[Any], control: int
+) -> dict[str, float]:
+    """Post (the job goes on Redis), then wait until every delivery is recorded."""
+    from bench import cluster
+
+    _receiver_counts(control, reset=True)
+    before = {p.pid: cluster.cpu_seconds(p.pid) for p in processes}
+    started = time.perf_counter()
+    activity_id = _post(runtime, author, f"benchmark post at {time.time()}")
+    while True:
+        with runtime.db.reader() as session:
+            rows = session.exec(select(Delivery).where(Delivery.activity_id == activity_id)).all()
+        if rows and all(r.state != "pending" for r in rows):
+            break
+        time.sleep(0.02)
+    wall = time.perf_counter() - started
+    cpu = {pid: cluster.cpu_seconds(pid) - before[pid] for pid in before}
+    counts = _receiver_counts(control)
+    per_inbox = [n for inbox in counts["by_inbox"].values() for n in inbox.values()]
+    return {
+        "deliveries": len(rows),
+        "delivered": sum(r.state == "delivered" for r in rows),
+        "duplicates": sum(n - 1 for n in per_inbox if n > 1),
+        "rate": len(rows) / wall,
+        "per_worker_cpu_s": len(rows) / max(sum(cpu.values()), 1e-9),
+        "busiest_worker_share": max(cpu.values()) / max(sum(cpu.values()), 1e-9),
+    }
+
+
+def _print_scale(results: dict[str, Any], args: Any) -> None:
+    runs = results["runs"]
+    one, many = "1 worker", f"{args.workers} workers"
+    rate = {label: summary([r["rate"] for r in rows]) for label, rows in runs.items()}
+    per_cpu = {label: summary([r["per_worker_cpu_s"] for r in rows]) for label, rows in runs.items()}
+    share = summary([r["busiest_worker_share"] for r in runs[many]])
+    ratio = rate[many]["median"] / rate[one]["median"]
+    duplicates = sum(r["duplicates"] for rows in runs.values() for r in rows)
+    undelivered = sum(r["deliveries"] - r["delivered"] for rows in runs.values() for r in rows)
+    signs = summary(results["signs"])
+    result = {
+        "mode": "scale_out",
+        "workers": args.workers,
+        "followers": args.followers,
+        "hosts": args.hosts,
+        "reps": args.reps,
+        "deliveries_per_s": rate,
+        "deliveries_per_worker_cpu_s": per_cpu,
+        "busiest_worker_cpu_share": share,
+        "ratio": ratio,
+        "per_process_deliveries_per_s": {one: rate[one]["median"], many: rate[many]["median"] / args.workers},
+        "rsa_signs_per_s": signs,
+        "duplicates": duplicates,
+        "undelivered": undelivered,
+        "load_average_1m": results["load"],
+    }
+    lines = [
+        f"B3 fanout, scale-out: one post to {args.followers} followers on {args.hosts} hosts through `fedi worker` processes (PostgreSQL, Redis), {args.reps} interleaved repetitions",
+        *(
+            f"  {label:10s} {fmt(rate[label])} deliveries/s; {fmt(per_cpu[label])} per worker CPU-second"
+            for label in runs
+        ),
+        f"  ratio {many} / {one}: {ratio:.2f}; per worker {rate[many]['median'] / args.workers:.0f}/s vs {rate[one]['median']:.0f}/s; busiest of {args.workers} did {fmt(share, 2)} of the CPU work",
+        f"  RSA-2048 signs S = {fmt(signs, 0)}/s; duplicates {duplicates}, undelivered {undelivered}",
+        f"  1-minute load average during the run: {', '.join(f'{v:.1f}' for v in results['load'])} (2 cores, shared)",
     ]
     report("fanout", result, lines)
 

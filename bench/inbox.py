@@ -1,6 +1,7 @@
 """B4 inbox_accept: signed 2.3 KB Create{Note} from 1,000 actors with cached keys.
 
     python -m bench.inbox [--requests 2000] [--reps 5] [--concurrency 32] [--quick]
+    python -m bench.inbox --serves 2 [--quick]     # scale-out: 2 serve processes vs 1 behind nginx
 
 A real `fedi serve` stack (uvicorn, one process) accepts them: size limit, parse, digest and
 signature verification, origin checks, de-duplication by activity id, durable write, 202. The
@@ -10,6 +11,11 @@ load comes from another process over keep-alive connections. Measured in the sam
   * rejects/s of the same requests with a broken signature (401);
   * bare RSA-2048 verifications per second on one core.
 The bar (../shared/BENCHMARKS.md): accepts/s ≥ 0.5·P on one core; rejects/s ≥ accepts/s.
+
+With --serves N the same signed Creates go to nginx in front of N `fedi serve` processes and,
+interleaved in the same run, to nginx in front of one of them, on PostgreSQL with jobs on Redis
+(the distributed configuration); it reports both rates, their ratio, and per-process figures
+(accepts/s per serve process, accepts per CPU-second of the serve processes).
 """
 
 from __future__ import annotations
@@ -62,26 +68,27 @@ def serve(data_dir: Path, port: int) -> None:
     uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
 
 
-def _settings(data_dir: Path, port: int) -> Any:
+def _settings(data_dir: Path, port: int, **sections: Any) -> Any:
     from fedi.config import load_settings
 
     return load_settings(
         data_dir=data_dir,
         instance={"domain": f"127.0.0.1:{port}", "https": False},
-        jobs={"embedded": False},
+        jobs={"embedded": False, **sections.pop("jobs", {})},
         federation={"allow_private_addresses": True, "allow_http": True},
         log={"level": "warning"},
+        **sections,
     )
 
 
-def prepare(data_dir: Path, port: int) -> None:
+def prepare(data_dir: Path, port: int, **sections: Any) -> None:
     """Migrate, and store 1,000 remote actors whose keys are then known (cached)."""
     from fedi.db import make_engine, migrate
     from fedi.models.accounts import Account, acct_key
     from fedi.runtime import build_runtime
     from fedi.services.system import ensure_system_accounts
 
-    settings = _settings(data_dir, port)
+    settings = _settings(data_dir, port, **sections)
     engine = make_engine(settings)
     migrate(engine)
     engine.dispose()
@@ -205,6 +212,9 @@ def main() -> None:
     parser.add_argument("--reps", type=int, default=5)
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--quick", action="store_true", help="600 requests, 3 repetitions")
+    parser.add_argument(
+        "--serves", type=int, help="compare N fedi serve processes behind nginx with one (PostgreSQL, Redis)"
+    )
     parser.add_argument("--serve", nargs=2, metavar=("DATA_DIR", "PORT"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
@@ -212,6 +222,9 @@ def main() -> None:
         return
     if args.quick:
         args.requests, args.reps = 600, 3
+    if args.serves:
+        scale_out(args)
+        return
     [port] = free_ports(1)
     with tempfile.TemporaryDirectory() as directory:
         data_dir = Path(directory)
@@ -297,6 +310,123 @@ def _print(results: dict[str, Any], args: Any) -> None:
         f"  bare RSA verify   {fmt(verify, 0)}/s",
         f"  statuses: {result['statuses']}",
         "  bar: " + ", ".join(f"{k} {'met' if v else 'NOT met'}" for k, v in verdict.items()),
+    ]
+    report("inbox", result, lines)
+
+
+# Scale-out: N serve processes behind nginx against one -----------------------------------
+
+
+def scale_out(args: Any) -> None:
+    from bench import cluster
+
+    public, front_one, front_many, *serve_ports = free_ports(3 + args.serves)
+    with (
+        tempfile.TemporaryDirectory() as directory,
+        cluster.postgres_database() as database,
+        cluster.redis_queue() as (redis_url, queue),
+    ):
+        data_dir = Path(directory)
+        sections = {
+            "database": {"url": database},
+            "jobs": {"backend": "redis", "url": redis_url, "name": queue, "embedded": False},
+            "generation": {"enabled": False},
+            "api": {"rate_limit": 0},
+        }
+        prepare(data_dir, public, **sections)
+        # Every request says Host: 127.0.0.1:<public>, whichever nginx it reaches.
+        config = cluster.write_config(
+            data_dir / "config.toml",
+            instance={"domain": f"127.0.0.1:{public}", "https": False},
+            federation={"allow_private_addresses": True, "allow_http": True},
+            log={"level": "warning"},
+            **sections,
+        )
+        serves = [cluster.Fedi(config, "serve", "--port", str(port)) for port in serve_ports]
+        fronts = {
+            "1 serve": cluster.Nginx(data_dir / "nginx-one", front_one, serve_ports[:1]),
+            f"{args.serves} serves": cluster.Nginx(data_dir / "nginx-many", front_many, serve_ports),
+        }
+        ports = {"1 serve": front_one, f"{args.serves} serves": front_many}
+        try:
+            for port in serve_ports:
+                cluster.wait_http(f"http://127.0.0.1:{port}/healthz")
+            results = _measure_scale(args, public, ports, fronts, serves)
+            if any(set(counts) != {202} for counts in results["statuses"].values()):
+                for process in serves:
+                    print(f"== fedi serve {process.pid}\n{process.errors()}", file=sys.stderr)
+        finally:
+            for front in fronts.values():
+                front.stop()
+            for process in serves:
+                process.stop()
+    _print_scale(results, args)
+
+
+def _measure_scale(
+    args: Any, public: int, ports: dict[str, int], fronts: dict[str, Any], serves: list[Any]
+) -> dict[str, Any]:
+    from bench import cluster
+
+    pids = {"1 serve": [serves[0].pid], f"{args.serves} serves": [s.pid for s in serves]}
+    runs: dict[str, list[dict[str, float]]] = {name: [] for name in ports}
+    statuses: dict[str, dict[int, int]] = {name: {} for name in ports}
+    load = [cluster.load_average()[0]]
+    for port in ports.values():  # warm-up: connections, caches
+        asyncio.run(_fire(port, _requests(public, 200, f"w{port}", path="/inbox"), args.concurrency))
+    for rep in range(args.reps):  # interleaved
+        for name, port in ports.items():
+            batch = _requests(public, args.requests, f"{name[0]}{rep}", path="/inbox")
+            before = {pid: cluster.cpu_seconds(pid) for pid in pids[name]}
+            proxy_before = sum(cluster.cpu_seconds(pid) for pid in fronts[name].worker_pids())
+            rate, counts = asyncio.run(_fire(port, batch, args.concurrency))
+            cpu = {pid: cluster.cpu_seconds(pid) - before[pid] for pid in pids[name]}
+            proxy = sum(cluster.cpu_seconds(pid) for pid in fronts[name].worker_pids()) - proxy_before
+            runs[name].append(
+                {
+                    "rate": rate,
+                    "serve_cpu_s": sum(cpu.values()),
+                    "per_serve_cpu_s": args.requests / max(sum(cpu.values()), 1e-9),
+                    "busiest_serve_share": max(cpu.values()) / max(sum(cpu.values()), 1e-9),
+                    "nginx_cpu_s": proxy,
+                }
+            )
+            for status, n in counts.items():
+                statuses[name][status] = statuses[name].get(status, 0) + n
+        load.append(cluster.load_average()[0])
+    return {"runs": runs, "statuses": statuses, "load": load}
+
+
+def _print_scale(results: dict[str, Any], args: Any) -> None:
+    runs = results["runs"]
+    one, many = "1 serve", f"{args.serves} serves"
+    rate = {name: summary([r["rate"] for r in rows]) for name, rows in runs.items()}
+    per_cpu = {name: summary([r["per_serve_cpu_s"] for r in rows]) for name, rows in runs.items()}
+    ratio = rate[many]["median"] / rate[one]["median"]
+    all_accepted = all(set(counts) == {202} for counts in results["statuses"].values())
+    result = {
+        "mode": "scale_out",
+        "serves": args.serves,
+        "requests": args.requests,
+        "reps": args.reps,
+        "concurrency": args.concurrency,
+        "accepts_per_s": rate,
+        "accepts_per_serve_cpu_s": per_cpu,
+        "ratio": ratio,
+        "per_process_accepts_per_s": {one: rate[one]["median"], many: rate[many]["median"] / args.serves},
+        "load_average_1m": results["load"],
+        "statuses": {k: {str(s): n for s, n in v.items()} for k, v in results["statuses"].items()},
+        "every_valid_accepted": all_accepted,
+    }
+    lines = [
+        f"B4 inbox, scale-out: {args.requests} signed Creates per run through nginx, {args.reps} interleaved repetitions, {args.concurrency} connections, PostgreSQL + Redis",
+        *(
+            f"  {name:10s} {fmt(rate[name])} accepts/s; {fmt(per_cpu[name])} accepts per serve CPU-second"
+            for name in runs
+        ),
+        f"  ratio {many} / {one}: {ratio:.2f}; per serve process {rate[many]['median'] / args.serves:.0f}/s vs {rate[one]['median']:.0f}/s",
+        f"  1-minute load average during the run: {', '.join(f'{v:.1f}' for v in results['load'])} (2 cores, shared)",
+        f"  every valid activity accepted: {all_accepted}",
     ]
     report("inbox", result, lines)
 

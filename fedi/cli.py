@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, NoReturn
 
@@ -28,6 +29,10 @@ accounts_app = typer.Typer(
     help="Create and list local accounts, and set their passwords.", no_args_is_help=True
 )
 app.add_typer(accounts_app, name="accounts")
+db_app = typer.Typer(help="Move the database (SQLite to PostgreSQL).", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+media_app = typer.Typer(help="Move media files (local directory to a bucket).", no_args_is_help=True)
+app.add_typer(media_app, name="media")
 
 log = logging.getLogger("fedi")
 
@@ -150,6 +155,7 @@ def worker(
     from fedi.jobs.consumer import run_forever
     from fedi.observability.logging import configure_logging
     from fedi.runtime import build_runtime
+    from fedi.services.federation.recovery import release_claims
     from fedi.services.system import ensure_system_accounts
 
     settings = _settings()
@@ -158,7 +164,9 @@ def worker(
         log.warning("jobs.embedded is on: `fedi serve` consumes this queue too")
     runtime = build_runtime(settings)
     ensure_system_accounts(runtime)
-    run_forever(runtime.jobs.main, workers or settings.jobs.workers)
+    run_forever(
+        runtime.jobs.main, workers or settings.jobs.workers, on_reclaimed=partial(release_claims, runtime)
+    )
 
 
 @app.command("gpu-worker")
@@ -309,6 +317,91 @@ def accounts_list() -> None:
     for account, user in rows:
         role = " (admin)" if user.admin else ""
         typer.echo(f"@{account.username}\t{user.email}\t{account.created_at:%Y-%m-%d}{role}")
+
+
+@db_app.command("copy")
+def db_copy(
+    to: Annotated[
+        str, typer.Option("--to", help="The PostgreSQL database to fill: postgresql://user:password@host/db.")
+    ],
+) -> None:
+    """Copy this (stopped) SQLite instance into an empty PostgreSQL database, then verify it.
+
+    An empty database is migrated first. Every table is copied with its ids and keys; row counts
+    and checksums are printed and checked again on PostgreSQL. Afterwards set database.url to
+    the new database; keep data_dir (secret_key, media) as it is.
+    """
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+
+    from fedi.db import make_engine, migrate
+    from fedi.movers.database import CopyError, copy_database
+
+    settings = _settings()
+    if not to.startswith(("postgresql://", "postgres://", "postgresql+psycopg://")):
+        _fail("--to must be a postgresql:// URL")
+    target_url = "postgresql+psycopg://" + to.split("://", 1)[1]
+    shown = make_url(target_url).render_as_string(hide_password=True)
+    source, destination = make_engine(settings), create_engine(target_url)
+    try:
+        typer.echo(f"copying {_safe_url(settings)} into {shown} (fedi must be stopped)")
+        try:
+            applied = migrate(destination)
+        except Exception as exc:
+            _fail(f"cannot migrate {shown}: {exc}", code=1)
+        if applied:
+            typer.echo(f"migrated {shown} ({len(applied)} migration(s))")
+        try:
+            reports = copy_database(source, destination, console=typer.echo)
+        except CopyError as exc:
+            _fail(str(exc), code=1)
+    finally:
+        source.dispose()
+        destination.dispose()
+    if not all(report.verified for report in reports):
+        _fail("the copy does not match the source: see MISMATCH above", code=1)
+    rows = sum(report.rows for report in reports)
+    typer.echo(f"copied and verified {rows:,d} rows in {len(reports)} tables")
+    typer.echo(f"next: set database.url = {shown!r} (with its password) and start fedi")
+
+
+@media_app.command("copy")
+def media_copy(
+    to: Annotated[str, typer.Option("--to", help="Where to: s3 (the bucket set by media.bucket).")],
+) -> None:
+    """Copy the local media directory into the bucket (media.bucket, media.endpoint, media.region).
+
+    Resumable: run it again to copy only what is missing (a final pass with fedi stopped), then
+    set media.backend = "s3".
+    """
+    from fedi.media.storage import LocalStorage, S3Storage
+    from fedi.movers.media import copy_media
+
+    settings = _settings()
+    if to != "s3":
+        _fail("--to must be s3")
+    media = settings.media
+    if not media.bucket:
+        _fail("set media.bucket (and media.endpoint, media.region) to the bucket to copy into")
+    source = LocalStorage(settings.media_dir)
+    destination = S3Storage(media.bucket, endpoint=media.endpoint, region=media.region)
+    try:
+        result = copy_media(source, destination, console=typer.echo)
+    except Exception as exc:
+        _fail(
+            f"the copy stopped ({type(exc).__name__}: {str(exc).splitlines()[0]}); run it again to resume",
+            code=1,
+        )
+    if result.missing_after:
+        _fail(
+            f"{len(result.missing_after)} file(s) are not in the bucket after the copy: run it again", code=1
+        )
+    typer.echo(
+        f"copied {result.copied:,d} file(s) ({result.bytes_copied:,d} bytes), {result.skipped:,d} were "
+        "already there; every file is in the bucket with its size"
+    )
+    if media.backend != "s3":
+        typer.echo('next: set media.backend = "s3" and restart fedi')
 
 
 @app.command()

@@ -81,12 +81,20 @@ class DatabaseSettings(Section):
 
 
 class MediaSettings(Section):
+    # "local": files under `directory`; "s3": an S3-compatible bucket (AWS, MinIO, Garage, R2).
+    backend: Literal["local", "s3"] = "local"
     # Empty means data_dir/media, served by fedi itself under /media/.
     directory: str = ""
-    # Public base URL of the media files; empty: <instance>/media. On another host name (a
-    # separate origin, as Akkoma advises), fedi serves the files to requests for that host
-    # only, and its own /media/ answers with a redirect there.
+    # Public base URL of the media files; empty: <instance>/media (fedi serves them, streaming
+    # from the bucket when backend is s3). On another host name (a separate origin, as Akkoma
+    # advises: this server, a CDN or a public bucket), fedi serves the files to requests for
+    # that host only, and its own /media/ answers with a redirect there.
     base_url: str = ""
+    # The bucket (backend "s3"); credentials come from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY.
+    bucket: str = ""
+    # The S3 API endpoint, e.g. https://s3.example.net (MinIO, Garage, R2); empty: AWS.
+    endpoint: str = ""
+    region: str = "us-east-1"
     max_upload_bytes: Annotated[int, Field(ge=1024)] = 16 * 1024 * 1024
 
     @field_validator("base_url")
@@ -104,11 +112,27 @@ class MediaSettings(Section):
     # Mastodon's matrix limit: 7680x4320 pixels.
     max_pixels: Annotated[int, Field(ge=1)] = 33_177_600
 
+    @field_validator("base_url", "endpoint")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if value and not re.match(r"^https?://[^/\s]+", value):
+            raise ValueError("must be an http:// or https:// URL")
+        return value.rstrip("/")
+
+    @model_validator(mode="after")
+    def _bucket_for_s3(self) -> MediaSettings:
+        if self.backend == "s3" and not self.bucket:
+            raise ValueError("media.bucket is required when media.backend is 's3'")
+        return self
+
 
 class JobsSettings(Section):
     # sqlite: a file in data_dir (embedded); redis or postgres for separate `fedi worker` processes.
     backend: Literal["sqlite", "redis", "postgres"] = "sqlite"
     url: str = ""
+    # Names the queues ("<name>" and "<name>-gpu"): instances sharing one Redis or database
+    # need different names.
+    name: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,40}$")] = "fedi"
     # Run the consumer inside `fedi serve`. Turn off when `fedi worker` processes consume.
     embedded: bool = True
     workers: Annotated[int, Field(ge=1, le=64)] = 4
@@ -194,8 +218,18 @@ class SignInSettings(Section):
 
 
 class StreamingSettings(Section):
-    backend: Literal["memory", "redis"] = "memory"
+    # How streaming events reach clients connected to other processes. "auto": Redis pub/sub
+    # when redis_url is set, else PostgreSQL LISTEN/NOTIFY when the database is PostgreSQL,
+    # else in memory (one `fedi serve`).
+    backend: Literal["auto", "memory", "redis", "postgres"] = "auto"
+    # Also shared by the API rate limiter, so that every `fedi serve` counts against one limit.
     redis_url: str = ""
+
+    @model_validator(mode="after")
+    def _url_for_redis(self) -> StreamingSettings:
+        if self.backend == "redis" and not self.redis_url:
+            raise ValueError("streaming.redis_url is required when streaming.backend is 'redis'")
+        return self
 
 
 class LogSettings(Section):
@@ -280,6 +314,22 @@ class Settings(BaseSettings):
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
+
+    @cached_property
+    def streaming_backend(self) -> Literal["memory", "redis", "postgres"]:
+        """The broadcaster this process uses, with "auto" resolved."""
+        chosen = self.streaming.backend
+        if chosen != "auto":
+            return chosen
+        if self.streaming.redis_url:
+            return "redis"
+        return "memory" if self.is_sqlite else "postgres"
+
+    @model_validator(mode="after")
+    def _postgres_streaming_needs_postgres(self) -> Settings:
+        if self.streaming.backend == "postgres" and self.database_url.startswith("sqlite"):
+            raise ValueError("streaming.backend 'postgres' needs database.url to be a PostgreSQL URL")
+        return self
 
 
 # The TOML file for the Settings being built: pydantic-settings reads its sources in __init__.

@@ -39,6 +39,7 @@ def _checks(settings: Settings) -> Iterator[Check]:
     yield _data_dir(settings)
     yield from _database(settings)
     yield _jobs(settings)
+    yield from _shared_services(settings)
     yield from _generation(settings)
 
 
@@ -119,6 +120,75 @@ def _jobs(settings: Settings) -> Check:
             f"huey on {where} cannot be reached: {type(exc).__name__}",
             "check jobs.backend and jobs.url",
         )
+
+
+def _shared_services(settings: Settings) -> Iterator[Check]:
+    """The services that let several processes work as one: Redis, the streaming bus, the bucket."""
+    redis_urls = {settings.streaming.redis_url} if settings.streaming_backend == "redis" else set()
+    if settings.jobs.backend == "redis":
+        redis_urls.add(settings.jobs.url)
+    for url in sorted(redis_urls):
+        yield _redis(url)
+    yield _streaming(settings)
+    yield _media_storage(settings)
+
+
+def _redis(url: str) -> Check:
+    from sqlalchemy.engine import make_url
+
+    shown = make_url(url).render_as_string(hide_password=True)
+    try:
+        import redis
+
+        client = redis.Redis.from_url(url, socket_timeout=3, socket_connect_timeout=3)
+        try:
+            client.ping()
+            version = client.info("server").get("redis_version", "?")
+        finally:
+            client.close()
+    except Exception as exc:
+        return Check(
+            "redis",
+            "fail",
+            f"{shown} does not answer: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}",
+            "check the Redis URL (jobs.url, streaming.redis_url) and that Redis is running",
+        )
+    return Check("redis", "ok", f"{shown} answers (Redis {version})")
+
+
+def _streaming(settings: Settings) -> Check:
+    where = {
+        "memory": "in memory: events reach clients of this `fedi serve` only",
+        "redis": "Redis pub/sub: every `fedi serve` and `fedi worker` share events",
+        "postgres": "PostgreSQL LISTEN/NOTIFY: every `fedi serve` and `fedi worker` share events",
+    }[settings.streaming_backend]
+    return Check("streaming", "ok", where)
+
+
+def _media_storage(settings: Settings) -> Check:
+    from fedi.media.storage import media_storage
+
+    media = settings.media
+    where = (
+        f"bucket {media.bucket!r} at {media.endpoint or 'AWS S3'}"
+        if media.backend == "s3"
+        else str(settings.media_dir.resolve())
+    )
+    try:
+        media_storage(settings).check()
+    except Exception as exc:
+        detail = str(exc).splitlines()[0] if str(exc) else ""
+        return Check(
+            "media storage",
+            "fail",
+            f"cannot write and delete a file in {where}: {type(exc).__name__}: {detail}"[:400],
+            "check media.bucket, media.endpoint and the AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY "
+            "environment variables"
+            if media.backend == "s3"
+            else "check that media.directory exists and is writable by this user",
+        )
+    served = f"served from {settings.media_base_url}"
+    return Check("media storage", "ok", f"{where}: a test file was written and deleted; {served}")
 
 
 def _generation(settings: Settings) -> Iterator[Check]:

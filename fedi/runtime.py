@@ -19,10 +19,11 @@ from fedi.config import Settings
 from fedi.db import Database, make_engine
 from fedi.jobs.queue import JobQueue
 from fedi.security.throttle import SignInThrottle
-from fedi.streaming import Broadcaster, MemoryBroadcaster, RedisBroadcaster
+from fedi.streaming import Broadcaster, MemoryBroadcaster, RelayBroadcaster
 from fedi.urls import Urls
 
 if TYPE_CHECKING:
+    from fedi.media.storage import LocalStorage, S3Storage
     from fedi.services.federation.inbox import InboxWriter, KeyCache
 
 
@@ -41,6 +42,13 @@ class Runtime:
     @cached_property
     def sign_in_throttle(self) -> SignInThrottle:
         return SignInThrottle(self.settings)
+
+    @cached_property
+    def media(self) -> LocalStorage | S3Storage:
+        """Where media files live (a local directory or an S3-compatible bucket)."""
+        from fedi.media.storage import media_storage
+
+        return media_storage(self.settings)
 
     @cached_property
     def key_cache(self) -> KeyCache:
@@ -87,12 +95,13 @@ def build_runtime(
     `transport` replaces the network for the federation client (tests pass fake servers).
     """
     global _current
+    db = Database(make_engine(settings))
     runtime = Runtime(
         settings=settings,
-        db=Database(make_engine(settings)),
+        db=db,
         jobs=JobQueue(settings, immediate=immediate_jobs),
         urls=Urls(settings.base_url, settings.media_base_url),
-        broadcaster=_broadcaster(settings),
+        broadcaster=_broadcaster(settings, db),
         http=FederationClient(_client_config(settings), transport=transport),
     )
     _current = runtime
@@ -113,7 +122,18 @@ def _client_config(settings: Settings) -> ClientConfig:
     )
 
 
-def _broadcaster(settings: Settings) -> Broadcaster:
-    if settings.streaming.backend == "redis":
-        return RedisBroadcaster(settings.streaming.redis_url)
+def _broadcaster(settings: Settings, db: Database) -> Broadcaster:
+    """How events reach other processes (settings.streaming_backend resolves "auto")."""
+    backend = settings.streaming_backend
+    if backend == "redis":
+        from fedi.streaming.redis import RedisBus
+
+        # One channel per instance: instances sharing a Redis never see each other's events.
+        return RelayBroadcaster(
+            RedisBus(settings.streaming.redis_url, f"fedi:stream:{settings.instance.domain}")
+        )
+    if backend == "postgres":
+        from fedi.streaming.postgres import PostgresBus
+
+        return RelayBroadcaster(PostgresBus(db.engine))
     return MemoryBroadcaster()

@@ -32,6 +32,7 @@ from fedi.models.base import metadata
 from fedi.runtime import Runtime, build_runtime
 from fedi.services.accounts import create_local_account
 from fedi.services.system import ensure_system_accounts
+from tests.support.s3 import CREDENTIALS, S3Server, moto_server
 
 # Property tests: a bounded number of examples in the suite; `--hypothesis-profile fuzz` runs
 # many more (FEDI_FUZZ_EXAMPLES, default 20000). See docs/DEVELOPMENT.md.
@@ -157,6 +158,12 @@ def _backends(tmp_path_factory: pytest.TempPathFactory) -> Iterator[_Backends]:
     backends.close()
 
 
+@pytest.fixture(scope="session")
+def databases(_backends: _Backends) -> _Backends:
+    """Migrated databases for tests that build several instances themselves."""
+    return _backends
+
+
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def database_url(request: pytest.FixtureRequest, _backends: _Backends, tmp_path: Path) -> str:
     data_dir = tmp_path / "data"
@@ -185,6 +192,21 @@ def make_test_settings(data_dir: Path, database_url: str, **overrides: Any) -> S
 @pytest.fixture
 def settings(database_url: str, tmp_path: Path) -> Settings:
     return make_test_settings(tmp_path / "data", database_url)
+
+
+@pytest.fixture(scope="session")
+def s3_server() -> Iterator[S3Server]:
+    """moto's S3-compatible server, started once per run on a loopback port."""
+    with moto_server() as server:
+        yield server
+
+
+@pytest.fixture
+def bucket(s3_server: S3Server, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    """A fresh bucket, with credentials in the environment: the `media` settings that use it."""
+    for name, value in CREDENTIALS.items():
+        monkeypatch.setenv(name, value)
+    return {"backend": "s3", "bucket": s3_server.new_bucket(), "endpoint": s3_server.endpoint}
 
 
 @pytest.fixture

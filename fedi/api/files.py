@@ -9,8 +9,6 @@ the instance's cookies or pages), and the instance's own /media/ redirects there
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -19,6 +17,7 @@ from starlette.routing import BaseRoute, Host, Mount, Route, Router
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from fedi.api import media_files
 from fedi.config import Settings
 
 MEDIA_POLICY = "default-src 'none'; sandbox"
@@ -41,12 +40,12 @@ class NoSniffMiddleware:
         await self.app(scope, receive, send_with_nosniff)
 
 
-class _MediaFiles:
-    """The media directory, sandboxed; a missing file is a plain 404 (never a page, so the media
-    origin never renders one nor sets the session cookie)."""
+class _Sandboxed:
+    """Media, sandboxed; a missing file is a plain 404 (never a page, so the media origin never
+    renders one nor sets the session cookie)."""
 
-    def __init__(self, directory: Path) -> None:
-        self.files = StaticFiles(directory=directory, check_dir=False)
+    def __init__(self, files: ASGIApp) -> None:
+        self.files = files
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         async def send_sandboxed(message: Message) -> None:
@@ -62,13 +61,20 @@ class _MediaFiles:
             )
 
 
+def _media_files(settings: Settings) -> ASGIApp:
+    """The files themselves: the local directory, or streamed from the bucket."""
+    if settings.media.backend == "s3":
+        return _Sandboxed(Router([Route("/{key:path}", media_files.serve)], default=_not_found))
+    return _Sandboxed(StaticFiles(directory=settings.media_dir, check_dir=False))
+
+
 def media_host_routes(settings: Settings) -> list[BaseRoute]:
     """First in the table: every request for the media host (when there is one) is served media
     or a 404, never a page or the API."""
     if settings.media_host is None:
         return []
     prefix = settings.media_base_url.split("://", 1)[1].partition("/")[2].strip("/")
-    files = Mount(f"/{prefix}" if prefix else "", _MediaFiles(settings.media_dir))
+    files = Mount(f"/{prefix}" if prefix else "", _media_files(settings))
     return [Host(settings.media_host, Router([files], default=_not_found))]
 
 
@@ -77,9 +83,10 @@ async def _not_found(scope: Scope, receive: Receive, send: Send) -> None:
 
 
 def media_path_routes(settings: Settings) -> list[BaseRoute]:
-    """/media/ on the instance: the files, or a permanent redirect to the media host."""
+    """/media/ on the instance: the files, or a permanent redirect to the media host (another
+    host name pointed at this server, a CDN, or a public bucket)."""
     if settings.media_host is None:
-        return [Mount("/media", _MediaFiles(settings.media_dir), name="media")]
+        return [Mount("/media", _media_files(settings), name="media")]
 
     async def moved(request: Request) -> Response:
         return RedirectResponse(f"{settings.media_base_url}/{request.path_params['key']}", status_code=301)

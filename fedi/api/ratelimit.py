@@ -15,13 +15,12 @@ import time
 from datetime import UTC, datetime
 
 from limits import RateLimitItem, RateLimitItemPerMinute, parse
-from limits.aio.storage import MemoryStorage, Storage
 from limits.aio.strategies import FixedWindowRateLimiter
-from limits.storage import storage_from_string
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from fedi.config import Settings
+from fedi.security.counters import counter_storage
 
 LIMITED_PREFIXES = ("/api/", "/oauth/")
 # A stream is one long request: counting it is pointless, and its reconnects must not starve.
@@ -37,17 +36,13 @@ class RateLimitMiddleware:
         self.app = app
         self.item: RateLimitItem = parse(f"{max(settings.api.rate_limit, 1)}/5 minutes")
         self.enabled = settings.api.rate_limit > 0
-        self._storage_url = (
-            "async+" + settings.streaming.redis_url if settings.streaming.backend == "redis" else None
-        )
+        self._settings = settings
         self._limiter: FixedWindowRateLimiter | None = None
 
     def _get_limiter(self) -> FixedWindowRateLimiter:
-        # Built on first use: the memory storage needs the running event loop.
+        # Built on first use: the storages need the running event loop.
         if self._limiter is None:
-            storage = storage_from_string(self._storage_url) if self._storage_url else MemoryStorage()
-            assert isinstance(storage, Storage)  # an async+ URL gives the asyncio flavour
-            self._limiter = FixedWindowRateLimiter(storage)
+            self._limiter = FixedWindowRateLimiter(counter_storage(self._settings))
         return self._limiter
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from huey import Huey
 from huey.consumer import Consumer
@@ -33,6 +34,25 @@ def stop_embedded(consumer: Consumer, timeout: float = 10.0) -> None:
     consumer.stop(graceful=True)
 
 
-def run_forever(huey: Huey, workers: int, *, periodic: bool = True) -> None:
-    """Block running a consumer with signal handling (`fedi worker`, `fedi gpu-worker`)."""
-    Consumer(huey, workers=workers, worker_type="thread", periodic=periodic, **_POLL).run()
+def run_forever(
+    huey: Huey,
+    workers: int,
+    *,
+    periodic: bool = True,
+    on_reclaimed: Callable[[str], None] | None = None,
+) -> None:
+    """Block running a consumer with signal handling (`fedi worker`, `fedi gpu-worker`).
+
+    On Redis, jobs of a consumer that died are put back on the queue; `on_reclaimed` is then
+    told that process's id, to release what it held in our tables.
+    """
+    from fedi.jobs.reliable import ReliableRedisStorage
+
+    storage = huey.storage
+    if isinstance(storage, ReliableRedisStorage):
+        storage.on_reclaimed = on_reclaimed
+    try:
+        Consumer(huey, workers=workers, worker_type="thread", periodic=periodic, **_POLL).run()
+    finally:
+        if isinstance(storage, ReliableRedisStorage):
+            storage.stop_heartbeat()

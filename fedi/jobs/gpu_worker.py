@@ -96,9 +96,11 @@ def encode(settings: Settings, made: GeneratedImage) -> dict[str, Any]:
 
     flagged = _image_check(settings)(made.image)
     preview, preview_width, preview_height, blurhash = _preview(made.image)
+    original = encode_webp(made.image, made.params, instance=settings.instance.domain)
     return {
-        "original": encode_webp(made.image, made.params, instance=settings.instance.domain),
+        "original": original,
         "thumbnail": preview,
+        "size": len(original),
         "blurhash": blurhash,
         "width": made.image.width,
         "height": made.image.height,

@@ -6,12 +6,13 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from huey import Huey, PostgresHuey, RedisHuey, SqliteHuey, crontab
+from huey import Huey, PostgresHuey, SqliteHuey, crontab
 from huey.api import TaskWrapper
 from sqlmodel import Session
 
 from fedi.config import Settings
 from fedi.db import on_commit
+from fedi.jobs.process import PROCESS_ID
 from fedi.jobs.registry import JOBS, QueueName
 from fedi.security.files import private_file
 
@@ -23,7 +24,9 @@ def _make_huey(settings: Settings, name: str, *, immediate: bool) -> Huey:
     # results=False: huey's result store is not our truth (job state lives in our tables).
     common: dict[str, Any] = {"results": False, "utc": True, "immediate": immediate}
     if jobs.backend == "redis":
-        return RedisHuey(name, url=jobs.url, **common)
+        from fedi.jobs.reliable import ReliableRedisHuey
+
+        return ReliableRedisHuey(name, url=jobs.url, **common)
     if jobs.backend == "postgres":
         return PostgresHuey(name, dsn=jobs.url.replace("postgresql+psycopg://", "postgresql://"), **common)
     queue_file = sqlite_queue_file(settings)
@@ -38,11 +41,16 @@ def sqlite_queue_file(settings: Settings) -> Path:
 class JobQueue:
     """The main queue (federation, media, housekeeping) and the gpu queue (generation)."""
 
+    # This process, as the holder of the claims it makes in our tables.
+    process_id = PROCESS_ID
+
     def __init__(self, settings: Settings, *, immediate: bool = False) -> None:
         import fedi.jobs.tasks  # noqa: F401  (declares every job)
 
-        self.main = _make_huey(settings, "fedi", immediate=immediate)
-        self.gpu = _make_huey(settings, "fedi-gpu", immediate=immediate)
+        name = settings.jobs.name
+        self._backend = settings.jobs.backend
+        self.main = _make_huey(settings, name, immediate=immediate)
+        self.gpu = _make_huey(settings, f"{name}-gpu", immediate=immediate)
         self._tasks: dict[str, TaskWrapper] = {}
         for name, spec in JOBS.items():
             huey = self.gpu if spec.queue == "gpu" else self.main
@@ -87,4 +95,7 @@ class JobQueue:
 
     def ping(self) -> None:
         """Raise if the job storage cannot be reached."""
-        self.main.pending_count()
+        if self._backend == "redis":
+            self.main.ping()  # at once, not after the retries a Redis restart gets
+        else:
+            self.main.pending_count()

@@ -12,11 +12,12 @@ from fedi.runtime import current
 
 
 @job(retries=3, retry_delay=10, backoff=2)
-def fan_out(activity_id: int) -> None:
-    """Deliver one outgoing activity to its inboxes (retries are scheduled per delivery)."""
+def fan_out(activity_id: int, hops: int = 0) -> None:
+    """Deliver one outgoing activity to its inboxes (retries are scheduled per delivery);
+    `hops` > 0: a helper another sender asked for."""
     from fedi.services.federation.delivery import fan_out as deliver
 
-    deliver(current(), activity_id)
+    deliver(current(), activity_id, hops)
 
 
 @job(retries=5, retry_delay=5, backoff=2)
@@ -64,6 +65,13 @@ def generate_image(generation_id: int, payload: dict[str, Any], owner: str) -> N
     except GenerationError as exc:
         rt.jobs.enqueue("generation_failed", generation_id, str(exc))
         return
+    if rt.media.shared:
+        # A bucket every process reaches: store the files here, send back only the record.
+        from fedi.services.generations import generated_keys
+
+        for key, field in zip(generated_keys(generation_id), ("original", "thumbnail"), strict=True):
+            rt.media.put(key, result[field])
+            result[field] = None
     rt.jobs.enqueue("generation_finished", generation_id, result)
 
 

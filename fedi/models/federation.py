@@ -69,6 +69,8 @@ class Delivery(SQLModel, table=True):
     attempts: int = 0
     next_attempt_at: datetime = time_now()
     lease_until: datetime | None = time_or_none()
+    # The process holding the lease (fedi.jobs.reliable.PROCESS_ID): a dead one's are released.
+    lease_holder: str | None = Field(default=None, max_length=96)
     last_status: int | None = None
     last_error: str | None = Field(default=None, max_length=1024)
     created_at: datetime = time_now()

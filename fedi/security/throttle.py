@@ -14,29 +14,24 @@ from __future__ import annotations
 import time
 
 from limits import RateLimitItem, parse
-from limits.aio.storage import MemoryStorage, Storage
 from limits.aio.strategies import MovingWindowRateLimiter
-from limits.storage import storage_from_string
 
 from fedi.config import Settings
 from fedi.errors import TooManyRequests
+from fedi.security.counters import counter_storage
 
 
 class SignInThrottle:
     def __init__(self, settings: Settings) -> None:
         self.per_address: RateLimitItem = parse(settings.sign_in.per_address)
         self.per_account: RateLimitItem = parse(settings.sign_in.per_account)
-        self._storage_url = (
-            "async+" + settings.streaming.redis_url if settings.streaming.backend == "redis" else None
-        )
+        self._settings = settings
         self._limiter: MovingWindowRateLimiter | None = None
 
     def _get_limiter(self) -> MovingWindowRateLimiter:
         # Built on first use: the memory storage needs the running event loop.
         if self._limiter is None:
-            storage = storage_from_string(self._storage_url) if self._storage_url else MemoryStorage()
-            assert isinstance(storage, Storage)  # an async+ URL gives the asyncio flavour
-            self._limiter = MovingWindowRateLimiter(storage)
+            self._limiter = MovingWindowRateLimiter(counter_storage(self._settings))
         return self._limiter
 
     async def attempt(self, address: str, account: str) -> None:

@@ -25,7 +25,6 @@ from fedi.domains import registrable_domain
 from fedi.errors import NotFound, ServiceUnavailable, TooManyRequests, Unprocessable
 from fedi.hooks import load_hook
 from fedi.ids import parse_id
-from fedi.media.storage import media_storage
 from fedi.models.accounts import Account
 from fedi.models.generations import Generation
 from fedi.models.media import MediaAttachment
@@ -72,10 +71,15 @@ class Ask:
 
 @dataclass(frozen=True)
 class FinishedImage:
-    """What a GPU worker sends back: encoded files and the provenance record."""
+    """What a GPU worker sends back: encoded files and the provenance record.
 
-    original: bytes
-    thumbnail: bytes
+    With shared media storage (a bucket) the worker has already stored the files under
+    `generated_keys(id)` and sends None instead of their bytes.
+    """
+
+    original: bytes | None
+    thumbnail: bytes | None
+    size: int
     blurhash: str
     width: int
     height: int
@@ -296,20 +300,25 @@ def finished(rt: Runtime, generation_id: int, image: FinishedImage) -> None:
 
     Safe to run twice: a generation already done (or cancelled) keeps what it has.
     """
-    storage = media_storage(rt.settings)
-    original_key = f"generated/{generation_id}/original.webp"
-    thumbnail_key = f"generated/{generation_id}/small.webp"
+    original_key, thumbnail_key = generated_keys(generation_id)
+    with rt.db.reader() as session:
+        row = session.get(Generation, generation_id)
+        if row is None or row.state not in ("queued", "running"):
+            return
+    # Files first, outside the transaction (a bucket is a network call); the keys are fixed,
+    # so a second run writes the same objects again.
+    for key, data in ((original_key, image.original), (thumbnail_key, image.thumbnail)):
+        if data is not None:
+            rt.media.put(key, data)
     with rt.db.session() as session:
         row = session.get(Generation, generation_id)
         if row is None or row.state not in ("queued", "running"):
             return
-        storage.put(original_key, image.original)
-        storage.put(thumbnail_key, image.thumbnail)
         media = media_store.get(session, row.media_id) if row.media_id else None
         if media is not None:
             media.state = "ready"
             media.file_key, media.thumbnail_key = original_key, thumbnail_key
-            media.width, media.height, media.size = image.width, image.height, len(image.original)
+            media.width, media.height, media.size = image.width, image.height, image.size
             media.thumbnail_width, media.thumbnail_height = image.thumbnail_width, image.thumbnail_height
             media.blurhash = image.blurhash
             media.generation = _provenance(image, row)
@@ -322,6 +331,11 @@ def finished(rt: Runtime, generation_id: int, image: FinishedImage) -> None:
             _publish_when_ready(session, rt, media.status_id)
     # After the commit: a listener that reads the generation on "done" finds it done.
     events.generation_progress(rt, generation_id, {"event": "fedi.generation.done", "id": str(generation_id)})
+
+
+def generated_keys(generation_id: int) -> tuple[str, str]:
+    """Where a generation's image and its preview are stored."""
+    return f"generated/{generation_id}/original.webp", f"generated/{generation_id}/small.webp"
 
 
 def _provenance(image: FinishedImage, row: Generation) -> dict[str, Any]:

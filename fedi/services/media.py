@@ -11,7 +11,7 @@ from sqlmodel import Session
 from fedi.errors import NotFound, Unprocessable
 from fedi.ids import new_id
 from fedi.media import images
-from fedi.media.storage import LocalStorage, media_storage, new_key
+from fedi.media.storage import MediaStorage, new_key
 from fedi.models.accounts import Account
 from fedi.models.media import MediaAttachment
 from fedi.runtime import Runtime
@@ -37,9 +37,7 @@ def upload(
         "original": new_key("attachments", media_id, original.extension),
         "small": new_key("attachments", media_id, thumbnail.extension, suffix="small"),
     }
-    with stored_files(
-        media_storage(rt.settings), {keys["original"]: original.data, keys["small"]: thumbnail.data}
-    ):
+    with stored_files(rt.media, {keys["original"]: original.data, keys["small"]: thumbnail.data}):
         item = MediaAttachment(
             id=media_id,
             account_id=owner_id,
@@ -64,7 +62,7 @@ def upload(
 
 
 @contextmanager
-def stored_files(storage: LocalStorage, files: dict[str, bytes]) -> Iterator[None]:
+def stored_files(storage: MediaStorage, files: dict[str, bytes]) -> Iterator[None]:
     """Write files for a row about to be recorded; remove them if recording fails."""
     try:
         for key, data in files.items():

@@ -11,7 +11,7 @@ from sqlmodel import Session
 from fedi.db import on_commit
 from fedi.errors import NotFound, Unprocessable
 from fedi.media import images
-from fedi.media.storage import media_storage, new_key
+from fedi.media.storage import new_key
 from fedi.models.accounts import Account, User
 from fedi.models.statuses import VISIBILITIES
 from fedi.runtime import Runtime
@@ -80,7 +80,7 @@ def update(rt: Runtime, account_id: int, changes: ProfileChanges) -> Credentials
         key = new_key(f"{kind}s", account_id, processed.original.extension)
         files[key] = processed.original.data
         images_set[kind] = key
-    storage = media_storage(rt.settings)
+    storage = rt.media
     with stored_files(storage, files), rt.db.session() as session:
         current = credentials(session, account_id)
         replaced = _apply(session, rt, current, changes, images_set)

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, update
+from sqlalchemy import ColumnElement, case, update
 from sqlmodel import Session, col, func, select
 
 from fedi.models.accounts import Account
@@ -18,7 +18,14 @@ def _unclaimed(now: datetime) -> ColumnElement[bool]:
 
 
 def claim(
-    session: Session, activity_id: int, *, due_by: datetime, now: datetime, limit: int, lease: timedelta
+    session: Session,
+    activity_id: int,
+    *,
+    due_by: datetime,
+    now: datetime,
+    limit: int,
+    lease: timedelta,
+    holder: str,
 ) -> list[Delivery]:
     """Lease up to `limit` pending deliveries of one activity that were due by `due_by`."""
     due = (
@@ -39,7 +46,7 @@ def claim(
     claimed = session.execute(
         update(Delivery)
         .where(col(Delivery.id).in_(ids), col(Delivery.state) == "pending", _unclaimed(now))
-        .values(lease_until=now + lease)
+        .values(lease_until=now + lease, lease_holder=holder)
         .returning(col(Delivery.id))
     ).scalars()
     return list(session.exec(select(Delivery).where(col(Delivery.id).in_(list(claimed)))).all())
@@ -47,7 +54,19 @@ def claim(
 
 def release_leases(session: Session) -> None:
     """Forget every claim: called when the only consumer starts, so its dead claims free at once."""
-    session.exec(update(Delivery).where(col(Delivery.state) == "pending").values(lease_until=None))
+    session.exec(
+        update(Delivery).where(col(Delivery.state) == "pending").values(lease_until=None, lease_holder=None)
+    )
+
+
+def release_leases_of(session: Session, holder: str) -> int:
+    """Forget the claims of one process that is gone (its jobs went back on the queue)."""
+    result = session.exec(
+        update(Delivery)
+        .where(col(Delivery.state) == "pending", col(Delivery.lease_holder) == holder)
+        .values(lease_until=None, lease_holder=None)
+    )
+    return int(result.rowcount or 0)
 
 
 def record(session: Session, rows: list[dict[str, Any]]) -> None:
@@ -74,12 +93,16 @@ def forget_inbox(session: Session, inbox_url: str, now: datetime) -> None:
 
 
 def next_attempt_at(session: Session, activity_id: int) -> datetime | None:
-    """When the earliest pending delivery of an activity is due, or None when none is left."""
-    return session.exec(
-        select(func.min(Delivery.next_attempt_at)).where(
-            Delivery.activity_id == activity_id, Delivery.state == "pending"
-        )
+    """When the earliest pending delivery of an activity can next be sent (due, and not claimed
+    by a run in progress), or None when none is left."""
+    leased = col(Delivery.lease_until).is_not(None) & (
+        col(Delivery.lease_until) > col(Delivery.next_attempt_at)
+    )
+    sendable_at = case((leased, col(Delivery.lease_until)), else_=col(Delivery.next_attempt_at))
+    earliest: datetime | None = session.exec(
+        select(func.min(sendable_at)).where(Delivery.activity_id == activity_id, Delivery.state == "pending")
     ).one()
+    return earliest
 
 
 def due_activity_ids(session: Session, now: datetime, *, limit: int) -> list[int]:

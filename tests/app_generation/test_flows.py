@@ -13,7 +13,6 @@ from sqlmodel import select
 from activitypub.testing import STATIC_KEYS, FakeRemote
 from fedi.convert import to_activitypub
 from fedi.errors import TooManyRequests, Unprocessable
-from fedi.media.storage import media_storage
 from fedi.models.accounts import Account
 from fedi.models.generations import Generation
 from fedi.models.statuses import Status
@@ -38,7 +37,7 @@ def _reload(runtime: Runtime, status_id: int) -> Status:
 
 
 def _params_in_file(runtime: Runtime, key: str) -> dict[str, object]:
-    data = media_storage(runtime.settings).path(key).read_bytes()
+    data = runtime.media.read(key)
     params = read_params(data)
     assert params is not None, "the file carries no provenance"
     return params.to_dict()

@@ -32,53 +32,60 @@ def test_the_bot_and_remixes_work_across_instances(tmp_path: Path, database_url:
     one, one_domain = _instance(tmp_path / "one", database_url, ["alice"], generation=GENERATION)
     two, _ = _instance(tmp_path / "two", None, ["bob"], generation=GENERATION)
     try:
-        alice, bob = _client(one, "alice"), _client(two, "bob")
-
-        # bob@two mentions the bot of one: the reply comes back to two, with the image.
-        bot = bob.search_v2(f"@imagine@{one_domain}", resolve=True)["accounts"][0]
-        asked = bob.status_post(f"@imagine@{one_domain} a paper crane")
-
-        def reply() -> Any:
-            for item in bob.notifications(types=["mention"]):
-                if item["account"]["id"] == bot["id"] and item["status"]["in_reply_to_id"] == asked["id"]:
-                    return item["status"]
-            return None
-
-        answer = _eventually(reply, what="the bot's reply on two")
-        [image] = answer["media_attachments"]
-        assert image["fedi_generation"]["prompt"] == "a paper crane"
-        assert answer["fedi_generation"]["model"]
-        assert httpx.get(image["url"], timeout=10).status_code == 200
-
-        # bob makes an image on two; alice on one remixes it: the remix links bob's post.
-        original = bob.status_post("/imagine a green lantern --seed 5")
-        _eventually(lambda: bob.status(original["id"])["media_attachments"][0]["url"], what="bob's image")
-        found = alice.search_v2(original["url"], resolve=True)["statuses"]
-        assert [s["uri"] for s in found] == [original["uri"]]
-        assert found[0]["fedi_generation"]["prompt"] == "a green lantern"
-        token = {"Authorization": f"Bearer {alice.access_token}"}
-        remix = httpx.post(
-            f"{one.url}/api/v1/fedi/generations",
-            json={"remix_of": original["url"], "prompt": "a red lantern"},
-            headers=token,
-            timeout=30,
-        )
-        assert remix.status_code == 202, remix.text
-        generation = remix.json()
-        assert generation["remix_of"] == original["uri"] and generation["seed"] != 5
-
-        def made() -> Any:
-            body = httpx.get(
-                f"{one.url}/api/v1/fedi/generations/{generation['id']}", headers=token, timeout=10
-            ).json()
-            return body if body["state"] == "done" else None
-
-        done = _eventually(made, what="the remix")
-        posted = alice.status_post("remixed", media_ids=[done["media_attachment"]["id"]])
-        assert posted["fedi_generation"]["remix_of"] == original["uri"]
-        note = httpx.get(posted["uri"], headers={"Accept": "application/activity+json"}, timeout=10).json()
-        assert note["remixOf"] == original["uri"]
-        assert note["generation"]["prompt"] == "a red lantern"
+        generation_scenario(one, one_domain, two)
     finally:
         one.stop()
         two.stop()
+
+
+def generation_scenario(one: Any, one_domain: str, two: Any) -> dict[str, Any]:
+    """bob on two asks one's image bot; alice on one remixes bob's generated post. Returns the
+    bot's answer and alice's remix post (tests/test_topology.py runs it on the topology)."""
+    alice, bob = _client(one, "alice"), _client(two, "bob")
+
+    # bob@two mentions the bot of one: the reply comes back to two, with the image.
+    bot = bob.search_v2(f"@imagine@{one_domain}", resolve=True)["accounts"][0]
+    asked = bob.status_post(f"@imagine@{one_domain} a paper crane")
+
+    def reply() -> Any:
+        for item in bob.notifications(types=["mention"]):
+            if item["account"]["id"] == bot["id"] and item["status"]["in_reply_to_id"] == asked["id"]:
+                return item["status"]
+        return None
+
+    answer = _eventually(reply, what="the bot's reply on two")
+    [image] = answer["media_attachments"]
+    assert image["fedi_generation"]["prompt"] == "a paper crane"
+    assert answer["fedi_generation"]["model"]
+    assert httpx.get(image["url"], timeout=10).status_code == 200
+
+    # bob makes an image on two; alice on one remixes it: the remix links bob's post.
+    original = bob.status_post("/imagine a green lantern --seed 5")
+    _eventually(lambda: bob.status(original["id"])["media_attachments"][0]["url"], what="bob's image")
+    found = alice.search_v2(original["url"], resolve=True)["statuses"]
+    assert [s["uri"] for s in found] == [original["uri"]]
+    assert found[0]["fedi_generation"]["prompt"] == "a green lantern"
+    token = {"Authorization": f"Bearer {alice.access_token}"}
+    remix = httpx.post(
+        f"{one.url}/api/v1/fedi/generations",
+        json={"remix_of": original["url"], "prompt": "a red lantern"},
+        headers=token,
+        timeout=30,
+    )
+    assert remix.status_code == 202, remix.text
+    generation = remix.json()
+    assert generation["remix_of"] == original["uri"] and generation["seed"] != 5
+
+    def made() -> Any:
+        body = httpx.get(
+            f"{one.url}/api/v1/fedi/generations/{generation['id']}", headers=token, timeout=10
+        ).json()
+        return body if body["state"] == "done" else None
+
+    done = _eventually(made, what="the remix")
+    posted = alice.status_post("remixed", media_ids=[done["media_attachment"]["id"]])
+    assert posted["fedi_generation"]["remix_of"] == original["uri"]
+    note = httpx.get(posted["uri"], headers={"Accept": "application/activity+json"}, timeout=10).json()
+    assert note["remixOf"] == original["uri"]
+    assert note["generation"]["prompt"] == "a red lantern"
+    return {"answer": answer, "remix": posted}

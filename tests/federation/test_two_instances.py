@@ -91,6 +91,13 @@ def _png() -> bytes:
 
 
 def test_two_instances_federate(two: dict[str, Any]) -> None:
+    federation_scenario(two)
+
+
+def federation_scenario(two: dict[str, Any]) -> None:
+    """alice and carol on one, bob on two: follows, posts with media, replies, likes, boosts,
+    edits, deletes and a locked account's follow requests, each seen on the other side.
+    (tests/test_topology.py runs it with one being the multi-process topology.)"""
     alice = _client(two["one"], "alice")
     bob = _client(two["two"], "bob")
     bob_handle = f"bob@{two['two_domain']}"

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import random
+import threading
 import time
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
@@ -29,11 +30,16 @@ from fedi.store import deliveries as store
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 16
+# A helper job that finds this process already sending the activity tries another consumer
+# this many times (0.2 s apart), then leaves the rest to the senders already at work.
+MAX_HELPER_HOPS = 5
 CIRCUIT_THRESHOLD = 10
 CIRCUIT_COOL_OFF = timedelta(seconds=60)
 UNAVAILABLE_AFTER_DAYS = 7
 # Longer than one request's total deadline: a claimed delivery is not claimed again meanwhile.
 LEASE = timedelta(seconds=120)
+# Deliveries claimed at a time: per run, up to this many; a run that claims a full batch asks
+# for a helper, so a fan-out spreads over every `fedi worker`.
 BATCH = 256
 # Outcomes are written in small groups as they complete (bounded re-sends after a crash).
 RECORD_EVERY = 4
@@ -65,8 +71,28 @@ def retry_delay(failed_attempts: int, *, scale: float = 1.0) -> timedelta:
     return timedelta(seconds=seconds * scale)
 
 
-def fan_out(rt: Runtime, activity_id: int) -> None:
-    """Send every due delivery of one activity; safe to run twice (deliveries are claimed)."""
+def fan_out(rt: Runtime, activity_id: int, hops: int = 0) -> None:
+    """Send every due delivery of one activity; safe to run twice (deliveries are claimed).
+
+    `hops` > 0 marks a helper: a run started by another sender so that several processes share
+    one big fan-out. One process sends one activity on one thread at a time, which bounds what
+    a crash can make it send twice (see _send_all).
+    """
+    if not _SENDING.start(activity_id):
+        if hops == 0:
+            # The run that schedules retries must not be lost: look again once this process's
+            # sender may be done.
+            rt.jobs.enqueue("fan_out", activity_id, 0, delay=1.0)
+        elif hops < MAX_HELPER_HOPS:
+            rt.jobs.enqueue("fan_out", activity_id, hops + 1, delay=0.2)
+        return
+    try:
+        _fan_out(rt, activity_id, helper=hops > 0)
+    finally:
+        _SENDING.stop(activity_id)
+
+
+def _fan_out(rt: Runtime, activity_id: int, *, helper: bool) -> None:
     with rt.db.reader() as session:
         activity = session.get(OutboxActivity, activity_id)
         sender = session.get(Account, activity.account_id) if activity is not None else None
@@ -75,22 +101,61 @@ def fan_out(rt: Runtime, activity_id: int) -> None:
     body = json.dumps(activity.payload, separators=(",", ":"), ensure_ascii=False).encode()
     key = KeyPair(key_id=sender.public_key_id, private_key_pem=sender.private_key_pem)
     always = activity.activity_type in ALWAYS_SENT
+    batch = _batch_size(rt)
+    asked_for_help = False
     # Only what was due when this run started: a retry scheduled during the run waits its turn.
     started = datetime.now(UTC)
     while True:
-        claimed = _claim(rt, activity_id, due_by=started)
+        claimed = _claim(rt, activity_id, due_by=started, limit=batch)
         if not claimed:
             break
+        if len(claimed) == batch and not asked_for_help:
+            rt.jobs.enqueue("fan_out", activity_id, 1)
+            asked_for_help = True
         sendable, held, healthy = _apply_host_rules(rt, claimed, always=always)
         _record(rt, held, healthy)
         _send_all(rt, body, key, sendable, healthy)
-    _schedule_next(rt, activity_id)
+    if not helper:
+        _schedule_next(rt, activity_id)
 
 
-def _claim(rt: Runtime, activity_id: int, *, due_by: datetime) -> list[Delivery]:
+def _batch_size(rt: Runtime) -> int:
+    """Small enough that a fan-out to a few hundred inboxes already spreads over workers."""
+    return min(BATCH, rt.settings.federation.delivery_concurrency * 8)
+
+
+class _Activities:
+    """The activities this process is sending now."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._ids: set[int] = set()
+
+    def start(self, activity_id: int) -> bool:
+        with self._lock:
+            if activity_id in self._ids:
+                return False
+            self._ids.add(activity_id)
+            return True
+
+    def stop(self, activity_id: int) -> None:
+        with self._lock:
+            self._ids.discard(activity_id)
+
+
+_SENDING = _Activities()
+
+
+def _claim(rt: Runtime, activity_id: int, *, due_by: datetime, limit: int) -> list[Delivery]:
     with rt.db.session() as session:
         return store.claim(
-            session, activity_id, due_by=due_by, now=datetime.now(UTC), limit=BATCH, lease=LEASE
+            session,
+            activity_id,
+            due_by=due_by,
+            now=datetime.now(UTC),
+            limit=limit,
+            lease=LEASE,
+            holder=rt.jobs.process_id,
         )
 
 
@@ -184,6 +249,7 @@ def _row_values(outcome: Outcome, now: datetime, scale: float) -> dict[str, Any]
         "attempts": outcome.attempts + 1,
         "next_attempt_at": now,
         "lease_until": None,
+        "lease_holder": None,
         "finished_at": now,
         "last_status": outcome.status,
         "last_error": outcome.error,

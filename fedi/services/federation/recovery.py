@@ -36,3 +36,12 @@ def requeue_lost_work(rt: Runtime, *, at_startup: bool = False) -> None:
         rt.jobs.enqueue("process_inbox", stale[start : start + JOB_CHUNK])
     if activities or stale:
         log.info("queued again %d delivery fan-out(s) and %d inbox item(s)", len(activities), len(stale))
+
+
+def release_claims(rt: Runtime, process_id: str) -> None:
+    """A consumer process died and its jobs went back on the queue: free the deliveries it had
+    claimed, so the job that runs again can send them now rather than when the lease expires."""
+    with rt.db.session() as session:
+        released = delivery_store.release_leases_of(session, process_id)
+    if released:
+        log.info("released %d delivery claim(s) of stopped process %s", released, process_id)

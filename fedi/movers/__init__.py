@@ -1,0 +1,1 @@
+"""Moving an instance to bigger pieces: the database to PostgreSQL, media to a bucket."""
