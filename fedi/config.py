@@ -23,6 +23,8 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from generation.presets import DEFAULT_PRESET
+
 CONFIG_ENV = "FEDI_CONFIG"
 _DOMAIN = re.compile(
     r"^(?=.{1,253}(:\d{1,5})?$)[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*(:\d{1,5})?$"
@@ -115,7 +117,7 @@ class FederationSettings(Section):
 
 class GenerationSettings(Section):
     enabled: bool = True
-    preset: str = "sd-turbo"
+    preset: str = DEFAULT_PRESET
     # A local directory with diffusers weights, overriding the preset's hub id.
     model_path: str = ""
     # Hugging Face cache directory; empty uses the library default (~/.cache/huggingface).
