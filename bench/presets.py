@@ -286,7 +286,7 @@ def _call_block(model: Model, block: Any, attribute: str, image: Any, text: Any,
         return block(joined, None, torch.randn(1, 3 * width), image_rotary_emb=rope)
     if attribute == "transformer_blocks":
         return block(image, text, temb, image_rotary_emb=rope)
-    return block(torch.cat([text, image], dim=1), temb, image_rotary_emb=rope)
+    return block(image, text, temb, image_rotary_emb=rope)
 
 
 def _best(run: Callable[[], Any], repeats: int) -> float:

@@ -107,7 +107,7 @@ def serve(
         engine.dispose()
     runtime = build_runtime(settings)
     ensure_system_accounts(runtime)
-    gpu = _embedded_gpu_worker(settings)
+    gpu = _embedded_gpu_worker(settings, runtime)
     try:
         uvicorn.run(
             create_app(runtime),
@@ -123,11 +123,12 @@ def serve(
             gpu.stop()
 
 
-def _embedded_gpu_worker(settings: Settings) -> GpuWorkerProcess | None:
+def _embedded_gpu_worker(settings: Settings, runtime: Runtime) -> GpuWorkerProcess | None:
     """In the embedded mode generation runs in a child process (the web process never loads torch)."""
     import importlib.util
 
     from fedi.jobs.gpu_process import GpuWorkerProcess
+    from fedi.jobs.heartbeat import supervised
 
     generation = settings.generation
     if not (generation.enabled and generation.worker == "embedded" and settings.jobs.embedded):
@@ -135,7 +136,8 @@ def _embedded_gpu_worker(settings: Settings) -> GpuWorkerProcess | None:
     if importlib.util.find_spec("torch") is None:
         log.warning("image generation is unavailable: install fedi[generation] (torch, diffusers)")
         return None
-    worker = GpuWorkerProcess(settings._config_file)
+    started, exited = supervised(runtime.jobs.gpu, generation.preset)
+    worker = GpuWorkerProcess(settings._config_file, on_start=started, on_exit=exited)
     worker.start()
     return worker
 
@@ -170,6 +172,7 @@ def gpu_worker(
     from fedi.jobs import gpu_worker as worker
     from fedi.jobs.consumer import run_forever
     from fedi.jobs.gpu_process import exit_with_parent
+    from fedi.jobs.heartbeat import Heartbeat, WorkerState, load_failure
     from fedi.observability.logging import configure_logging
     from fedi.runtime import build_runtime
     from generation.errors import GenerationError
@@ -179,12 +182,20 @@ def gpu_worker(
     if parent_pid is not None:
         exit_with_parent(parent_pid)
     runtime = build_runtime(settings)
+    # Tells the web side that a worker is here and whether its model loaded (fedi.services.readiness).
+    beat = Heartbeat(runtime.jobs.gpu, settings.generation.preset)
+    beat.start()
     try:
         worker.engine(settings).preload(_preset_name(settings))
+        beat.set(WorkerState.READY)
     except GenerationError as exc:
         # Keep consuming: each request then fails with this same explanation.
         log.error("the model cannot be loaded: %s", exc)
-    run_forever(runtime.jobs.gpu, threads or settings.generation.max_batch * 2, periodic=False)
+        beat.set(WorkerState.FAILED, load_failure(exc), str(exc))
+    try:
+        run_forever(runtime.jobs.gpu, threads or settings.generation.max_batch * 2, periodic=False)
+    finally:
+        beat.stop()
 
 
 def _preset_name(settings: Settings) -> str:

@@ -129,6 +129,8 @@ class GenerationSettings(Section):
     dtype: Literal["auto", "float32", "float16", "bfloat16"] = "auto"
     max_batch: Annotated[int, Field(ge=1, le=64)] = 4
     max_wait_ms: Annotated[int, Field(ge=0, le=10_000)] = 50
+    # Images waiting for the GPU beyond which new requests are refused (the queue is full).
+    max_queued: Annotated[int, Field(ge=1, le=100_000)] = 200
     # Where generation runs: inside `fedi serve` (a child process), or in `fedi gpu-worker` hosts.
     worker: Literal["embedded", "remote"] = "embedded"
     bot_username: str = "imagine"
@@ -219,6 +221,11 @@ class Settings(BaseSettings):
         if url.startswith(("postgres://", "postgresql://")):
             return "postgresql+psycopg://" + url.split("://", 1)[1]
         return url
+
+    @cached_property
+    def model_cache_dir(self) -> str:
+        """Where model weights are cached: generation.cache_dir, else data_dir/models."""
+        return self.generation.cache_dir or str(self.data_dir / "models")
 
     @cached_property
     def media_dir(self) -> Path:

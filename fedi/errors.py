@@ -8,6 +8,7 @@
      ├── Gone (410)
      ├── PayloadTooLarge (413)
      ├── Unprocessable (422)   validation errors; `field` names the input at fault
+     │    └── GenerationNotReady   image generation cannot run now; `reason` says why
      ├── TooManyRequests (429)
      ├── ServiceUnavailable (503)
      └── OAuthError (400/401)  RFC 6749 errors: `error` is the code, the message its description
@@ -54,6 +55,14 @@ class PayloadTooLarge(FediError):
 
 class Unprocessable(FediError):
     status, default_message = 422, "Validation failed"
+
+
+class GenerationNotReady(Unprocessable):
+    """Image generation cannot take requests now; `reason` is a readiness reason's value."""
+
+    def __init__(self, message: str, *, reason: str) -> None:
+        super().__init__(message, field="generation")
+        self.reason = reason
 
 
 class TooManyRequests(FediError):

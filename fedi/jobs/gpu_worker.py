@@ -64,7 +64,7 @@ def _build_engine(
         device=device,
         accepted_licences=options.accept_licences,
         model_paths={preset.name: options.model_path} if options.model_path else None,
-        cache_dir=options.cache_dir or str(settings.data_dir / "models"),
+        cache_dir=settings.model_cache_dir,
         local_files_only=options.local_files_only,
         max_batch=options.max_batch,
         max_wait_s=options.max_wait_ms / 1000,

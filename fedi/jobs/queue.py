@@ -38,6 +38,8 @@ class JobQueue:
     def __init__(self, settings: Settings, *, immediate: bool = False) -> None:
         import fedi.jobs.tasks  # noqa: F401  (declares every job)
 
+        # Inline: jobs run in the calling thread (tests), so this process is its own GPU worker.
+        self.inline = immediate
         self.main = _make_huey(settings, "fedi", immediate=immediate)
         self.gpu = _make_huey(settings, "fedi-gpu", immediate=immediate)
         self._tasks: dict[str, TaskWrapper] = {}

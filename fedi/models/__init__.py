@@ -13,6 +13,7 @@ from fedi.models.federation import (
 from fedi.models.generations import Generation
 from fedi.models.interactions import Bookmark, Favourite, Pin
 from fedi.models.media import MediaAttachment
+from fedi.models.notices import BotNotice
 from fedi.models.notifications import Marker, Notification
 from fedi.models.oauth import OAuthApplication, OAuthCode, OAuthToken
 from fedi.models.relationships import AccountNote, Block, Follow, Mute
@@ -32,6 +33,7 @@ __all__ = [
     "AccountNote",
     "Block",
     "Bookmark",
+    "BotNotice",
     "Delivery",
     "Favourite",
     "Follow",

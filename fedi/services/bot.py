@@ -14,6 +14,7 @@ from fedi.errors import ServiceUnavailable, TooManyRequests, Unprocessable
 from fedi.models.accounts import Account
 from fedi.models.statuses import Status
 from fedi.runtime import Runtime
+from fedi.services import bot_notices, readiness
 from fedi.services.generations import parse_directive, remix_ask, request, source_params
 from fedi.services.visibility import narrowest
 from fedi.store import accounts as account_store
@@ -40,10 +41,17 @@ def answer_mention(session: Session, rt: Runtime, status: Status, mentioned: lis
     requester = account_store.get(session, status.account_id)
     if requester is None or requester.bot:
         return  # bots answering bots would never stop
+    reply_visibility = narrowest(status.visibility, "public")
+    state = readiness.of(rt)
+    if not state.ready:
+        if bot_notices.first_today(session, requester.id, bot_notices.NOT_READY):
+            _bot_reply(
+                session, rt, bot, requester, status, bot_notices.not_ready_text(state), [], reply_visibility
+            )
+        return
     text = _mention_text(status, bot)
     parent = status_store.get(session, status.in_reply_to_id) if status.in_reply_to_id else None
     remix_of = parent if parent is not None and source_params(session, parent) else None
-    reply_visibility = narrowest(status.visibility, "public")
     try:
         if remix_of is not None:
             ask = remix_ask(source_params(session, remix_of) or {}, text)
