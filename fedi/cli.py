@@ -1,4 +1,4 @@
-"""The `fedi` command: serve, worker, migrate, accounts, doctor."""
+"""The `fedi` command: setup, serve, worker, migrate, accounts, doctor."""
 
 from __future__ import annotations
 
@@ -293,6 +293,57 @@ def accounts_list() -> None:
     for account, user in rows:
         role = " (admin)" if user.admin else ""
         typer.echo(f"@{account.username}\t{user.email}\t{account.created_at:%Y-%m-%d}{role}")
+
+
+@app.command()
+def setup(
+    non_interactive: Annotated[
+        bool,
+        typer.Option("--non-interactive", help="Take every answer from the flags (and the existing config)."),
+    ] = False,
+    domain: Annotated[str | None, typer.Option(help="Public host name (instance.domain).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port fedi listens on (server.port).")] = None,
+    data_dir: Annotated[str | None, typer.Option(help="Data directory (data_dir).")] = None,
+    database: Annotated[str | None, typer.Option(help="'sqlite' or a postgresql:// URL (checked).")] = None,
+    jobs: Annotated[
+        str | None, typer.Option(help="'embedded' or a redis:// URL for jobs and streaming.")
+    ] = None,
+    media_dir: Annotated[str | None, typer.Option(help="Media directory (media.directory).")] = None,
+    preset: Annotated[str | None, typer.Option(help="Model preset (generation.preset).")] = None,
+    accept_licence: Annotated[
+        list[str] | None, typer.Option(help="Accept this preset's licence (its name); repeatable.")
+    ] = None,
+    weights: Annotated[
+        str | None, typer.Option(help="'download', 'later', or a local diffusers directory.")
+    ] = None,
+    admin_username: Annotated[str | None, typer.Option(help="First admin's username.")] = None,
+    admin_email: Annotated[str | None, typer.Option(help="First admin's e-mail (sign-in).")] = None,
+    admin_password: Annotated[
+        str | None, typer.Option(envvar="FEDI_SETUP_ADMIN_PASSWORD", help="First admin's password.")
+    ] = None,
+) -> None:
+    """Walk through domain, database, jobs, media, model (licence, weights) and the first admin,
+    then write the config (--config, default ./config.toml, mode 0600) and run fedi doctor.
+
+    Run it again to change answers: the current config's values are the defaults.
+    """
+    from fedi.setup.wizard import Given, run
+
+    given = Given(
+        domain=domain,
+        port=port,
+        data_dir=data_dir,
+        database=database,
+        jobs=jobs,
+        media_dir=media_dir,
+        preset=preset,
+        accept_licence=accept_licence or [],
+        weights=weights,
+        admin_username=admin_username,
+        admin_email=admin_email,
+        admin_password=admin_password,
+    )
+    raise typer.Exit(run(_state.config_path or Path("config.toml"), given, interactive=not non_interactive))
 
 
 @app.command()
