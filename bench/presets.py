@@ -271,7 +271,7 @@ def _blocks_seconds(model: Model, repeats: int) -> float:
             torch.nn.init.normal_(parameter, std=0.02)
         block.eval()
         total += count_ * _best(
-            lambda b=block: _call_block(model, b, attribute, image, text, temb, rope), repeats
+            lambda b=block, a=attribute: _call_block(model, b, a, image, text, temb, rope), repeats
         )
     return total
 

@@ -112,5 +112,5 @@ def test_a_gated_repository_says_what_to_do(tmp_path: Path) -> None:
         response = httpx.Response(403, request=httpx.Request("GET", "https://huggingface.co"))
         raise GatedRepoError("gated", response=response)
 
-    with pytest.raises(ModelUnavailable, match="accept its terms.*hf auth login"):
+    with pytest.raises(ModelUnavailable, match=r"accept its terms.*hf auth login"):
         download(PRESETS["flux-schnell"], cache_dir=str(tmp_path), fetch=gated)
