@@ -120,13 +120,16 @@ class GenerationSettings(Section):
     preset: str = DEFAULT_PRESET
     # A local directory with diffusers weights, overriding the preset's hub id.
     model_path: str = ""
-    # Hugging Face cache directory; empty uses the library default (~/.cache/huggingface).
+    # Where downloaded weights are cached (Hugging Face cache layout); empty: data_dir/models.
     cache_dir: str = ""
     # Never contact the hub; load only from model_path or the cache.
     local_files_only: bool = False
     accept_licences: list[str] = Field(default_factory=list)
     device: str = "auto"
     dtype: Literal["auto", "float32", "float16", "bfloat16"] = "auto"
+    # Keep only the model component in use on the GPU: "auto" when the GPU has less memory than
+    # the preset needs with everything on it.
+    cpu_offload: Literal["auto", "on", "off"] = "auto"
     max_batch: Annotated[int, Field(ge=1, le=64)] = 4
     max_wait_ms: Annotated[int, Field(ge=0, le=10_000)] = 50
     # Images waiting for the GPU beyond which new requests are refused (the queue is full).

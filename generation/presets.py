@@ -68,6 +68,8 @@ class Preset:
     licence: str
     licence_url: str
     requires_acceptance: bool
+    # GPU memory with every component on the GPU, and (0: not known) with diffusers' model CPU
+    # offload, which keeps only the component in use there.
     vram_gb: float
     description: str
     guidance_range: tuple[float, float] = (0.0, 20.0)
@@ -85,6 +87,7 @@ class Preset:
     # text encoder and VAE decode), in TFLOP: counted by `python -m bench.presets`.
     download_gb: float = 0.0
     tflop_per_image: float = 0.0
+    offload_vram_gb: float = 0.0
 
 
 PRESETS: dict[str, Preset] = {
@@ -171,6 +174,7 @@ PRESETS: dict[str, Preset] = {
             ),
             download_gb=33.7,
             tflop_per_image=290.7,
+            offload_vram_gb=24.0,
         ),
         Preset(
             name="flux2-klein-4b",
@@ -187,10 +191,12 @@ PRESETS: dict[str, Preset] = {
             licence="Apache License 2.0",
             licence_url="https://huggingface.co/black-forest-labs/FLUX.2-klein-4B",
             requires_acceptance=False,
-            vram_gb=13.0,
+            # bf16 weights: transformer 7.75 GB + text encoder 8.05 GB, plus activations.
+            vram_gb=18.0,
+            offload_vram_gb=13.0,
             description=(
                 "FLUX.2 [klein] 4B, step-distilled to 4 steps with a Qwen3-4B text encoder; "
-                "13 GB of GPU memory, less with CPU offload."
+                "18 GB of GPU memory, 13 GB with CPU offload."
             ),
             # Step-distilled: the pipeline ignores guidance above 1 (and says so in the log).
             guidance_range=(0.0, 1.0),

@@ -272,11 +272,18 @@ def _preset_table(measure_speed: bool) -> Table:
             preset.name,
             f"{preset.default_width}²",
             str(preset.default_steps),
-            f"{preset.vram_gb:g} GB" if preset.vram_gb else "none",
+            _memory(preset),
             _speed(preset, rate[1] if rate else None),
             ("accept: " if preset.requires_acceptance else "") + preset.licence,
         )
     return table
+
+
+def _memory(preset: Preset) -> str:
+    if not preset.vram_gb:
+        return "none"
+    offload = f" ({preset.offload_vram_gb:g} offloaded)" if preset.offload_vram_gb else ""
+    return f"{preset.vram_gb:g} GB{offload}"
 
 
 def _speed(preset: Preset, tflops: float | None) -> str:
