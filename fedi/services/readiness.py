@@ -128,8 +128,10 @@ def _weights(settings: Settings, preset: Preset, jobs: JobQueue, now: float | No
     detail = f"the weights of {preset.name} ({preset.hub_id}"
     detail += f", {preset.download_gb:g} GB)" if preset.download_gb else ")"
     detail += f" are not complete in {where}"
-    if not settings.generation.local_files_only and _beats(jobs, now, WorkerState.STARTING):
-        detail += "; the generation worker is fetching them from the hub now (no progress is shown there)"
+    if _may_fetch(settings) and _beats(jobs, now, WorkerState.STARTING):
+        detail += (
+            "; the generation worker is starting and may be fetching them from the hub (it shows no progress)"
+        )
     return Readiness(
         preset.name,
         NotReadyReason.WEIGHTS_MISSING,
@@ -190,6 +192,12 @@ def _no_worker(settings: Settings, preset: Preset, beats: list[heartbeat.WorkerB
         f"no `fedi gpu-worker` has reported in the last {heartbeat.FRESH_S:.0f} s",
         "start `fedi gpu-worker` on a GPU host with the same [jobs] settings as this server",
     )
+
+
+def _may_fetch(settings: Settings) -> bool:
+    from huggingface_hub import constants
+
+    return not (settings.generation.local_files_only or constants.HF_HUB_OFFLINE)
 
 
 def _beats(jobs: JobQueue, now: float | None, state: WorkerState) -> bool:
