@@ -219,11 +219,10 @@ def _readiness(settings: Settings) -> Check:
         return Check("generation ready", "ok", f"yes: {state.preset} takes requests")
     if state.reason is NotReadyReason.DISABLED:
         return Check("generation ready", "ok", "no: generation is turned off (generation.enabled = false)")
-    # A missing worker or a full queue pass; a licence, weights or install problem does not.
-    passing = state.reason in (NotReadyReason.NO_WORKER, NotReadyReason.QUEUE_FULL)
+    # A warning, like the model checks above: the instance serves and federates without images.
     return Check(
         "generation ready",
-        "warn" if passing else "fail",
+        "warn",
         f"no ({state.reason.value}): {state.detail}",
         f"{state.fix} (see {state.docs_url})",
     )
