@@ -168,3 +168,33 @@ def test_sd_turbo_stops_at_its_licence_unless_its_name_is_typed(tmp_path: Path) 
     assert child.exitstatus == 0
     generation = load_settings(tmp_path / "config.toml").generation
     assert (generation.preset, generation.accept_licences) == ("sd-turbo", ["sd-turbo"])
+
+
+@pytest.mark.parametrize("weights", ["local copy", "download"])
+def test_the_default_model_from_a_local_copy_or_a_download_is_ready_for_a_worker(
+    weights: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import huggingface_hub
+
+    from fedi.jobs.queue import JobQueue
+    from fedi.services.readiness import NotReadyReason, check
+    from fedi.setup.wizard import Given, run
+    from generation.presets import DEFAULT_PRESET
+    from generation.testing import build_tiny_flux2_klein
+    from tests.generation.test_default_preset import _fake_hub
+
+    copy = build_tiny_flux2_klein(tmp_path / "klein")
+    monkeypatch.chdir(tmp_path)
+    fetch = _fake_hub(copy, tmp_path / "data" / "models")
+    monkeypatch.setattr(huggingface_hub, "snapshot_download", fetch)  # the hub, faked offline
+    given = Given(
+        domain="fedi.test",
+        preset=DEFAULT_PRESET,
+        weights=str(copy) if weights == "local copy" else "download",
+    )
+    assert run(Path("config.toml"), given, interactive=False) == 0
+    settings = load_settings(Path("config.toml"))
+    assert settings.generation.model_path == (str(copy) if weights == "local copy" else "")
+    assert len(fetch.calls) == (weights == "download")
+    # The weights are complete: what is left is a worker to load them.
+    assert check(settings, JobQueue(settings)).reason is NotReadyReason.NO_WORKER

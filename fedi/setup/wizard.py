@@ -113,11 +113,11 @@ def run(config: Path, given: Given, *, interactive: bool, console: Console | Non
         Interactive(console) if interactive else Scripted(console, {"admin-password": given.admin_password})
     )
     try:
-        answers = _ask(config, given, prompter, measure_speed=interactive)
+        answers, weights = _ask(config, given, prompter, measure_speed=interactive)
         write_config(config, answers)
         prompter.say(f"Wrote {config} (mode 0600).")
         settings = load_settings(config)
-        _weights(settings.model_cache_dir, answers, given, prompter)
+        _weights(settings.model_cache_dir, answers, weights, prompter)
         _admin(config, given, prompter)
     except SetupStopped as exc:
         console.print(
@@ -132,7 +132,8 @@ def run(config: Path, given: Given, *, interactive: bool, console: Console | Non
     return 0
 
 
-def _ask(config: Path, given: Given, io: Prompter, *, measure_speed: bool) -> Answers:
+def _ask(config: Path, given: Given, io: Prompter, *, measure_speed: bool) -> tuple[Answers, str]:
+    """Every answer, and what to do about the weights (download, later, or a local path)."""
     answers = Answers.from_config(config)
     for item in fields(Given):
         value = getattr(given, item.name)
@@ -188,16 +189,15 @@ def _ask(config: Path, given: Given, io: Prompter, *, measure_speed: bool) -> An
             _weights_choice,
         )
         answers.model_path = "" if choice in (DOWNLOAD, LATER) else str(Path(choice).expanduser())
-        given.weights = choice
-    else:
-        answers.model_path = ""
-    return answers
+        return answers, choice
+    answers.model_path = ""
+    return answers, LATER
 
 
-def _weights(cache_dir: str, answers: Answers, given: Given, io: Prompter) -> None:
+def _weights(cache_dir: str, answers: Answers, choice: str, io: Prompter) -> None:
     preset = PRESETS[answers.preset]
-    if given.weights != DOWNLOAD or preset.hub_id == TINY_SOURCE:
-        if given.weights == LATER:
+    if choice != DOWNLOAD or preset.hub_id == TINY_SOURCE:
+        if choice == LATER and preset.hub_id != TINY_SOURCE:
             io.say(f"Weights later: `fedi setup --preset {preset.name} --weights download` fetches them.")
         return
     from generation.errors import ModelUnavailable
