@@ -198,3 +198,25 @@ def test_the_default_model_from_a_local_copy_or_a_download_is_ready_for_a_worker
     assert len(fetch.calls) == (weights == "download")
     # The weights are complete: what is left is a worker to load them.
     assert check(settings, JobQueue(settings)).reason is NotReadyReason.NO_WORKER
+
+
+def test_a_script_must_accept_a_licence_by_name(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from rich.console import Console
+
+    from fedi.setup.wizard import Given, run
+
+    monkeypatch.chdir(tmp_path)
+    console = Console(record=True, width=200)
+    assert (
+        run(
+            Path("config.toml"),
+            Given(domain="localhost:8000", preset="sd-turbo"),
+            interactive=False,
+            console=console,
+        )
+        == 1
+    )
+    assert "add --accept-licence sd-turbo" in console.export_text() and not Path("config.toml").exists()
+    given = Given(domain="localhost:8000", preset="sd-turbo", accept_licence=["sd-turbo"], weights="later")
+    assert run(Path("config.toml"), given, interactive=False, console=console) == 0
+    assert load_settings(Path("config.toml")).generation.accept_licences == ["sd-turbo"]

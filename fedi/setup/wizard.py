@@ -166,6 +166,11 @@ def _ask(config: Path, given: Given, io: Prompter, *, measure_speed: bool) -> tu
     answers.preset = io.ask("preset", "Model preset", answers.preset, _preset)
     preset = PRESETS[answers.preset]
     if preset.requires_acceptance and preset.name not in answers.accept_licences + given.accept_licence:
+        if isinstance(io, Scripted):
+            raise SetupStopped(
+                f"--accept-licence: {preset.name} is distributed under the {preset.licence} "
+                f"({preset.licence_url}); if this instance may use it, add --accept-licence {preset.name}"
+            )
         io.say(f"{preset.name} is distributed under the {preset.licence}: read it at {preset.licence_url}")
         typed = io.ask(
             "accept-licence",
