@@ -9,6 +9,7 @@ then the config (0600), the weights, the database and the admin, and a final `fe
 from __future__ import annotations
 
 import importlib.util
+import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -279,7 +280,7 @@ def _preset_table(measure_speed: bool) -> Table:
             str(preset.default_steps),
             _memory(preset),
             _speed(preset, rate[1] if rate else None),
-            ("accept: " if preset.requires_acceptance else "") + preset.licence,
+            ("accept: " if preset.requires_acceptance else "") + textwrap.shorten(preset.licence, 40),
         )
     return table
 
