@@ -1,4 +1,4 @@
-"""The `fedi` command: serve, worker, migrate, accounts, doctor."""
+"""The `fedi` command: setup, serve, worker, migrate, accounts, doctor."""
 
 from __future__ import annotations
 
@@ -114,7 +114,7 @@ def serve(
         engine.dispose()
     runtime = build_runtime(settings)
     ensure_system_accounts(runtime)
-    gpu = _embedded_gpu_worker(settings)
+    gpu = _embedded_gpu_worker(settings, runtime)
     try:
         uvicorn.run(
             create_app(runtime),
@@ -130,11 +130,12 @@ def serve(
             gpu.stop()
 
 
-def _embedded_gpu_worker(settings: Settings) -> GpuWorkerProcess | None:
+def _embedded_gpu_worker(settings: Settings, runtime: Runtime) -> GpuWorkerProcess | None:
     """In the embedded mode generation runs in a child process (the web process never loads torch)."""
     import importlib.util
 
     from fedi.jobs.gpu_process import GpuWorkerProcess
+    from fedi.jobs.heartbeat import supervised
 
     generation = settings.generation
     if not (generation.enabled and generation.worker == "embedded" and settings.jobs.embedded):
@@ -142,7 +143,8 @@ def _embedded_gpu_worker(settings: Settings) -> GpuWorkerProcess | None:
     if importlib.util.find_spec("torch") is None:
         log.warning("image generation is unavailable: install fedi[generation] (torch, diffusers)")
         return None
-    worker = GpuWorkerProcess(settings._config_file)
+    started, exited = supervised(runtime.jobs.gpu, generation.preset)
+    worker = GpuWorkerProcess(settings._config_file, on_start=started, on_exit=exited)
     worker.start()
     return worker
 
@@ -180,6 +182,7 @@ def gpu_worker(
     from fedi.jobs import gpu_worker as worker
     from fedi.jobs.consumer import run_forever
     from fedi.jobs.gpu_process import exit_with_parent
+    from fedi.jobs.heartbeat import Heartbeat, WorkerState, load_failure
     from fedi.observability.logging import configure_logging
     from fedi.runtime import build_runtime
     from generation.errors import GenerationError
@@ -189,12 +192,20 @@ def gpu_worker(
     if parent_pid is not None:
         exit_with_parent(parent_pid)
     runtime = build_runtime(settings)
+    # Tells the web side that a worker is here and whether its model loaded (fedi.services.readiness).
+    beat = Heartbeat(runtime.jobs.gpu, settings.generation.preset)
+    beat.start()
     try:
         worker.engine(settings).preload(_preset_name(settings))
+        beat.set(WorkerState.READY)
     except GenerationError as exc:
         # Keep consuming: each request then fails with this same explanation.
         log.error("the model cannot be loaded: %s", exc)
-    run_forever(runtime.jobs.gpu, threads or settings.generation.max_batch * 2, periodic=False)
+        beat.set(WorkerState.FAILED, load_failure(exc), str(exc))
+    try:
+        run_forever(runtime.jobs.gpu, threads or settings.generation.max_batch * 2, periodic=False)
+    finally:
+        beat.stop()
 
 
 def _preset_name(settings: Settings) -> str:
@@ -402,6 +413,57 @@ def media_copy(
     )
     if media.backend != "s3":
         typer.echo('next: set media.backend = "s3" and restart fedi')
+
+
+@app.command()
+def setup(
+    non_interactive: Annotated[
+        bool,
+        typer.Option("--non-interactive", help="Take every answer from the flags (and the existing config)."),
+    ] = False,
+    domain: Annotated[str | None, typer.Option(help="Public host name (instance.domain).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port fedi listens on (server.port).")] = None,
+    data_dir: Annotated[str | None, typer.Option(help="Data directory (data_dir).")] = None,
+    database: Annotated[str | None, typer.Option(help="'sqlite' or a postgresql:// URL (checked).")] = None,
+    jobs: Annotated[
+        str | None, typer.Option(help="'embedded' or a redis:// URL for jobs and streaming.")
+    ] = None,
+    media_dir: Annotated[str | None, typer.Option(help="Media directory (media.directory).")] = None,
+    preset: Annotated[str | None, typer.Option(help="Model preset (generation.preset).")] = None,
+    accept_licence: Annotated[
+        list[str] | None, typer.Option(help="Accept this preset's licence (its name); repeatable.")
+    ] = None,
+    weights: Annotated[
+        str | None, typer.Option(help="'download', 'later', or a local diffusers directory.")
+    ] = None,
+    admin_username: Annotated[str | None, typer.Option(help="First admin's username.")] = None,
+    admin_email: Annotated[str | None, typer.Option(help="First admin's e-mail (sign-in).")] = None,
+    admin_password: Annotated[
+        str | None, typer.Option(envvar="FEDI_SETUP_ADMIN_PASSWORD", help="First admin's password.")
+    ] = None,
+) -> None:
+    """Walk through domain, database, jobs, media, model (licence, weights) and the first admin,
+    then write the config (--config, default ./config.toml, mode 0600) and run fedi doctor.
+
+    Run it again to change answers: the current config's values are the defaults.
+    """
+    from fedi.setup.wizard import Given, run
+
+    given = Given(
+        domain=domain,
+        port=port,
+        data_dir=data_dir,
+        database=database,
+        jobs=jobs,
+        media_dir=media_dir,
+        preset=preset,
+        accept_licence=accept_licence or [],
+        weights=weights,
+        admin_username=admin_username,
+        admin_email=admin_email,
+        admin_password=admin_password,
+    )
+    raise typer.Exit(run(_state.config_path or Path("config.toml"), given, interactive=not non_interactive))
 
 
 @app.command()

@@ -26,6 +26,7 @@ from pydantic_settings import (
 )
 
 from fedi.security.files import UnsafeDirectory, prepare_private_dir
+from generation.presets import DEFAULT_PRESET
 
 CONFIG_ENV = "FEDI_CONFIG"
 _DOMAIN = re.compile(
@@ -158,16 +159,19 @@ class FederationSettings(Section):
 
 class GenerationSettings(Section):
     enabled: bool = True
-    preset: str = "sd-turbo"
+    preset: str = DEFAULT_PRESET
     # A local directory with diffusers weights, overriding the preset's hub id.
     model_path: str = ""
-    # Hugging Face cache directory; empty uses the library default (~/.cache/huggingface).
+    # Where downloaded weights are cached (Hugging Face cache layout); empty: data_dir/models.
     cache_dir: str = ""
     # Never contact the hub; load only from model_path or the cache.
     local_files_only: bool = False
     accept_licences: list[str] = Field(default_factory=list)
     device: str = "auto"
     dtype: Literal["auto", "float32", "float16", "bfloat16"] = "auto"
+    # Keep only the model component in use on the GPU: "auto" when the GPU has less memory than
+    # the preset needs with everything on it.
+    cpu_offload: Literal["auto", "on", "off"] = "auto"
     max_batch: Annotated[int, Field(ge=1, le=64)] = 4
     max_wait_ms: Annotated[int, Field(ge=0, le=10_000)] = 50
     # Where generation runs: inside `fedi serve` (a child process), or in `fedi gpu-worker` hosts.
@@ -177,7 +181,7 @@ class GenerationSettings(Section):
     # Counted per registrable domain (all of *.example.co.uk together).
     daily_quota_per_remote_domain: Annotated[int, Field(ge=0)] = 200
     # Images waiting or being made, all requesters together; past it, requests get 503.
-    max_queued: Annotated[int, Field(ge=1)] = 100
+    max_queued: Annotated[int, Field(ge=1, le=100_000)] = 100
     # Replies the image bot sends per hour to one asker, and to one remote registrable domain.
     # Refusals (quota reached, prompt refused) go out as direct replies, once per asker per hour.
     bot_replies_per_asker_per_hour: Annotated[int, Field(ge=0)] = 10
@@ -296,6 +300,11 @@ class Settings(BaseSettings):
         if url.startswith(("postgres://", "postgresql://")):
             return "postgresql+psycopg://" + url.split("://", 1)[1]
         return url
+
+    @cached_property
+    def model_cache_dir(self) -> str:
+        """Where model weights are cached: generation.cache_dir, else data_dir/models."""
+        return self.generation.cache_dir or str(self.data_dir / "models")
 
     @cached_property
     def media_dir(self) -> Path:

@@ -41,6 +41,7 @@ def _checks(settings: Settings) -> Iterator[Check]:
     yield _jobs(settings)
     yield from _shared_services(settings)
     yield from _generation(settings)
+    yield _readiness(settings)
 
 
 def _config(settings: Settings) -> Iterator[Check]:
@@ -261,11 +262,37 @@ def _model(settings: Settings) -> Iterator[Check]:
             "" if found else "point generation.model_path at a diffusers directory",
         )
     elif isinstance(
-        try_to_load_from_cache(preset.hub_id, "model_index.json", cache_dir=options.cache_dir or None), str
+        try_to_load_from_cache(preset.hub_id, "model_index.json", cache_dir=settings.model_cache_dir), str
     ):
         yield Check("model", "ok", f"{preset.name} ({preset.hub_id}) is in the local model cache")
     else:
         fix = (
-            f"run `hf download {preset.hub_id}` (or let the first request fetch it; it needs internet access)"
+            f"run `fedi setup --preset {preset.name}` (or `hf download {preset.hub_id} --cache-dir "
+            f"{settings.model_cache_dir}`); the generation worker also fetches them at start when it "
+            "can reach the hub"
         )
         yield Check("model", "warn", f"the weights of {preset.hub_id} are not downloaded yet", fix)
+
+
+def _readiness(settings: Settings) -> Check:
+    """The answer the composer, the API and the bot give: can images be asked for now?"""
+    from fedi.jobs.queue import JobQueue
+    from fedi.services.readiness import NotReadyReason, check
+
+    try:
+        state = check(settings, JobQueue(settings))
+    except Exception as exc:
+        return Check(
+            "generation ready", "fail", f"cannot tell: {type(exc).__name__}: {exc}", "see the checks above"
+        )
+    if state.reason is None:
+        return Check("generation ready", "ok", f"yes: {state.preset} takes requests")
+    if state.reason is NotReadyReason.DISABLED:
+        return Check("generation ready", "ok", "no: generation is turned off (generation.enabled = false)")
+    # A warning, like the model checks above: the instance serves and federates without images.
+    return Check(
+        "generation ready",
+        "warn",
+        f"no ({state.reason.value}): {state.detail}",
+        f"{state.fix} (see {state.docs_url})",
+    )

@@ -8,6 +8,7 @@
      ├── Gone (410)
      ├── PayloadTooLarge (413)
      ├── Unprocessable (422)   validation errors; `field` names the input at fault
+     │    └── GenerationNotReady   image generation cannot run now; `reason` says why
      ├── TooManyRequests (429)
      ├── ServiceUnavailable (503)
      └── OAuthError (400/401)  RFC 6749 errors: `error` is the code, the message its description
@@ -58,6 +59,17 @@ class PayloadTooLarge(FediError):
 
 class Unprocessable(FediError):
     status, default_message = 422, "Validation failed"
+
+
+class GenerationNotReady(Unprocessable):
+    """Image generation cannot take requests now; `reason` is a readiness reason's value. With
+    `retry_after` it is a passing state (a full queue): 503 rather than 422."""
+
+    def __init__(self, message: str, *, reason: str, retry_after: int | None = None) -> None:
+        super().__init__(message, field="generation", retry_after=retry_after)
+        self.reason = reason
+        if retry_after is not None:
+            self.status = 503
 
 
 class TooManyRequests(FediError):

@@ -9,7 +9,13 @@ import torch
 
 from generation.errors import DeviceUnavailable, InvalidRequest
 
-__all__ = ["DTYPES", "DeviceChoice", "choose_device"]
+__all__ = [
+    "DTYPES",
+    "DeviceChoice",
+    "choose_device",
+    "memory_gb",
+    "needs_offload",
+]
 
 DTYPES = ("float32", "float16", "bfloat16")
 _DEVICE = re.compile(r"auto|cpu|mps|cuda(:\d+)?")
@@ -77,3 +83,16 @@ def _default_dtype(device: str) -> str:
     if device.startswith("cuda"):
         return "bfloat16" if torch.cuda.is_bf16_supported() else "float16"
     return "float16" if device == "mps" else "float32"
+
+
+def memory_gb(device: DeviceChoice) -> float | None:
+    """Total memory of a CUDA device in GiB (None for CPU and MPS, whose memory is the system's)."""
+    if not device.is_cuda:
+        return None
+    return float(torch.cuda.get_device_properties(torch.device(device.device)).total_memory) / 2**30
+
+
+def needs_offload(device: DeviceChoice, preset_vram_gb: float) -> bool:
+    """Whether a preset that wants `preset_vram_gb` with everything on the GPU must offload."""
+    total = memory_gb(device)
+    return total is not None and total < preset_vram_gb

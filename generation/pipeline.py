@@ -43,6 +43,7 @@ _PIPELINE_CLASSES: dict[PipelineKind, str] = {
     "sd": "StableDiffusionPipeline",
     "sdxl": "StableDiffusionXLPipeline",
     "flux": "FluxPipeline",
+    "flux2-klein": "Flux2KleinPipeline",
     "sana-sprint": "SanaSprintPipeline",
     # The class named in model_index.json. (AutoPipelineForText2Image would do the same but
     # trips a deprecation warning in huggingface_hub 1.x.)
@@ -131,7 +132,7 @@ def _from_pretrained(
         )
     options: dict[str, Any] = {"dtype": device.torch_dtype, "local_files_only": local_only}
     if not is_local:
-        options["cache_dir"] = cache_dir
+        options.update(cache_dir=cache_dir, revision=preset.revision)
     if preset.kind == "sd":
         # Image safety is the application's ImageCheck; SD's checker would blacken images.
         options.update(safety_checker=None, requires_safety_checker=False)

@@ -23,6 +23,7 @@ from generation.types import GenerationRequest
 __all__ = [
     "DEFAULT_PRESET",
     "PRESETS",
+    "SKIPPED_FILES",
     "TINY_SOURCE",
     "PipelineKind",
     "Preset",
@@ -33,12 +34,20 @@ __all__ = [
     "validate_request",
 ]
 
-PipelineKind = Literal["sd", "sdxl", "flux", "sana-sprint", "auto"]
+PipelineKind = Literal["sd", "sdxl", "flux", "flux2-klein", "sana-sprint", "auto"]
 
 # `hub_id` of the built-in tiny preset: pipeline.load_pipeline builds it instead of fetching it.
 TINY_SOURCE = "builtin:tiny"
 MAX_SEED = 2**32 - 1
 _SAI_LICENCE = "Stability AI Non-Commercial Research Community License"
+# Never fetched: other precisions and formats of the same weights (diffusers loads the
+# full-precision safetensors and converts them to the device's dtype).
+SKIPPED_FILES = ("*.fp16.*", "*.bin", "*.ckpt", "*.pt", "*.pth", "*.onnx", "*.onnx_data", "*.msgpack", "*.h5")
+
+
+def _folders(*names: str) -> tuple[str, ...]:
+    """Hub allow-patterns for a diffusers layout: the index and these component folders."""
+    return ("model_index.json", *(f"{name}/*" for name in names))
 
 
 @dataclass(frozen=True)
@@ -59,6 +68,8 @@ class Preset:
     licence: str
     licence_url: str
     requires_acceptance: bool
+    # GPU memory with every component on the GPU, and (0: not known) with diffusers' model CPU
+    # offload, which keeps only the component in use there.
     vram_gb: float
     description: str
     guidance_range: tuple[float, float] = (0.0, 20.0)
@@ -67,6 +78,16 @@ class Preset:
     scheduler: str | None = None
     timestep_spacing: str | None = None
     max_sequence_length: int | None = None
+    # Hub revision (branch, tag or commit) the weights come from.
+    revision: str = "main"
+    # What to fetch from the hub: the diffusers folders only, never the single-file checkpoints
+    # or the other precisions that many repositories also carry. Empty: the whole repository.
+    files: tuple[str, ...] = ()
+    # Download size of `files`, in GB, and the compute one default image costs (denoiser steps,
+    # text encoder and VAE decode), in TFLOP: counted by `python -m bench.presets`.
+    download_gb: float = 0.0
+    tflop_per_image: float = 0.0
+    offload_vram_gb: float = 0.0
 
 
 PRESETS: dict[str, Preset] = {
@@ -91,6 +112,9 @@ PRESETS: dict[str, Preset] = {
             description="SD 2.1 distilled to 1-4 steps; runs on 6 GB GPUs and, slowly, on CPU.",
             scheduler="EulerAncestralDiscreteScheduler",
             timestep_spacing="trailing",
+            files=_folders("scheduler", "text_encoder", "tokenizer", "unet", "vae"),
+            download_gb=5.2,
+            tflop_per_image=3.36,
         ),
         Preset(
             name="sdxl-turbo",
@@ -111,6 +135,11 @@ PRESETS: dict[str, Preset] = {
             description="SDXL distilled to 1-4 steps; better composition than sd-turbo.",
             scheduler="EulerAncestralDiscreteScheduler",
             timestep_spacing="trailing",
+            files=_folders(
+                "scheduler", "text_encoder", "text_encoder_2", "tokenizer", "tokenizer_2", "unet", "vae"
+            ),
+            download_gb=13.9,
+            tflop_per_image=4.20,
         ),
         Preset(
             name="flux-schnell",
@@ -134,6 +163,47 @@ PRESETS: dict[str, Preset] = {
             ),
             supports_negative_prompt=False,
             max_sequence_length=256,
+            files=_folders(
+                "scheduler",
+                "text_encoder",
+                "text_encoder_2",
+                "tokenizer",
+                "tokenizer_2",
+                "transformer",
+                "vae",
+            ),
+            download_gb=33.7,
+            tflop_per_image=290.7,
+            offload_vram_gb=24.0,
+        ),
+        Preset(
+            name="flux2-klein-4b",
+            hub_id="black-forest-labs/FLUX.2-klein-4B",
+            kind="flux2-klein",
+            default_steps=4,
+            default_guidance=1.0,
+            default_width=1024,
+            default_height=1024,
+            steps_range=(1, 8),
+            size_range=(256, 2048),
+            size_multiple=16,
+            max_batch=2,
+            licence="Apache License 2.0",
+            licence_url="https://huggingface.co/black-forest-labs/FLUX.2-klein-4B",
+            requires_acceptance=False,
+            # bf16 weights: transformer 7.75 GB + text encoder 8.05 GB, plus activations.
+            vram_gb=18.0,
+            offload_vram_gb=13.0,
+            description=(
+                "FLUX.2 [klein] 4B, step-distilled to 4 steps with a Qwen3-4B text encoder; "
+                "18 GB of GPU memory, 13 GB with CPU offload."
+            ),
+            # Step-distilled: the pipeline ignores guidance above 1 (and says so in the log).
+            guidance_range=(0.0, 1.0),
+            supports_negative_prompt=False,
+            files=_folders("scheduler", "text_encoder", "tokenizer", "transformer", "vae"),
+            download_gb=16.0,
+            tflop_per_image=153.6,
         ),
         Preset(
             name="sana-sprint",
@@ -153,6 +223,8 @@ PRESETS: dict[str, Preset] = {
             vram_gb=10.0,
             description="The fastest 1024px preset (1-4 steps); Gemma-2 text encoder.",
             supports_negative_prompt=False,
+            files=_folders("scheduler", "text_encoder", "tokenizer", "transformer", "vae"),
+            download_gb=9.7,
         ),
         Preset(
             name="tiny",
@@ -174,13 +246,14 @@ PRESETS: dict[str, Preset] = {
         ),
     )
 }
-DEFAULT_PRESET = "sd-turbo"
+DEFAULT_PRESET = "flux2-klein-4b"
 
 # Defaults for operator-supplied models, by pipeline class in model_index.json.
 _CLASS_KINDS: dict[str, PipelineKind] = {
     "StableDiffusionPipeline": "sd",
     "StableDiffusionXLPipeline": "sdxl",
     "FluxPipeline": "flux",
+    "Flux2KleinPipeline": "flux2-klein",
     "SanaSprintPipeline": "sana-sprint",
 }
 _CUSTOM_BASE: dict[PipelineKind, Preset] = {
@@ -204,6 +277,7 @@ _CUSTOM_BASE: dict[PipelineKind, Preset] = {
         timestep_spacing=None,
     ),
     "flux": replace(PRESETS["flux-schnell"], default_steps=28, default_guidance=3.5, steps_range=(1, 100)),
+    "flux2-klein": PRESETS["flux2-klein-4b"],
     "sana-sprint": PRESETS["sana-sprint"],
 }
 _CUSTOM_BASE["auto"] = replace(_CUSTOM_BASE["sd"], kind="auto")
@@ -254,6 +328,10 @@ def resolve_preset(name_or_path: str, *, name: str | None = None, cache_dir: str
         licence_url=f"https://huggingface.co/{source}" if source == name_or_path else "",
         requires_acceptance=False,
         description=f"Custom {kind} model from {source}.",
+        revision="main",
+        files=(),
+        download_gb=0.0,
+        tflop_per_image=0.0,
     )
 
 

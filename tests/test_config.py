@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from fedi.config import ConfigError, load_settings
+from generation.presets import DEFAULT_PRESET
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -18,7 +19,7 @@ def test_defaults_give_the_embedded_mode(tmp_path: Path) -> None:
     assert settings.database_url.startswith("sqlite:///")
     assert settings.jobs.backend == "sqlite" and settings.jobs.embedded
     assert settings.federation.allow_private_addresses is False
-    assert settings.generation.preset == "sd-turbo"
+    assert settings.generation.preset == DEFAULT_PRESET == "flux2-klein-4b"
     # localhost is served over plain http; a public domain defaults to https.
     assert settings.base_url == "http://localhost:8000"
     assert load_settings(data_dir=tmp_path, instance={"domain": "Fedi.Example"}).base_url == (

@@ -8,7 +8,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from fedi.errors import FediError, OAuthError
+from fedi.errors import FediError, GenerationNotReady, OAuthError
 from fedi.web.pages import error_page
 
 log = logging.getLogger(__name__)
@@ -19,6 +19,8 @@ async def fedi_error(request: Request, exc: Exception) -> Response:
     body: dict[str, str] = {"error": exc.message}
     if exc.field:
         body["field"] = exc.field
+    if isinstance(exc, GenerationNotReady):
+        body["reason"] = exc.reason
     headers = {"Retry-After": str(exc.retry_after)} if exc.retry_after is not None else None
     return JSONResponse(body, status_code=exc.status, headers=headers)
 

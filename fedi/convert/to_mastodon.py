@@ -475,6 +475,20 @@ def instance_v1(
     }
 
 
+def fedi_extension(preset: str, *, reason: str | None, message: str) -> Entity:
+    """The instance's `fedi` key: whether images can be asked for now, and if not, why."""
+    return {
+        "fedi": {
+            "generation": {
+                "ready": reason is None,
+                "reason": reason,
+                "message": message or None,
+                "preset": preset,
+            }
+        }
+    }
+
+
 def generation(row: Generation, media_item: MediaAttachment | None, urls: Urls) -> Entity:
     """fedi's Generation entity: what was asked, how far it is, and the media it fills."""
     total = max(row.progress_total, 1)

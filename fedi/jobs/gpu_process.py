@@ -11,6 +11,7 @@ import os
 import subprocess
 import sys
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 log = logging.getLogger(__name__)
@@ -19,7 +20,17 @@ MAX_BACKOFF_S = 30.0
 
 
 class GpuWorkerProcess:
-    def __init__(self, config_file: Path | None) -> None:
+    """`on_start(pid)` and `on_exit(pid, code)` are told about each child (for its heartbeat)."""
+
+    def __init__(
+        self,
+        config_file: Path | None,
+        *,
+        on_start: Callable[[int], None] | None = None,
+        on_exit: Callable[[int, int], None] | None = None,
+    ) -> None:
+        self._on_start = on_start
+        self._on_exit = on_exit
         self._command = [sys.executable, "-m", "fedi"]
         if config_file is not None:
             self._command += ["--config", str(config_file)]
@@ -36,12 +47,23 @@ class GpuWorkerProcess:
         while not self._stopping.is_set():
             log.info("starting the generation worker process")
             self._process = subprocess.Popen(self._command)
+            self._tell(self._on_start, self._process.pid)
             code = self._process.wait()
             if self._stopping.is_set():
                 return
+            self._tell(self._on_exit, self._process.pid, code)
             log.warning("the generation worker exited with %s; restarting in %.0f s", code, backoff)
             self._stopping.wait(backoff)
             backoff = min(backoff * 2, MAX_BACKOFF_S)
+
+    @staticmethod
+    def _tell(callback: Callable[..., None] | None, *args: int) -> None:
+        if callback is None:
+            return
+        try:
+            callback(*args)
+        except Exception:  # a heartbeat that cannot be written must not stop the supervisor
+            log.warning("could not record the generation worker's state", exc_info=True)
 
     def stop(self, timeout: float = 10.0) -> None:
         self._stopping.set()

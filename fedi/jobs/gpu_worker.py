@@ -46,7 +46,7 @@ def engine(settings: Settings) -> GenerationEngine:
 def _build_engine(
     settings: Settings, *, on_load: Callable[[str, str, float], None] | None = None
 ) -> GenerationEngine:
-    from generation.device import choose_device
+    from generation.device import choose_device, needs_offload
     from generation.engine import GenerationEngine
     from generation.presets import resolve_preset
 
@@ -54,7 +54,16 @@ def _build_engine(
     preset = resolve_preset(options.preset)
     dtype = None if options.dtype == "auto" else options.dtype
     device = choose_device(options.device, dtype)
-    log.info("generation engine: preset %s on %s (%s)", preset.name, device.device, device.dtype)
+    offload = options.cpu_offload == "on" or (
+        options.cpu_offload == "auto" and needs_offload(device, preset.vram_gb)
+    )
+    log.info(
+        "generation engine: preset %s on %s (%s)%s",
+        preset.name,
+        device.device,
+        device.dtype,
+        ", CPU offload" if offload else "",
+    )
 
     def log_load(name: str, stage: str, fraction: float) -> None:
         log.info("loading %s: %s %d%%", name, stage, round(fraction * 100))
@@ -64,10 +73,11 @@ def _build_engine(
         device=device,
         accepted_licences=options.accept_licences,
         model_paths={preset.name: options.model_path} if options.model_path else None,
-        cache_dir=options.cache_dir or str(settings.data_dir / "models"),
+        cache_dir=settings.model_cache_dir,
         local_files_only=options.local_files_only,
         max_batch=options.max_batch,
         max_wait_s=options.max_wait_ms / 1000,
+        cpu_offload=offload,
         on_load_progress=on_load or log_load,
     )
 

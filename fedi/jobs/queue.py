@@ -49,6 +49,8 @@ class JobQueue:
 
         name = settings.jobs.name
         self._backend = settings.jobs.backend
+        # Inline: jobs run in the calling thread (tests), so this process is its own GPU worker.
+        self.inline = immediate
         self.main = _make_huey(settings, name, immediate=immediate)
         self.gpu = _make_huey(settings, f"{name}-gpu", immediate=immediate)
         self._tasks: dict[str, TaskWrapper] = {}

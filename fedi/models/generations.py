@@ -58,6 +58,8 @@ class Generation(SQLModel, table=True):
 class BotReplyKind(StrEnum):
     IMAGE = "image"
     REFUSAL = "refusal"
+    # Generation is not set up (or not ready): said once a day per asker.
+    NOT_READY = "not_ready"
 
 
 class BotReply(SQLModel, table=True):

@@ -1,7 +1,7 @@
 """The image bot: mention it (from here or any server) with a prompt and it replies with the image.
 
 A mention in reply to a generated post remixes that post. Refusals get a direct reply that says
-why, once an hour per asker. A reply mentions the asker and no one else, whatever the asker's
+why, once an hour per asker; while generation is not ready, once a day. A reply mentions the asker and no one else, whatever the asker's
 name or prompt say: its mention is built from the asker's row, and its text is never parsed.
 How often the bot answers is `bot_replies`' business.
 """
@@ -20,8 +20,9 @@ from fedi.models.accounts import Account
 from fedi.models.generations import BotReplyKind
 from fedi.models.statuses import Status
 from fedi.runtime import Runtime
-from fedi.services import bot_replies
+from fedi.services import bot_replies, readiness
 from fedi.services.generations import parse_directive, remix_ask, request, source_params
+from fedi.services.readiness import Readiness
 from fedi.services.visibility import narrowest
 from fedi.store import accounts as account_store
 from fedi.store import statuses as status_store
@@ -32,6 +33,7 @@ log = logging.getLogger(__name__)
 # Every @mention, local or remote: what is left of the post is the prompt.
 MENTION = re.compile(r"(?<![\w@])@[\w.-]+(@[\w.-]+(:\d+)?)?")
 REFUSALS_EVERY = timedelta(hours=1)
+NOT_READY_EVERY = timedelta(days=1)
 
 
 def bot_account(session: Session, rt: Runtime) -> Account | None:
@@ -56,6 +58,10 @@ def answer_mention(session: Session, rt: Runtime, status: Status, mentioned: lis
         return  # bots answering bots would never stop
     if not bot_replies.within_budget(session, rt.settings, requester):
         log.info("image bot: %s is over its reply budget; not answering %s", requester.acct(), status.uri)
+        return
+    state = readiness.of(rt)
+    if not state.ready:
+        _not_ready(session, rt, bot, requester, status, state)
         return
     text = _prompt_of(status)
     parent = status_store.get(session, status.in_reply_to_id) if status.in_reply_to_id else None
@@ -113,6 +119,18 @@ def _refuse(
         return
     _bot_reply(session, rt, bot, requester, status, f"sorry, I can't make that: {why}", [], "direct")
     bot_replies.record(session, requester, BotReplyKind.REFUSAL)
+
+
+def _not_ready(
+    session: Session, rt: Runtime, bot: Account, requester: Account, status: Status, state: Readiness
+) -> None:
+    """While images cannot be made, each asker hears why once a day; later mentions that day go
+    unanswered rather than filling their notifications."""
+    if not bot_replies.first_in(session, requester, BotReplyKind.NOT_READY, NOT_READY_EVERY):
+        return
+    message = f"thanks for asking! {state.message} I won't make pictures until then, and I'll say so only once a day."
+    _bot_reply(session, rt, bot, requester, status, message, [], "direct")
+    bot_replies.record(session, requester, BotReplyKind.NOT_READY)
 
 
 def _bot_reply(

@@ -10,7 +10,6 @@ attachment and publishes the post that waited for it. Nothing here imports torch
 from __future__ import annotations
 
 import html
-import importlib.util
 import logging
 import re
 from dataclasses import dataclass, field
@@ -30,7 +29,7 @@ from fedi.models.generations import Generation
 from fedi.models.media import MediaAttachment
 from fedi.models.statuses import Status
 from fedi.runtime import Runtime
-from fedi.services import events
+from fedi.services import events, readiness
 from fedi.store import generations as store
 from fedi.store import media as media_store
 from fedi.store import statuses as status_store
@@ -102,15 +101,6 @@ def _preset(configured: str) -> Preset:
 @lru_cache(maxsize=8)
 def _policy(deny: tuple[str, ...], hook: str) -> PromptPolicy:
     return PromptPolicy(list(deny), hook=load_hook(hook) if hook else None)
-
-
-def available(rt: Runtime) -> None:
-    """Raise unless this server can make images at all."""
-    settings = rt.settings.generation
-    if not settings.enabled:
-        raise ServiceUnavailable("Image generation is turned off on this server")
-    if settings.worker == "embedded" and importlib.util.find_spec("torch") is None:
-        raise ServiceUnavailable("Image generation is not installed on this server")
 
 
 def build(settings: Settings, ask: Ask) -> GenerationRequest:
@@ -197,8 +187,11 @@ def request(
     media_owner: Account | None = None,
     remix_of_uri: str | None = None,
 ) -> Generation:
-    """Queue a generation and the media attachment that will hold its image."""
-    available(rt)
+    """Queue a generation and the media attachment that will hold its image.
+
+    Refused (GenerationNotReady, 422) when generation is not ready: nothing is stored or queued.
+    """
+    readiness.require(rt)
     built = build(rt.settings, ask)
     _check_quota(session, rt, requester)
     owner = media_owner or requester

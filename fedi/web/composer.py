@@ -14,17 +14,18 @@ from sqlmodel import Session
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from fedi.api.context import read, runtime_of, write
+from fedi.api.context import read, run_sync, runtime_of, write
 from fedi.errors import FediError, NotFound, Unprocessable
 from fedi.ids import parse_id
 from fedi.models.accounts import Account
 from fedi.models.generations import Generation
 from fedi.models.statuses import Status
 from fedi.runtime import Runtime
-from fedi.services import directory, generations, media, profiles, statuses, visibility
+from fedi.services import directory, generations, media, profiles, readiness, statuses, visibility
+from fedi.services.readiness import NotReadyReason
 from fedi.web import present
 from fedi.web.pages import page, render, sign_in_first
-from fedi.web.session import checked_form, current_account
+from fedi.web.session import checked_form, current_account, current_user
 
 if TYPE_CHECKING:
     from generation.presets import Preset
@@ -117,16 +118,28 @@ async def _composer_page(
 ) -> Response:
     rt = runtime_of(request)
     quota = await read(request, lambda s: generations.quota(s, rt, me))
+    state = await run_sync(readiness.of, rt)
+    user = await current_user(request)
     context = {
         "me": me,
         "draft": draft,
         "error": error,
         "quota": quota,
         "aspects": ASPECTS,
-        "enabled": rt.settings.generation.enabled,
-        "preset": generations.preset(rt.settings),
+        "readiness": state,
+        # Operators see why and how to fix it; everyone else only that it is not set up.
+        "admin_view": user is not None and user.admin,
+        "fix": code_spans(state.fix),
+        "preset": generations.preset(rt.settings)
+        if state.reason is not NotReadyReason.MODEL_FAILED
+        else None,
     }
     return render(request, "composer.html", context, status_code=status_code)
+
+
+def code_spans(text: str) -> list[tuple[str, bool]]:
+    """`text` split at backticks into (piece, is_code): commands show as code on the page."""
+    return [(piece, index % 2 == 1) for index, piece in enumerate(text.split("`")) if piece]
 
 
 def _remix_draft(session: Session, me: Account, status_id: int) -> Draft:

@@ -24,8 +24,8 @@ from generation.types import GenerationRequest
 
 
 def test_builtin_presets_and_licences() -> None:
-    assert DEFAULT_PRESET == "sd-turbo"
-    assert set(PRESETS) == {"sd-turbo", "sdxl-turbo", "flux-schnell", "sana-sprint", "tiny"}
+    assert DEFAULT_PRESET == "flux2-klein-4b"
+    assert set(PRESETS) == {"sd-turbo", "sdxl-turbo", "flux-schnell", "flux2-klein-4b", "sana-sprint", "tiny"}
     needs_acceptance = {name for name, p in PRESETS.items() if p.requires_acceptance}
     assert needs_acceptance == {"sd-turbo", "sdxl-turbo", "sana-sprint"}
     assert PRESETS["flux-schnell"].licence == "Apache License 2.0"

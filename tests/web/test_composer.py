@@ -194,3 +194,34 @@ async def test_progress_streams_until_the_generation_ends(
     assert (await client.get(job)).status_code == 404
     client.cookies.clear()
     assert (await client.get(f"{job}/events")).status_code == 403
+
+
+async def test_before_any_prompt_the_composer_says_whether_images_can_be_made(
+    client: httpx.AsyncClient, runtime: Runtime, local_account: Account, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from fedi.services.accounts import create_local_account
+    from fedi.services.readiness import DOCS_URL, NOT_SET_UP
+    from tests.web.conftest import PASSWORD
+
+    with runtime.db.session() as session:
+        create_local_account(
+            session, runtime.urls, username="ops", email="ops@example.org", password=PASSWORD, admin=True
+        )
+    monkeypatch.setattr(runtime.settings.generation, "preset", "sd-turbo")  # its licence is not accepted
+    await sign_in(client)
+    page = Document((await client.get("/imagine")).text)
+    notice = " ".join(page.one("section", id="not-ready").text.split())
+    assert NOT_SET_UP in notice and "accept" not in notice and not page.all("a", href=DOCS_URL)
+    assert not page.all("textarea", id="prompt")  # nothing to type into
+    assert accessibility_problems(str((await client.get("/imagine")).text)) == []
+
+    await sign_in(client, "ops@example.org")
+    admin = Document((await client.get("/imagine")).text)
+    told = " ".join(admin.one("section", id="not-ready").text.split())
+    assert NOT_SET_UP in told and "Non-Commercial" in told
+    assert "fedi setup --preset sd-turbo --accept-licence sd-turbo" in [c.text for c in admin.all("code")]
+    assert admin.one("a", href=DOCS_URL).text == "How to set up image generation"
+
+    monkeypatch.setattr(runtime.settings.generation, "preset", "tiny")
+    ready = Document((await client.get("/imagine")).text)
+    assert not ready.all("section", id="not-ready") and ready.one("textarea", id="prompt")

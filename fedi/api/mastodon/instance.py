@@ -8,10 +8,11 @@ from sqlmodel import Session
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from fedi.api.context import read, runtime_of
+from fedi.api.context import read, run_sync, runtime_of
 from fedi.convert import to_mastodon
 from fedi.models.accounts import Account
-from fedi.services import instance
+from fedi.runtime import Runtime
+from fedi.services import instance, readiness
 
 
 @dataclass(frozen=True)
@@ -30,7 +31,7 @@ async def v2(request: Request) -> Response:
     entity = to_mastodon.instance_v2(
         rt.settings, rt.urls, contact=facts.contact, active_month=facts.stats.active_month
     )
-    return JSONResponse(entity)
+    return JSONResponse(entity | await _fedi_extension(rt))
 
 
 async def v1(request: Request) -> Response:
@@ -44,7 +45,13 @@ async def v1(request: Request) -> Response:
         status_count=facts.stats.status_count,
         domain_count=facts.stats.domain_count,
     )
-    return JSONResponse(entity)
+    return JSONResponse(entity | await _fedi_extension(rt))
+
+
+async def _fedi_extension(rt: Runtime) -> dict[str, object]:
+    state = await run_sync(readiness.of, rt)
+    reason = state.reason.value if state.reason else None
+    return to_mastodon.fedi_extension(state.preset, reason=reason, message=state.message)
 
 
 async def peers(request: Request) -> Response:

@@ -1,0 +1,1 @@
+"""`fedi setup`: the interactive (or scripted) first run that writes config.toml."""
