@@ -23,7 +23,7 @@ from cryptography.hazmat.primitives.asymmetric import padding
 from ..errors import SignatureInvalid, SignatureMalformed, SignatureMissing, UnsupportedAlgorithm
 from .digest import digest_header, verify_digest
 from .headers import lower_headers
-from .keys import load_private_key, verifying_key
+from .keys import KeySource, load_private_key, verifying_key
 from .window import check_time_window
 
 REQUEST_TARGET = "(request-target)"
@@ -189,7 +189,7 @@ def verify(
     headers: Mapping[str, str],
     body: bytes,
     *,
-    public_key_pem: str,
+    public_key_pem: KeySource,
     now: datetime,
 ) -> str:
     """Verify a cavage ``Signature`` header; return its keyId or raise a SignatureError."""

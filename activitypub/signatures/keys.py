@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import lru_cache
 
 from cryptography.exceptions import UnsupportedAlgorithm as _CryptoUnsupported
@@ -11,6 +12,11 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from ..errors import FormatError, SignatureInvalid
 
 _KEY_CACHE_SIZE = 4096
+
+# A public key PEM, or how to get one for a key id. Verifiers call the function only once the
+# checks that need no key (syntax, time window, covered headers, digest) have passed: looking a
+# key up may mean fetching it from another server.
+KeySource = str | Callable[[str], str]
 
 
 def generate_rsa_private_key_pem(bits: int = 2048) -> str:
@@ -62,8 +68,9 @@ def key_id_for(actor_id: str) -> str:
     return f"{actor_id}#main-key"
 
 
-def verifying_key(pem: str, key_id: str) -> rsa.RSAPublicKey:
-    """``load_public_key`` for verification: an unusable key is a signature failure."""
+def verifying_key(source: KeySource, key_id: str) -> rsa.RSAPublicKey:
+    """The key ``source`` gives for ``key_id``; an unusable key is a signature failure."""
+    pem = source(key_id) if callable(source) else source
     try:
         return load_public_key(pem)
     except FormatError as exc:

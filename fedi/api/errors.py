@@ -8,7 +8,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from fedi.errors import FediError, OAuthError
+from fedi.errors import FediError, OAuthError, TooManyRequests
 from fedi.web.pages import error_page
 
 log = logging.getLogger(__name__)
@@ -19,7 +19,10 @@ async def fedi_error(request: Request, exc: Exception) -> Response:
     body: dict[str, str] = {"error": exc.message}
     if exc.field:
         body["field"] = exc.field
-    return JSONResponse(body, status_code=exc.status)
+    headers = None
+    if isinstance(exc, TooManyRequests) and exc.retry_after is not None:
+        headers = {"Retry-After": str(exc.retry_after)}
+    return JSONResponse(body, status_code=exc.status, headers=headers)
 
 
 async def oauth_error(request: Request, exc: Exception) -> Response:

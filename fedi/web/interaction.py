@@ -10,11 +10,11 @@ from sqlmodel import Session
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from fedi.api.context import runtime_of, write
+from fedi.api.context import fetch_first, read, runtime_of, write
 from fedi.errors import NotFound
 from fedi.models.accounts import Account
 from fedi.runtime import Runtime
-from fedi.services import directory, relationships, search
+from fedi.services import directory, relationships, resolver, search
 from fedi.web import present
 from fedi.web.pages import page, render, sign_in_first
 from fedi.web.session import checked_form, current_account
@@ -26,8 +26,9 @@ async def interaction_page(request: Request) -> Response:
     if me is None:
         return sign_in_first(request)
     rt, uri = runtime_of(request), request.query_params.get("uri", "")
-    # Writes: an account seen for the first time is fetched and stored.
-    target = await write(request, lambda s: _find(s, rt, me, uri))
+    # An account seen for the first time is fetched (and stored) before it is looked up.
+    await fetch_first(rt, resolver.start_lookup, _address(uri), timeout=resolver.LOOKUP_WAIT_S)
+    target = await read(request, lambda s: _find(s, rt, me, uri))
     context = {"me": me, "person": present.person(target, rt.urls), "uri": uri, "own": target.id == me.id}
     return render(request, "interaction.html", context)
 
@@ -39,14 +40,19 @@ async def follow(request: Request) -> Response:
     if me is None:
         return sign_in_first(request)
     rt = runtime_of(request)
-    target = await write(request, lambda s: _follow(s, rt, me.id, fields.get("uri", "")))
+    uri = fields.get("uri", "")
+    await fetch_first(rt, resolver.start_lookup, _address(uri), timeout=resolver.LOOKUP_WAIT_S)
+    target = await write(request, lambda s: _follow(s, rt, me.id, uri))
     return RedirectResponse(present.profile_path(target.acct()), status_code=303)
 
 
+def _address(uri: str) -> str:
+    return uri.strip().removeprefix("acct:")
+
+
 def _find(session: Session, rt: Runtime, viewer: Account, uri: str) -> Account:
-    text = uri.strip().removeprefix("acct:")
     found = search.search(
-        session, rt, viewer, text, kind="accounts", resolve=True, limit=1, offset=0, following=False
+        session, rt, viewer, _address(uri), kind="accounts", limit=1, offset=0, following=False
     ).accounts
     if not found:
         raise NotFound()

@@ -16,7 +16,7 @@ from fedi.runtime import Runtime
 from fedi.services import generations, profiles
 from fedi.web import present
 from fedi.web.pages import page, render, sign_in_first
-from fedi.web.session import check_csrf, current_account
+from fedi.web.session import check_csrf, check_same_site, current_account, current_user_id
 
 PATH = "/settings/profile"
 
@@ -33,6 +33,10 @@ async def settings_page(request: Request) -> Response:
 async def save(request: Request) -> Response:
     rt = runtime_of(request)
     limit = rt.settings.media.max_upload_bytes
+    # Who is asking, and from where, is settled before the (possibly large) body is read.
+    if current_user_id(request) is None:
+        return sign_in_first(request)
+    check_same_site(request, rt.urls.base)
     async with request.form(max_files=2, max_fields=20) as form:
         check_csrf(request, form)
         me = await current_account(request)
