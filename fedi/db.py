@@ -83,14 +83,16 @@ class TransactionTracker:
         self._open: Counter[int] = Counter()
 
     def watch(self, factory: sessionmaker[Session]) -> None:
-        event.listen(factory, "after_begin", self._began)
+        # From `session.begin()` (or a reader's first query) to its end: the shape of the code,
+        # not only whether a statement already took a lock, is what must not fetch.
+        event.listen(factory, "after_transaction_create", self._began)
         # after_commit runs before after-commit callbacks (jobs run inline in tests, and those
         # may fetch); after_transaction_end covers rollbacks and sessions closed unfinished.
         event.listen(factory, "after_commit", self._ended)
         event.listen(factory, "after_transaction_end", self._transaction_ended)
 
-    def _began(self, session: Session, transaction: Any, connection: Any) -> None:
-        if _TRACKED in session.info:
+    def _began(self, session: Session, transaction: Any) -> None:
+        if transaction.parent is not None or _TRACKED in session.info:
             return
         thread = threading.get_ident()
         session.info[_TRACKED] = thread

@@ -1,0 +1,66 @@
+"""No network I/O while a database transaction is open: the federation client refuses to start
+a request in a thread that holds one, and the test suite fails whenever that happens."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from activitypub.testing import FakeRemote
+from fedi.db import NetworkInTransaction, TransactionTracker
+from fedi.runtime import Runtime
+
+ROOT = Path(__file__).resolve().parents[1]
+BOB = "https://remote.test/users/bob"
+
+
+@pytest.mark.network_in_transaction
+def test_a_request_inside_a_transaction_is_refused_before_it_leaves(runtime: Runtime, remote: FakeRemote) -> None:
+    remote.add_actor("bob")
+    before = TransactionTracker.refused_total
+    with pytest.raises(NetworkInTransaction), runtime.db.session():
+        runtime.http.fetch_object(BOB, signed_as=None)
+    with pytest.raises(NetworkInTransaction), runtime.db.reader() as session:
+        session.connection()  # a reading transaction holds a connection (and SQLite's snapshot)
+        runtime.http.fetch_object(BOB, signed_as=None)
+    assert TransactionTracker.refused_total == before + 2
+    assert remote.requests == []  # neither request went out
+
+
+def test_requests_outside_transactions_and_after_commit_go_out(runtime: Runtime, remote: FakeRemote) -> None:
+    remote.add_actor("bob")
+    assert runtime.http.fetch_object(BOB, signed_as=None)["id"] == BOB
+    fetched: list[str] = []
+    with runtime.db.session() as session:
+        # Jobs queued for after the commit run inline in tests; the transaction is over by then.
+        from fedi.db import on_commit
+
+        on_commit(session, lambda: fetched.append(runtime.http.fetch_object(BOB, signed_as=None)["id"]))
+    assert fetched == [BOB]
+    assert len(remote.requests) == 2
+
+
+@pytest.mark.slow
+def test_the_suite_fails_when_a_request_starts_inside_a_transaction() -> None:
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "tests/support/transaction_probe.py",
+            "-k",
+            "sqlite",
+            "-p",
+            "no:cacheprovider",
+            "-q",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert run.returncode != 0, run.stdout
+    assert "1 remote request(s) started inside a database transaction" in run.stdout
