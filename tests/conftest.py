@@ -60,7 +60,9 @@ def _no_network_in_transactions(request: pytest.FixtureRequest) -> Iterator[None
     yield
     refused = TransactionTracker.refused_total - before
     if request.node.get_closest_marker("network_in_transaction") is None:
-        assert refused == 0, f"{refused} remote request(s) started inside a database transaction (see the log)"
+        assert refused == 0, (
+            f"{refused} remote request(s) started inside a database transaction (see the log)"
+        )
 
 
 @pytest.fixture(scope="session")

@@ -18,7 +18,9 @@ BOB = "https://remote.test/users/bob"
 
 
 @pytest.mark.network_in_transaction
-def test_a_request_inside_a_transaction_is_refused_before_it_leaves(runtime: Runtime, remote: FakeRemote) -> None:
+def test_a_request_inside_a_transaction_is_refused_before_it_leaves(
+    runtime: Runtime, remote: FakeRemote
+) -> None:
     remote.add_actor("bob")
     before = TransactionTracker.refused_total
     with pytest.raises(NetworkInTransaction), runtime.db.session():

@@ -88,7 +88,9 @@ async def test_chunked_bodies_over_the_limit_get_413_on_every_route_class(
     await _too_large(client, "/settings/profile", avatar, **MULTIPART)
 
 
-@pytest.mark.parametrize("path", ["/api/v1/apps", "/inbox", "/users/alice/inbox", "/api/v2/media", "/oauth/token"])
+@pytest.mark.parametrize(
+    "path", ["/api/v1/apps", "/inbox", "/users/alice/inbox", "/api/v2/media", "/oauth/token"]
+)
 async def test_a_declared_length_over_the_limit_is_refused_before_reading(
     client: httpx.AsyncClient, local_account: Account, path: str
 ) -> None:
@@ -130,7 +132,9 @@ async def test_a_handler_that_swallows_the_error_still_answers_413(runtime: Runt
 
     app = Starlette(routes=[Route("/api/v1/careless", careless, methods=["POST"])])
     wrapped = BodyLimitMiddleware(app, runtime.settings)
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=wrapped), base_url="https://x.test") as client:
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=wrapped), base_url="https://x.test"
+    ) as client:
         response = await client.post("/api/v1/careless", content=Body(3 * MB))
     assert response.status_code == 413
     assert response.json() == {"error": "Request body too large"}

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import pytest
 
 from fedi.services.federation import fetches
-from fedi.services.federation.fetches import FetchLimits, FetchPending, Fetches, RemoteError
+from fedi.services.federation.fetches import Fetches, FetchLimits, FetchPending, RemoteError
 
 
 @pytest.fixture

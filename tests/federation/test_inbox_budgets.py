@@ -108,7 +108,9 @@ def _junk(kind: str, key: KeyPair) -> tuple[bytes, dict[str, str]]:
     elif kind == "two signature parameters":
         headers["Signature"] += ',signature="AAAA"'
     elif kind == "key on another server":
-        headers["Signature"] = headers["Signature"].replace("remote.test/users/carol", "evil.test/users/carol")
+        headers["Signature"] = headers["Signature"].replace(
+            "remote.test/users/carol", "evil.test/users/carol"
+        )
     elif kind == "body not JSON":
         body = b"{" + body
     return body, headers
@@ -214,6 +216,8 @@ async def test_accounts_created_per_host_are_budgeted(
         assert "too many new accounts from remote.test" in refused.json()["error"]
         assert _key_fetches(remote, dave) == 0
         with runtime.db.reader() as session:
-            assert [a.uri for a in session.exec(select(Account).where(Account.domain == "remote.test"))] == [CAROL]
+            assert [a.uri for a in session.exec(select(Account).where(Account.domain == "remote.test"))] == [
+                CAROL
+            ]
     finally:
         runtime.close()

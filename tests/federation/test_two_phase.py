@@ -155,7 +155,9 @@ async def test_a_local_post_resolves_its_mentions_before_it_is_written(
     client: httpx.AsyncClient, runtime: Runtime
 ) -> None:
     with runtime.db.session() as session:
-        alice = create_local_account(session, runtime.urls, username="alice", email="a@x.org", password="12345678")
+        alice = create_local_account(
+            session, runtime.urls, username="alice", email="a@x.org", password="12345678"
+        )
     headers = {"Authorization": f"Bearer {issue_token(runtime, alice)}"}
     response = await client.post("/api/v1/statuses", json={"status": "hello @sam@slow.test"}, headers=headers)
     assert response.status_code == 200, response.text

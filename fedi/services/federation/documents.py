@@ -167,8 +167,10 @@ def featured_tags(rt: Runtime, username: str) -> dict[str, Any]:
 
 
 def webfinger(session: Session, rt: Runtime, resource: str) -> dict[str, Any]:
-    if not resource or len(resource) > 1000:
+    if not resource:
         raise BadRequest("the resource parameter is required")
+    if len(resource) > 1000:
+        raise BadRequest("the resource is too long")
     domain = rt.settings.instance.domain
     username = _username_for(rt, resource)
     if username is None:
