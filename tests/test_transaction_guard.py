@@ -3,6 +3,7 @@ a request in a thread that holds one, and the test suite fails whenever that hap
 
 from __future__ import annotations
 
+import ast
 import subprocess
 import sys
 from pathlib import Path
@@ -67,3 +68,30 @@ def test_the_suite_fails_when_a_request_starts_inside_a_transaction() -> None:
     )
     assert run.returncode != 0, run.stdout
     assert "1 remote request(s) started inside a database transaction" in run.stdout
+
+
+def _takes_a_session(function: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    arguments = function.args.posonlyargs + function.args.args + function.args.kwonlyargs
+    return any(
+        a.arg == "session" or (a.annotation is not None and "Session" in ast.unparse(a.annotation))
+        for a in arguments
+    )
+
+
+def test_no_function_given_a_session_reaches_the_http_client() -> None:
+    """The rule in the code's shape: what is given a session stores and reads; what fetches
+    (services/federation/remote.py's fetch phase, fetches.py) is given no session."""
+    offenders = []
+    for path in sorted((ROOT / "fedi").rglob("*.py")):
+        tree = ast.parse(path.read_text(), filename=str(path))
+        for function in ast.walk(tree):
+            if not isinstance(function, ast.FunctionDef | ast.AsyncFunctionDef) or not _takes_a_session(
+                function
+            ):
+                continue
+            for node in ast.walk(function):
+                if isinstance(node, ast.Attribute) and node.attr in ("http", "fetches"):
+                    offenders.append(
+                        f"{path.relative_to(ROOT)}:{node.lineno} {function.name} uses .{node.attr}"
+                    )
+    assert offenders == []
