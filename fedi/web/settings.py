@@ -9,11 +9,11 @@ from starlette.datastructures import FormData, UploadFile
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from fedi.api.context import read, run_sync, runtime_of
+from fedi.api.context import fetch_first, read, run_sync, runtime_of
 from fedi.errors import PayloadTooLarge, Unprocessable
 from fedi.models.accounts import Account
 from fedi.runtime import Runtime
-from fedi.services import generations, profiles
+from fedi.services import generations, profiles, resolver
 from fedi.web import present
 from fedi.web.pages import page, render, sign_in_first
 from fedi.web.session import check_csrf, check_same_site, current_account, current_user_id
@@ -50,6 +50,9 @@ async def save(request: Request) -> Response:
                 locked=form.get("locked") == "on",
                 avatar=await _image(form, "avatar", limit),
                 header=await _image(form, "header", limit),
+            )
+            await fetch_first(
+                rt, resolver.start_mentions, changes.linked_text(), timeout=resolver.LOOKUP_WAIT_S
             )
             await run_sync(profiles.update, rt, me.id, changes)
         except (Unprocessable, PayloadTooLarge) as exc:

@@ -56,8 +56,7 @@ async def update_credentials(request: Request) -> Response:
     rt = runtime_of(request)
     params = await read_params(request, max_file_bytes=rt.settings.media.max_upload_bytes)
     changes = _profile_changes(params)
-    mentioning = "\n".join([changes.note or "", *(value for _, value in changes.fields or [])])
-    await fetch_first(rt, resolver.start_mentions, mentioning, timeout=resolver.LOOKUP_WAIT_S)
+    await fetch_first(rt, resolver.start_mentions, changes.linked_text(), timeout=resolver.LOOKUP_WAIT_S)
     credentials = await run_sync(profiles.update, rt, caller.account_id, changes)
     return JSONResponse(_credential_entity(request, credentials))
 
