@@ -220,3 +220,34 @@ def _row(
         "received_at": received,
         "processed_at": processed,
     }
+
+
+async def test_a_remix_of_a_remote_post_fetches_it_before_the_write(
+    client: httpx.AsyncClient, runtime: Runtime, remote: FakeRemote, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    enqueue = runtime.jobs.enqueue
+    monkeypatch.setattr(  # the image itself is not the point here
+        runtime.jobs,
+        "enqueue",
+        lambda name, *a, **o: None if name == "generate_image" else enqueue(name, *a, **o),
+    )
+    source = f"{SLOW}/statuses/9"
+    made = {"model": "tiny", "prompt": "a green door", "seed": 3, "steps": 2, "width": 256, "height": 256}
+    image = {
+        "type": "Document",
+        "mediaType": "image/png",
+        "url": "https://slow.test/media/9.png",
+        "name": "a door",
+    }
+    remote.add_object(source, note(SLOW, source, "<p>a door</p>", attachment=[image], generation=made))
+    with runtime.db.session() as session:
+        alice = create_local_account(
+            session, runtime.urls, username="alice", email="a@x.org", password="12345678"
+        )
+    headers = {"Authorization": f"Bearer {issue_token(runtime, alice)}"}
+    response = await client.post(
+        "/api/v1/fedi/generations", json={"remix_of": source, "prompt": "a red door"}, headers=headers
+    )
+    assert response.status_code == 202, response.text
+    assert response.json()["remix_of"] == source
+    assert [s.uri for s in _statuses(runtime)] == [source]
