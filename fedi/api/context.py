@@ -52,10 +52,12 @@ async def write(request: HTTPConnection, fn: Callable[[Session], T]) -> T:
 
 async def fetch_first(
     rt: Runtime, start: Callable[..., list[Future[Any]]], *args: Any, timeout: float
-) -> None:
+) -> list[Future[Any]]:
     """Phase one of a request that names remote things: start their fetches (in the fetch pool,
     outside any transaction) and wait up to `timeout` seconds; phase two reads what came."""
-    await settled(await run_sync(start, rt, *args), timeout)
+    futures = await run_sync(start, rt, *args)
+    await settled(futures, timeout)
+    return futures
 
 
 async def settled(futures: Future[Any] | Iterable[Future[Any]], timeout: float) -> None:

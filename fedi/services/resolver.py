@@ -61,6 +61,17 @@ def start_status(rt: Runtime, address: str) -> list[Future[Any]]:
     return _started([partial(remote.status, rt, address)])
 
 
+def found_id(text: str, futures: list[Future[Any]]) -> str:
+    """What to look up once `start_lookup`'s fetches are done: for a pasted URL, the id of what
+    it turned out to name (a post's page URL names the post's id); otherwise the text itself."""
+    if not text.strip().startswith(("https://", "http://")):
+        return text
+    for future in futures:
+        if future.done() and future.exception() is None and (found := future.result()) is not None:
+            return str(found.uri)
+    return text
+
+
 def _started(starts: list[Callable[[], Future[Any]]]) -> list[Future[Any]]:
     """Start each fetch; one refused at once (a budget, a recent failure) is simply skipped."""
     futures = []

@@ -27,8 +27,8 @@ async def interaction_page(request: Request) -> Response:
         return sign_in_first(request)
     rt, uri = runtime_of(request), request.query_params.get("uri", "")
     # An account seen for the first time is fetched (and stored) before it is looked up.
-    await fetch_first(rt, resolver.start_lookup, _address(uri), timeout=resolver.LOOKUP_WAIT_S)
-    target = await read(request, lambda s: _find(s, rt, me, uri))
+    address = await _fetched(rt, uri)
+    target = await read(request, lambda s: _find(s, rt, me, address))
     context = {"me": me, "person": present.person(target, rt.urls), "uri": uri, "own": target.id == me.id}
     return render(request, "interaction.html", context)
 
@@ -40,27 +40,29 @@ async def follow(request: Request) -> Response:
     if me is None:
         return sign_in_first(request)
     rt = runtime_of(request)
-    uri = fields.get("uri", "")
-    await fetch_first(rt, resolver.start_lookup, _address(uri), timeout=resolver.LOOKUP_WAIT_S)
-    target = await write(request, lambda s: _follow(s, rt, me.id, uri))
+    address = await _fetched(rt, fields.get("uri", ""))
+    target = await write(request, lambda s: _follow(s, rt, me.id, address))
     return RedirectResponse(present.profile_path(target.acct()), status_code=303)
 
 
-def _address(uri: str) -> str:
-    return uri.strip().removeprefix("acct:")
+async def _fetched(rt: Runtime, uri: str) -> str:
+    """Fetch the account `uri` names (`acct:` or a URL) if new; returns what to look it up by."""
+    address = uri.strip().removeprefix("acct:")
+    fetched = await fetch_first(rt, resolver.start_lookup, address, timeout=resolver.LOOKUP_WAIT_S)
+    return resolver.found_id(address, fetched)
 
 
-def _find(session: Session, rt: Runtime, viewer: Account, uri: str) -> Account:
+def _find(session: Session, rt: Runtime, viewer: Account, address: str) -> Account:
     found = search.search(
-        session, rt, viewer, _address(uri), kind="accounts", limit=1, offset=0, following=False
+        session, rt, viewer, address, kind="accounts", limit=1, offset=0, following=False
     ).accounts
     if not found:
         raise NotFound()
     return found[0]
 
 
-def _follow(session: Session, rt: Runtime, account_id: int, uri: str) -> Account:
+def _follow(session: Session, rt: Runtime, account_id: int, address: str) -> Account:
     follower = directory.account(session, account_id)
-    target = _find(session, rt, follower, uri)
+    target = _find(session, rt, follower, address)
     relationships.follow(session, rt, follower, target.id)
     return target

@@ -121,10 +121,13 @@ def check_same_site(request: HTTPConnection, base_url: str) -> None:
     header are judged by the CSRF token in the form, once it is read.
     """
     site = request.headers.get("sec-fetch-site")
+    if site is not None:
+        # Current browsers always send it; Origin is then "null" under our no-referrer policy.
+        if site not in ("same-origin", "none"):
+            raise Forbidden("The form did not come from this site: reload the page and try again")
+        return
     origin = request.headers.get("origin")
-    if (site is not None and site not in ("same-origin", "none")) or (
-        origin is not None and origin.rstrip("/") != base_url
-    ):
+    if origin not in (None, "null") and origin.rstrip("/") != base_url:
         raise Forbidden("The form did not come from this site: reload the page and try again")
 
 

@@ -120,6 +120,21 @@ async def test_uploads_to_the_settings_are_refused_unread_when_not_signed_in_or_
         "/settings/profile", content=same_site, headers=MULTIPART | {"Origin": "https://fedi.test"}
     )
     assert response.status_code == 403  # read, then refused on its token
+    # A browser under our no-referrer policy sends Origin "null"; Sec-Fetch-Site says enough.
+    browser = Body(1000, head=_multipart_head({"csrf_token": "forged"}, "avatar"))
+    response = await client.post(
+        "/settings/profile",
+        content=browser,
+        headers=MULTIPART | {"Origin": "null", "Sec-Fetch-Site": "same-origin"},
+    )
+    assert response.status_code == 403 and browser.sent == browser.size  # read, then refused on its token
+    cross = Body(20 * MB, head=_multipart_head({"csrf_token": "x"}, "avatar"))
+    response = await client.post(
+        "/settings/profile",
+        content=cross,
+        headers=MULTIPART | {"Origin": "null", "Sec-Fetch-Site": "cross-site"},
+    )
+    assert response.status_code == 403 and cross.sent <= CHUNK
 
 
 async def test_a_handler_that_swallows_the_error_still_answers_413(runtime: Runtime) -> None:

@@ -251,3 +251,20 @@ async def test_a_remix_of_a_remote_post_fetches_it_before_the_write(
     assert response.status_code == 202, response.text
     assert response.json()["remix_of"] == source
     assert [s.uri for s in _statuses(runtime)] == [source]
+
+
+async def test_a_search_for_a_posts_page_url_fetches_the_post_before_reading(
+    client: httpx.AsyncClient, runtime: Runtime, remote: FakeRemote
+) -> None:
+    post = f"{BOB}/statuses/5"
+    page = "https://remote.test/@bob/5"
+    remote.add_object(post, note(BOB, post, "<p>found me</p>", url=page))
+    remote.add_object(page, note(BOB, post, "<p>found me</p>", url=page))  # what the page serves as JSON
+    with runtime.db.session() as session:
+        alice = create_local_account(
+            session, runtime.urls, username="alice", email="a@x.org", password="12345678"
+        )
+    headers = {"Authorization": f"Bearer {issue_token(runtime, alice)}"}
+    found = await client.get("/api/v2/search", params={"q": page, "resolve": "true"}, headers=headers)
+    assert found.status_code == 200, found.text
+    assert [s["uri"] for s in found.json()["statuses"]] == [post]

@@ -28,7 +28,8 @@ async def search(request: Request) -> Response:
     text = params.text("q", "") or ""
     if resolve:
         # Fetched outside any transaction; what arrives in time is found below.
-        await fetch_first(rt, resolver.start_lookup, text, timeout=resolver.LOOKUP_WAIT_S)
+        fetched = await fetch_first(rt, resolver.start_lookup, text, timeout=resolver.LOOKUP_WAIT_S)
+        text = resolver.found_id(text, fetched)
 
     def run(session: Session) -> search_service.Results:
         return search_service.search(
