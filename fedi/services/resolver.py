@@ -62,8 +62,9 @@ def start_status(rt: Runtime, address: str) -> list[Future[Any]]:
 
 
 def found_id(text: str, futures: list[Future[Any]]) -> str:
-    """What to look up once `start_lookup`'s fetches are done: for a pasted URL, the id of what
-    it turned out to name (a post's page URL names the post's id); otherwise the text itself."""
+    """What to look up once the fetches `start_lookup` or `start_status` began are done: for a
+    pasted URL, the id of what it turned out to name (a post's page URL names the post's id);
+    otherwise the text itself."""
     if not text.strip().startswith(("https://", "http://")):
         return text
     for future in futures:

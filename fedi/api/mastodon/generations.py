@@ -43,7 +43,8 @@ async def create(request: Request) -> Response:
     ask = ask_from(params)
     remix_of = params.text("remix_of", max_length=2048)
     if remix_of:
-        await fetch_first(rt, resolver.start_status, remix_of, timeout=resolver.LOOKUP_WAIT_S)
+        fetched = await fetch_first(rt, resolver.start_status, remix_of, timeout=resolver.LOOKUP_WAIT_S)
+        remix_of = resolver.found_id(remix_of, fetched)
 
     def run(session: Session) -> Generation:
         requester = caller.me(session)
