@@ -8,7 +8,6 @@ also holds for chunked, mislabelled and compressed bodies, and a typed error map
 
 from __future__ import annotations
 
-import json
 import threading
 import zlib
 from collections import OrderedDict
@@ -21,6 +20,7 @@ from urllib.parse import urldefrag, urljoin
 
 import httpx
 
+from . import strictjson
 from .errors import (
     ActorMismatchError,
     FetchBadContentType,
@@ -103,9 +103,18 @@ class FederationClient:
     # lock, and many threads sending to many hosts then wait on each other (measured in B3).
     MAX_POOLS = 512
 
-    def __init__(self, config: ClientConfig, *, transport: httpx.BaseTransport | None = None) -> None:
+    def __init__(
+        self,
+        config: ClientConfig,
+        *,
+        transport: httpx.BaseTransport | None = None,
+        before_request: Callable[[str], None] | None = None,
+    ) -> None:
+        """``before_request(url)`` runs before every request goes out; it may raise to stop it
+        (fedi refuses network I/O while a database transaction is open in the calling thread)."""
         self._config = config
         self._transport = transport
+        self._before_request = before_request
         self._pools: OrderedDict[str, httpx.Client] = OrderedDict()
         self._pools_lock = threading.Lock()
         self._http = self._new_client()
@@ -258,6 +267,8 @@ class FederationClient:
     @contextmanager
     def _send(self, request: httpx.Request, signed_as: KeyPair | None) -> Iterator[httpx.Response]:
         url = str(request.url)
+        if self._before_request is not None:
+            self._before_request(url)
         auth = HttpSignatureAuth(signed_as.key_id, signed_as.private_key_pem) if signed_as else None
         try:
             response = self._client_for(request.url).send(request, auth=auth, stream=True)
@@ -303,8 +314,8 @@ class FederationClient:
         if not content_type_ok(content_type):
             raise FetchBadContentType(final_url, f"Unexpected content type {content_type[:100]!r}")
         try:
-            doc: Any = json.loads(body)
-        except (ValueError, RecursionError) as exc:
+            doc: Any = strictjson.loads(body)
+        except FormatError as exc:
             raise FormatError(f"Invalid JSON from {final_url}") from exc
         if not isinstance(doc, dict):
             raise FormatError(f"Expected a JSON object from {final_url}")

@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 
+from fedi.api.bodylimit import BodyLimitMiddleware
 from fedi.api.cors import ApiCORSMiddleware
 from fedi.api.errors import HANDLERS
 from fedi.api.files import NoSniffMiddleware
@@ -55,6 +56,7 @@ def create_app(runtime: Runtime, *, consume_jobs: bool | None = None) -> Starlet
         Middleware(NoSniffMiddleware),
         Middleware(MetricsMiddleware, metrics=metrics),
         Middleware(ApiCORSMiddleware),
+        Middleware(BodyLimitMiddleware, settings=settings),
         Middleware(RateLimitMiddleware, settings=settings),
         session.middleware(settings),
     ]

@@ -153,8 +153,24 @@ class FederationSettings(Section):
     # Require signatures on fetches of our objects (Mastodon's "secure mode").
     authorized_fetch: bool = False
     delivery_concurrency: Annotated[int, Field(ge=1, le=256)] = 16
-    # Multiplies Mastodon's retry schedule (16 tries over 2-3 days); tests shorten it.
+    # Multiplies Mastodon's retry schedule (16 tries over 2-3 days) and the backoff of received
+    # activities waiting for a fetch; tests shorten it.
     retry_delay_scale: Annotated[float, Field(gt=0, le=100)] = 1.0
+    # Remote fetches (keys, actors, posts, WebFinger) running at once, and per remote host.
+    fetch_workers: Annotated[int, Field(ge=1, le=256)] = 16
+    fetches_per_host: Annotated[int, Field(ge=1, le=256)] = 4
+    # A failed fetch is not tried again for this long (seconds; 0 keeps no memory of failures).
+    fetch_failure_ttl_s: Annotated[float, Field(ge=0, le=86_400)] = 300.0
+    # How long an inbox POST waits for its signer's key to be fetched before answering 401
+    # (the fetch goes on; the sender's retry finds the key).
+    key_fetch_wait_s: Annotated[float, Field(ge=0, le=10)] = 3.0
+    # Verified inbox POSTs per remote host per minute before 429 (0: no limit).
+    inbox_posts_per_host_per_minute: Annotated[int, Field(ge=0)] = 1200
+    # Accounts created per remote host per minute (0: no limit).
+    new_actors_per_host_per_minute: Annotated[int, Field(ge=0)] = 60
+    # Processed received activities are deleted after this many days. Their ids de-duplicate
+    # redeliveries until then, so it must outlast senders' retries (Mastodon's span ~3 days).
+    inbox_retention_days: Annotated[float, Field(ge=3, le=3650)] = 7.0
 
 
 class GenerationSettings(Section):

@@ -7,6 +7,8 @@ task bodies are synchronous) share the same store and service code. See docs/ARC
 from __future__ import annotations
 
 import logging
+import threading
+from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import lru_cache
@@ -62,12 +64,82 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+class NetworkInTransaction(RuntimeError):
+    """A remote request was about to start while this thread held a database transaction.
+
+    A programming error, never a remote's fault: fetch first, outside any transaction, then
+    write (docs/ARCHITECTURE.md, "No network I/O inside a transaction").
+    """
+
+
+class TransactionTracker:
+    """Which threads hold an open database transaction right now.
+
+    The federation client asks before every request (`refuse_network`); a thread holding a
+    transaction while it waits on a remote server would hold SQLite's write lock, or a
+    PostgreSQL connection, for as long as that server cares to take.
+    """
+
+    # Requests refused in this process, all databases together (the test suite fails on any).
+    refused_total = 0
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._open: Counter[int] = Counter()
+
+    def watch(self, factory: sessionmaker[Session]) -> None:
+        # From `session.begin()` (or a reader's first query) to its end: the shape of the code,
+        # not only whether a statement already took a lock, is what must not fetch.
+        event.listen(factory, "after_transaction_create", self._began)
+        # after_commit runs before after-commit callbacks (jobs run inline in tests, and those
+        # may fetch); after_transaction_end covers rollbacks and sessions closed unfinished.
+        event.listen(factory, "after_commit", self._ended)
+        event.listen(factory, "after_transaction_end", self._transaction_ended)
+
+    def _began(self, session: Session, transaction: Any) -> None:
+        if transaction.parent is not None or _TRACKED in session.info:
+            return
+        thread = threading.get_ident()
+        session.info[_TRACKED] = thread
+        with self._lock:
+            self._open[thread] += 1
+
+    def _ended(self, session: Session) -> None:
+        thread = session.info.pop(_TRACKED, None)
+        if thread is None:
+            return
+        with self._lock:
+            self._open[thread] -= 1
+            if self._open[thread] <= 0:
+                del self._open[thread]
+
+    def _transaction_ended(self, session: Session, transaction: Any) -> None:
+        if transaction.parent is None:
+            self._ended(session)
+
+    def open_here(self) -> bool:
+        """Whether the calling thread holds an open transaction."""
+        with self._lock:
+            return self._open.get(threading.get_ident(), 0) > 0
+
+    def refuse_network(self, url: str) -> None:
+        if self.open_here():
+            TransactionTracker.refused_total += 1
+            log.error("refused a request to %s: a database transaction is open in this thread", url)
+            raise NetworkInTransaction(f"a request to {url} would start inside a database transaction")
+
+
+_TRACKED = "fedi_transaction_thread"
+
+
 class Database:
-    """An engine and its session factory."""
+    """An engine, its session factory, and the tracker of open transactions."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._factory = sessionmaker(engine, class_=Session, expire_on_commit=False)
+        self.transactions = TransactionTracker()
+        self.transactions.watch(self._factory)
 
     @contextmanager
     def session(self) -> Iterator[Session]:

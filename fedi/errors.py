@@ -73,7 +73,13 @@ class GenerationNotReady(Unprocessable):
 
 
 class TooManyRequests(FediError):
+    """`retry_after`: seconds until the caller may try again (sent as Retry-After)."""
+
     status, default_message = 429, "Too many requests"
+
+    def __init__(self, message: str | None = None, *, retry_after: int | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 class ServiceUnavailable(FediError):

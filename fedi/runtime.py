@@ -24,6 +24,8 @@ from fedi.urls import Urls
 
 if TYPE_CHECKING:
     from fedi.media.storage import LocalStorage, S3Storage
+    from fedi.services.federation.budgets import HostBudgets
+    from fedi.services.federation.fetches import Fetches
     from fedi.services.federation.inbox import InboxWriter, KeyCache
 
 
@@ -56,6 +58,26 @@ class Runtime:
 
         return KeyCache()
 
+    @cached_property
+    def fetches(self) -> Fetches:
+        """The pool every remote fetch runs in (never a request or job thread)."""
+        from fedi.services.federation.fetches import Fetches, FetchLimits
+
+        federation = self.settings.federation
+        return Fetches(
+            FetchLimits(
+                workers=federation.fetch_workers,
+                per_host=federation.fetches_per_host,
+                failure_ttl_s=federation.fetch_failure_ttl_s,
+            )
+        )
+
+    @cached_property
+    def budgets(self) -> HostBudgets:
+        from fedi.services.federation.budgets import HostBudgets
+
+        return HostBudgets(self.settings)
+
     def inbox_writer(self) -> InboxWriter:
         """The thread that stores accepted activities (started on first use)."""
         with self._lock:
@@ -79,6 +101,8 @@ class Runtime:
     def close(self) -> None:
         if self._inbox_writer is not None:
             self._inbox_writer.close()
+        if "fetches" in self.__dict__:
+            self.fetches.close()
         self.http.close()
         self.broadcaster.close()
         self.db.dispose()
@@ -102,7 +126,9 @@ def build_runtime(
         jobs=JobQueue(settings, immediate=immediate_jobs),
         urls=Urls(settings.base_url, settings.media_base_url),
         broadcaster=_broadcaster(settings, db),
-        http=FederationClient(_client_config(settings), transport=transport),
+        http=FederationClient(
+            _client_config(settings), transport=transport, before_request=db.transactions.refuse_network
+        ),
     )
     _current = runtime
     return runtime

@@ -26,7 +26,7 @@ from sqlalchemy import create_engine, text
 from activitypub.signatures.keys import generate_rsa_private_key_pem
 from activitypub.testing import FakeRemote
 from fedi.config import Settings, load_settings
-from fedi.db import make_engine, migrate
+from fedi.db import TransactionTracker, make_engine, migrate
 from fedi.models.accounts import Account
 from fedi.models.base import metadata
 from fedi.runtime import Runtime, build_runtime
@@ -60,6 +60,19 @@ def _clean_environ(monkeypatch: pytest.MonkeyPatch) -> None:
         if name.startswith("FEDI_") and name != "FEDI_TEST_POSTGRES":
             monkeypatch.delenv(name)
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+
+
+@pytest.fixture(autouse=True)
+def _no_network_in_transactions(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Any remote request started while a database transaction was open fails the test, even
+    when the code under test caught the NetworkInTransaction error (fedi.db.TransactionTracker)."""
+    before = TransactionTracker.refused_total
+    yield
+    refused = TransactionTracker.refused_total - before
+    if request.node.get_closest_marker("network_in_transaction") is None:
+        assert refused == 0, (
+            f"{refused} remote request(s) started inside a database transaction (see the log)"
+        )
 
 
 @pytest.fixture(scope="session")

@@ -52,6 +52,13 @@ def test_environment_overrides_the_file(tmp_path: Path, monkeypatch: pytest.Monk
         ('[instance]\ndomain = "https://x.example/"\n', "instance.domain", "bare host name"),
         ('[jobs]\nbackend = "redis"\n', "jobs", "jobs.url is required"),
         ('[generation]\ndtype = "int8"\n', "generation.dtype", "float32"),
+        # Shorter than senders retry: redeliveries would be taken as new.
+        (
+            "[federation]\ninbox_retention_days = 1\n",
+            "federation.inbox_retention_days",
+            "greater than or equal to 3",
+        ),
+        ("[federation]\nfetches_per_host = 0\n", "federation.fetches_per_host", "greater than or equal to 1"),
     ],
 )
 def test_bad_values_name_the_key(tmp_path: Path, toml: str, key: str, reason: str) -> None:

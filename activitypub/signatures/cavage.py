@@ -25,7 +25,7 @@ from cryptography.hazmat.primitives.asymmetric import ed25519, padding
 from ..errors import SignatureInvalid, SignatureMalformed, SignatureMissing, UnsupportedAlgorithm
 from .digest import digest_header, verify_digest
 from .headers import lower_headers
-from .keys import VerifyingKey, load_private_key, verifying_key
+from .keys import KeySource, VerifyingKey, load_private_key, verifying_key
 from .window import check_time_window
 
 REQUEST_TARGET = "(request-target)"
@@ -193,7 +193,7 @@ def verify(
     headers: Mapping[str, str],
     body: bytes,
     *,
-    public_key_pem: str,
+    public_key_pem: KeySource,
     now: datetime,
 ) -> str:
     """Verify a cavage ``Signature`` header; return its keyId or raise a SignatureError."""

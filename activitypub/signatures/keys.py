@@ -6,6 +6,7 @@ keys (FEP-521a multikeys, converted to PEM by ``multikey``).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import lru_cache
 
 from cryptography.exceptions import UnsupportedAlgorithm as _CryptoUnsupported
@@ -18,6 +19,11 @@ _KEY_CACHE_SIZE = 4096
 MIN_RSA_BITS = 2048
 
 VerifyingKey = rsa.RSAPublicKey | ed25519.Ed25519PublicKey
+
+# A public key PEM, or how to get one for a key id. Verifiers call the function only once the
+# checks that need no key (syntax, time window, covered headers, digest) have passed: looking a
+# key up may mean fetching it from another server.
+KeySource = str | Callable[[str], str]
 
 
 def generate_rsa_private_key_pem(bits: int = 2048) -> str:
@@ -80,8 +86,9 @@ def key_id_for(actor_id: str) -> str:
     return f"{actor_id}#main-key"
 
 
-def verifying_key(pem: str, key_id: str) -> VerifyingKey:
-    """The key a signature is checked with; an unusable or weak key is a signature failure."""
+def verifying_key(source: KeySource, key_id: str) -> VerifyingKey:
+    """The key ``source`` gives for ``key_id``; an unusable or weak key is a signature failure."""
+    pem = source(key_id) if callable(source) else source
     try:
         key = _load_any_public_key(pem)
     except FormatError as exc:

@@ -30,7 +30,7 @@ from ..errors import SignatureInvalid, SignatureMalformed, SignatureMissing, Uns
 from .cavage import OPTIONAL_SIGNED
 from .digest import content_digest_header, verify_digest
 from .headers import lower_headers
-from .keys import VerifyingKey, load_private_key, verifying_key
+from .keys import KeySource, VerifyingKey, load_private_key, verifying_key
 from .window import check_time_window
 
 ALGORITHM = algorithms.RSA_V1_5_SHA256
@@ -184,7 +184,7 @@ def verify(
     headers: Mapping[str, str],
     body: bytes,
     *,
-    public_key_pem: str,
+    public_key_pem: KeySource,
     now: datetime,
 ) -> str:
     """Verify an RFC 9421 signature over the request at ``url``; return its keyid."""

@@ -1,10 +1,12 @@
 """The entry point for incoming requests: find the key id, then verify with either scheme.
 
-Looking up (or fetching) the key is I/O and stays with the caller::
+Looking up (or fetching) the key is I/O and stays with the caller, who passes either the PEM
+or a function that finds it; the function is called only after every check that needs no key
+(syntax, time window, covered headers, digest) has passed, so a malformed or stale request
+never costs a key fetch::
 
     key_id = signature_key_id(headers)          # None → unsigned
-    pem = await keys.lookup(key_id)             # the app's cache / fetch
-    signed_by = verify_request(method, url, headers, body, public_key_pem=pem, now=now)
+    signed_by = verify_request(method, url, headers, body, public_key_pem=keys.lookup, now=now)
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from ..errors import FormatError, SignatureInvalid, SignatureMalformed, Signatur
 from ..urls import host_of
 from . import cavage, rfc9421
 from .headers import lower_headers
+from .keys import KeySource
 
 Scheme = Literal["cavage", "rfc9421"]
 
@@ -67,7 +70,7 @@ def verify_request(
     headers: Mapping[str, str],
     body: bytes,
     *,
-    public_key_pem: str,
+    public_key_pem: KeySource,
     now: datetime,
 ) -> SignedBy:
     """Verify a request's HTTP signature (RFC 9421 if ``Signature-Input`` is present, else cavage).

@@ -9,19 +9,20 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from activitypub.vocab import ACTIVITY_JSON, wants_activity_json
-from fedi.api.context import run_sync, runtime_of
-from fedi.errors import NotFound, PayloadTooLarge
+from fedi.api.context import run_sync, runtime_of, settled
+from fedi.errors import NotFound, PayloadTooLarge, Unauthorized
 from fedi.ids import parse_id
 from fedi.runtime import Runtime
 from fedi.services.federation import documents, inbox
 
 AP_CONTENT_TYPE = f"{ACTIVITY_JSON}; charset=utf-8"
+T = TypeVar("T")
 
 
 class ActivityJSONResponse(JSONResponse):
@@ -47,9 +48,9 @@ async def _document(
         return RedirectResponse(html_url, status_code=302)
     rt = runtime_of(request)
     if signed:
-        await run_sync(
-            inbox.require_signed_fetch,
+        await _verifying(
             rt,
+            inbox.require_signed_fetch,
             method=request.method,
             url=_signed_url(rt, request),
             headers=dict(request.headers),
@@ -149,9 +150,9 @@ async def inbox_post(request: Request) -> Response:
     if "username" in request.path_params:
         recipient = await run_sync(_recipient_id, rt, _username(request))
     body = await _read_limited(request, inbox.MAX_BODY)
-    item = await run_sync(
-        inbox.verify,
+    item: inbox.Verified = await _verifying(
         rt,
+        inbox.verify,
         method=request.method,
         url=_signed_url(rt, request),
         headers=dict(request.headers),
@@ -160,6 +161,19 @@ async def inbox_post(request: Request) -> Response:
     )
     await asyncio.wrap_future(rt.inbox_writer().submit(item))
     return Response(status_code=202)
+
+
+async def _verifying(rt: Runtime, check: Callable[..., T], **request: Any) -> T:
+    """Run a signature check; if it waits on the signer's key, wait for the fetch here (on the
+    event loop, holding no thread) at most `key_fetch_wait_s`, then check once more."""
+    try:
+        return await run_sync(check, rt, **request)
+    except inbox.KeyPending as pending:
+        await settled(pending.future, rt.settings.federation.key_fetch_wait_s)
+    try:
+        return await run_sync(check, rt, **request)
+    except inbox.KeyPending:
+        raise Unauthorized("The signer's key is still being fetched; try again later") from None
 
 
 def _signed_url(rt: Runtime, request: Request) -> str:

@@ -3,7 +3,9 @@ included) off the event loop."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import asyncio
+from collections.abc import Callable, Iterable
+from concurrent.futures import Future
 from functools import partial
 from typing import Any, TypeVar
 
@@ -51,3 +53,27 @@ async def write(request: HTTPConnection, fn: Callable[[Session], T]) -> T:
 def client_address(request: HTTPConnection) -> str:
     """The caller's address (uvicorn believes X-Forwarded-For only from server.trusted_proxies)."""
     return request.client.host if request.client is not None else "unknown"
+
+
+async def fetch_first(
+    rt: Runtime, start: Callable[..., list[Future[Any]]], *args: Any, timeout: float
+) -> list[Future[Any]]:
+    """Phase one of a request that names remote things: start their fetches (in the fetch pool,
+    outside any transaction) and wait up to `timeout` seconds; phase two reads what came."""
+    futures = await run_sync(start, rt, *args)
+    await settled(futures, timeout)
+    return futures
+
+
+async def settled(futures: Future[Any] | Iterable[Future[Any]], timeout: float) -> None:
+    """Wait up to `timeout` seconds for background work (remote fetches) to finish, on the event
+    loop; whatever is not done by then goes on without us. Results and errors stay in the
+    futures."""
+    pending = [futures] if isinstance(futures, Future) else list(futures)
+    waiters = [asyncio.wrap_future(f) for f in pending if not f.done()]
+    if not waiters:
+        return
+    await asyncio.wait(waiters, timeout=timeout)
+    for waiter in waiters:
+        # Read late errors so that asyncio does not log them as never retrieved.
+        waiter.add_done_callback(lambda w: None if w.cancelled() else w.exception())

@@ -17,6 +17,8 @@ from typing import Any
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
 
+from activitypub import strictjson
+from activitypub.errors import FormatError
 from fedi.errors import BadRequest, NotFound, PayloadTooLarge, Unprocessable
 from fedi.ids import parse_id
 
@@ -66,6 +68,9 @@ class Params:
             value = json.dumps(value)
         if not isinstance(value, str):
             raise self._fail(key, "must be a string")
+        if "\x00" in value:
+            # PostgreSQL cannot store it, and no text needs it.
+            raise self._fail(key, "contains a NUL character")
         if max_length is not None and len(value) > max_length:
             raise self._fail(key, f"is longer than {max_length} characters")
         return value
@@ -127,6 +132,8 @@ class Params:
         items = value if isinstance(value, list) else [value]
         if not all(isinstance(item, str | int) and not isinstance(item, bool) for item in items):
             raise self._fail(key, "must be a list of strings")
+        if any(isinstance(item, str) and "\x00" in item for item in items):
+            raise self._fail(key, "contains a NUL character")
         return [str(item) for item in items]
 
     def ids(self, key: str) -> list[int]:
@@ -193,9 +200,9 @@ async def _json(request: Request) -> dict[str, Any]:
     if not body.strip():
         return {}
     try:
-        value = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
-        raise BadRequest("The request body is not valid JSON") from None
+        value = strictjson.loads(body, allow_nul=True)
+    except FormatError as exc:
+        raise BadRequest(f"The request body is not valid JSON ({exc})") from None
     if not isinstance(value, dict):
         raise BadRequest("The request body must be a JSON object")
     return value

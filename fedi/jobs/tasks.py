@@ -31,11 +31,11 @@ def process_inbox(item_ids: list[int]) -> None:
 
 
 @job(retries=2, retry_delay=30, backoff=2)
-def fetch_parent(status_id: int, depth: int) -> None:
+def fetch_parent(status_id: int, depth: int, run: int = 1) -> None:
     """Fetch the post a remote reply answers, up the thread to a bounded depth."""
     from fedi.services.federation.threads import fetch_parent as fetch
 
-    fetch(current(), status_id, depth)
+    fetch(current(), status_id, depth, run)
 
 
 @periodic("*")
@@ -46,6 +46,14 @@ def sweep() -> None:
 
     requeue_lost_work(current())
     requeue_stuck(current())
+
+
+@periodic("17")
+def prune_inbox() -> None:
+    """Hourly: delete received activities processed longer ago than the retention."""
+    from fedi.services.federation.retention import prune_inbox as prune
+
+    prune(current())
 
 
 @job(retries=2, retry_delay=10, queue="gpu")

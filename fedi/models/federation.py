@@ -16,10 +16,12 @@ class InboxItem(SQLModel, table=True):
     """An activity accepted into an inbox (signature checked), processed by a job.
 
     Unique on the activity id: a second delivery of the same activity is acknowledged and
-    dropped. States: pending → done | ignored | failed.
+    dropped. States: pending → done | ignored | failed. An item waiting for a fetch stays
+    pending with `retry_at` set; processed items are deleted after `inbox_retention_days`.
     """
 
     __tablename__ = "inbox_items"
+    __table_args__ = (Index("ix_inbox_items_processed_at", "processed_at"),)
 
     id: int = id_field()
     activity_id: str = Field(max_length=2048, unique=True)
@@ -33,6 +35,7 @@ class InboxItem(SQLModel, table=True):
     error: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     received_at: datetime = time_now()
     processed_at: datetime | None = time_or_none()
+    retry_at: datetime | None = time_or_none()
 
 
 class OutboxActivity(SQLModel, table=True):

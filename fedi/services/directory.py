@@ -39,7 +39,7 @@ def account(session: Session, account_id: int) -> Account:
 
 def lookup(session: Session, rt: Runtime, acct: str) -> Account:
     """`user` or `user@host` among accounts known here (no WebFinger, as on Mastodon)."""
-    found = resolver.account(session, rt, acct, resolve=False)
+    found = resolver.account(session, rt, acct)
     if found is None or found.deleted_at is not None:
         raise NotFound()
     return found
@@ -91,18 +91,18 @@ def search(
     viewer: Account | None,
     text: str,
     *,
-    resolve: bool,
     limit: int,
     offset: int,
     following: bool,
 ) -> list[Account]:
-    """A handle first (looked up remotely when `resolve`), then accounts by name prefix."""
+    """A handle first, then accounts by name prefix (among accounts stored here: a caller that
+    resolves remote handles fetches them first, with resolver.start_lookup)."""
     text = text.strip()
     if not text:
         return []
     found: list[Account] = []
     if "@" in text.lstrip("@") or text.startswith("@"):
-        exact = resolver.account(session, rt, text, resolve=resolve)
+        exact = resolver.account(session, rt, text)
         if exact is not None and exact.deleted_at is None and not exact.suspended:
             found.append(exact)
     prefix = text.lstrip("@").split("@", 1)[0]

@@ -455,7 +455,7 @@ def remix(session: Session, rt: Runtime, requester: Account, source: str, overri
     post = (
         visibility.visible_status(session, requester, local_id)
         if local_id is not None
-        else resolver.status_by_url(session, rt, source, resolve=True)
+        else resolver.status_by_url(session, rt, source)
     )
     if post is None or not visibility.can_view(session, requester, post):
         raise Unprocessable("remix_of: no post with a generated image there", field="remix_of")

@@ -51,6 +51,11 @@ class ProfileChanges:
     avatar: bytes | None = None
     header: bytes | None = None
 
+    def linked_text(self) -> str:
+        """The text whose mentions become links (the bio and field values): their remote
+        accounts are looked up before the change is written (resolver.start_mentions)."""
+        return "\n".join([self.note or "", *(value for _, value in self.fields or [])])
+
 
 def credentials(session: Session, account_id: int) -> Credentials:
     account = account_store.get(session, account_id)

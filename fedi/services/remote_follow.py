@@ -8,6 +8,7 @@ the profile's URI to confirm the follow while signed in at home.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from concurrent.futures import Future
 from urllib.parse import quote
 
 from activitypub.errors import ActivityPubError, FetchUnavailable, FormatError
@@ -15,6 +16,7 @@ from activitypub.objects import as_list, is_http_url
 from activitypub.webfinger import SUBSCRIBE_REL, Acct, parse_acct, webfinger_url
 from fedi.errors import Unprocessable
 from fedi.runtime import Runtime
+from fedi.services.federation.fetches import RemoteError, done
 
 FIELD = "handle"
 
@@ -24,13 +26,24 @@ def interaction_url(rt: Runtime) -> str:
     return f"{rt.urls.base}/authorize_interaction?uri={{uri}}"
 
 
-def subscribe_url(rt: Runtime, handle: str, uri: str) -> str:
-    """Where the owner of `handle` confirms following `uri`; Unprocessable says why not."""
+def start_subscribe_url(rt: Runtime, handle: str, uri: str) -> Future[str]:
+    """Where the owner of `handle` confirms following `uri`, being looked up in the fetch pool
+    (their server may be slow); Unprocessable says why not, now or in the future."""
     try:
         acct = parse_acct(handle.strip())
     except FormatError:
         raise Unprocessable("Enter your address as you@your.server", field=FIELD) from None
-    template = interaction_url(rt) if acct.host == rt.urls.host else _their_template(rt, acct)
+    if acct.host == rt.urls.host:
+        return done(_filled(interaction_url(rt), uri))
+    try:
+        return rt.fetches.start(
+            f"subscribe:{acct}", acct.host, lambda: _filled(_their_template(rt, acct), uri)
+        )
+    except RemoteError as exc:
+        raise Unprocessable(exc.message, field=FIELD) from None
+
+
+def _filled(template: str, uri: str) -> str:
     return template.replace("{uri}", quote(uri, safe=""))
 
 
@@ -44,10 +57,10 @@ def _their_template(rt: Runtime, acct: Acct) -> str:
         except ActivityPubError:
             break
         for link in as_list(document.get("links")):
-            template = link.get("template") if isinstance(link, Mapping) else None
+            if not isinstance(link, Mapping):
+                continue  # a malformed entry says nothing; the others may still do
+            template = link.get("template")
             if link.get("rel") == SUBSCRIBE_REL and is_http_url(template) and "{uri}" in template:
                 return template
-        raise Unprocessable(
-            "Your server does not offer remote follows: search for the account there", field=FIELD
-        )
-    raise Unprocessable("Your server could not be reached, or does not know that address", field=FIELD)
+        raise RemoteError("Your server does not offer remote follows: search for the account there")
+    raise RemoteError("Your server could not be reached, or does not know that address", temporary=True)

@@ -2,7 +2,8 @@
 
 A handle (`@user@host`) or a post's URL is looked up remotely when `resolve` is asked (only for
 signed-in callers): that is how people pull in someone or something the server has not seen.
-Statuses are found by URL only; fedi keeps no full-text index.
+The caller fetches those first (resolver.start_lookup, outside any transaction); the search
+itself reads what is stored. Statuses are found by URL only; fedi keeps no full-text index.
 """
 
 from __future__ import annotations
@@ -11,12 +12,11 @@ from dataclasses import dataclass, field
 
 from sqlmodel import Session
 
-from fedi.errors import FediError, NotFound
+from fedi.errors import NotFound
 from fedi.models.accounts import Account
 from fedi.models.statuses import Tag
 from fedi.runtime import Runtime
 from fedi.services import directory, resolver, visibility
-from fedi.services.federation import remote
 from fedi.store import accounts as account_store
 from fedi.store import search as search_store
 from fedi.store import statuses as status_store
@@ -39,7 +39,6 @@ def search(
     text: str,
     *,
     kind: str | None,
-    resolve: bool,
     limit: int,
     offset: int,
     following: bool,
@@ -50,10 +49,10 @@ def search(
         return results
     wants = (kind,) if kind in KINDS else KINDS
     if text.startswith(("https://", "http://")):
-        return _by_url(session, rt, viewer, text, wants, resolve=resolve)
+        return _by_url(session, rt, viewer, text, wants)
     if "accounts" in wants:
         results.accounts = directory.search(
-            session, rt, viewer, text, resolve=resolve, limit=limit, offset=offset, following=following
+            session, rt, viewer, text, limit=limit, offset=offset, following=following
         )
     if "hashtags" in wants and "@" not in text:
         results.hashtags = search_store.tags(session, text.lstrip("#"), limit=limit, offset=offset)
@@ -61,20 +60,15 @@ def search(
 
 
 def _by_url(
-    session: Session, rt: Runtime, viewer: Account | None, url: str, wants: tuple[str, ...], *, resolve: bool
+    session: Session, rt: Runtime, viewer: Account | None, url: str, wants: tuple[str, ...]
 ) -> Results:
     results = Results()
     if "statuses" in wants:
-        status = resolver.status_by_url(session, rt, url, resolve=resolve)
+        status = resolver.status_by_url(session, rt, url)
         if status is not None and visibility.can_view(session, viewer, status):
             results.statuses = status_views(session, [status], viewer)
     if "accounts" in wants and not results.statuses:
         found = account_store.by_uri(session, url)
-        if found is None and resolve and not remote.is_local_uri(rt, url):
-            try:
-                found = remote.fetch_actor(session, rt, url)
-            except FediError:
-                found = None
         if found is not None and found.deleted_at is None and not found.suspended:
             results.accounts = [found]
     return results

@@ -14,14 +14,14 @@ from sqlmodel import Session
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from fedi.api.context import read, run_sync, runtime_of, write
+from fedi.api.context import fetch_first, read, run_sync, runtime_of, write
 from fedi.errors import FediError, NotFound, Unprocessable
 from fedi.ids import parse_id
 from fedi.models.accounts import Account
 from fedi.models.generations import Generation
 from fedi.models.statuses import Status
 from fedi.runtime import Runtime
-from fedi.services import directory, generations, media, profiles, readiness, statuses, visibility
+from fedi.services import directory, generations, media, profiles, readiness, resolver, statuses, visibility
 from fedi.services.readiness import NotReadyReason
 from fedi.web import present
 from fedi.web.pages import page, render, sign_in_first
@@ -204,6 +204,7 @@ async def publish(request: Request) -> Response:
     if me is None:
         return sign_in_first(request)
     rt, job_id = runtime_of(request), job_id_of(request)
+    await fetch_first(rt, resolver.start_mentions, fields.get("caption", ""), timeout=resolver.LOOKUP_WAIT_S)
     try:
         status = await write(request, lambda s: _publish(s, rt, me.id, job_id, fields))
     except Unprocessable as exc:

@@ -10,11 +10,11 @@ from sqlmodel import Session
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from fedi.api.context import runtime_of, write
+from fedi.api.context import fetch_first, read, runtime_of, write
 from fedi.errors import NotFound
 from fedi.models.accounts import Account
 from fedi.runtime import Runtime
-from fedi.services import directory, relationships, search
+from fedi.services import directory, relationships, resolver, search
 from fedi.web import present
 from fedi.web.pages import page, render, sign_in_first
 from fedi.web.session import checked_form, current_account
@@ -26,8 +26,9 @@ async def interaction_page(request: Request) -> Response:
     if me is None:
         return sign_in_first(request)
     rt, uri = runtime_of(request), request.query_params.get("uri", "")
-    # Writes: an account seen for the first time is fetched and stored.
-    target = await write(request, lambda s: _find(s, rt, me, uri))
+    # An account seen for the first time is fetched (and stored) before it is looked up.
+    address = await _fetched(rt, uri)
+    target = await read(request, lambda s: _find(s, rt, me, address))
     context = {"me": me, "person": present.person(target, rt.urls), "uri": uri, "own": target.id == me.id}
     return render(request, "interaction.html", context)
 
@@ -39,22 +40,29 @@ async def follow(request: Request) -> Response:
     if me is None:
         return sign_in_first(request)
     rt = runtime_of(request)
-    target = await write(request, lambda s: _follow(s, rt, me.id, fields.get("uri", "")))
+    address = await _fetched(rt, fields.get("uri", ""))
+    target = await write(request, lambda s: _follow(s, rt, me.id, address))
     return RedirectResponse(present.profile_path(target.acct()), status_code=303)
 
 
-def _find(session: Session, rt: Runtime, viewer: Account, uri: str) -> Account:
-    text = uri.strip().removeprefix("acct:")
+async def _fetched(rt: Runtime, uri: str) -> str:
+    """Fetch the account `uri` names (`acct:` or a URL) if new; returns what to look it up by."""
+    address = uri.strip().removeprefix("acct:")
+    fetched = await fetch_first(rt, resolver.start_lookup, address, timeout=resolver.LOOKUP_WAIT_S)
+    return resolver.found_id(address, fetched)
+
+
+def _find(session: Session, rt: Runtime, viewer: Account, address: str) -> Account:
     found = search.search(
-        session, rt, viewer, text, kind="accounts", resolve=True, limit=1, offset=0, following=False
+        session, rt, viewer, address, kind="accounts", limit=1, offset=0, following=False
     ).accounts
     if not found:
         raise NotFound()
     return found[0]
 
 
-def _follow(session: Session, rt: Runtime, account_id: int, uri: str) -> Account:
+def _follow(session: Session, rt: Runtime, account_id: int, address: str) -> Account:
     follower = directory.account(session, account_id)
-    target = _find(session, rt, follower, uri)
+    target = _find(session, rt, follower, address)
     relationships.follow(session, rt, follower, target.id)
     return target

@@ -6,12 +6,13 @@ from sqlmodel import Session
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from fedi.api.context import read, run_sync, runtime_of
+from fedi.api.context import read, run_sync, runtime_of, settled
 from fedi.content.sanitize import to_plain_text
 from fedi.errors import NotFound, Unprocessable
 from fedi.models.accounts import Account
 from fedi.runtime import Runtime
-from fedi.services import directory, remote_follow, timelines
+from fedi.services import directory, remote_follow, resolver, timelines
+from fedi.services.federation.fetches import RemoteError
 from fedi.store.paging import Page
 from fedi.store.views import StatusView
 from fedi.web import present
@@ -35,8 +36,12 @@ async def remote_follow_form(request: Request) -> Response:
     rt, acct, handle = runtime_of(request), _acct(request), fields.get("handle", "")
     account = await read(request, lambda s: _account(s, rt, acct))
     try:
-        target = await run_sync(remote_follow.subscribe_url, rt, handle, account.uri)
-    except Unprocessable as exc:
+        lookup = await run_sync(remote_follow.start_subscribe_url, rt, handle, account.uri)
+        await settled(lookup, resolver.LOOKUP_WAIT_S)
+        if not lookup.done():
+            raise Unprocessable("Your server is taking too long to answer: try again in a moment")
+        target = lookup.result()
+    except (Unprocessable, RemoteError) as exc:
         return await _profile_page(request, handle=handle, follow_error=exc.message)
     return RedirectResponse(target, status_code=303)
 

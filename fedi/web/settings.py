@@ -9,14 +9,14 @@ from starlette.datastructures import FormData, UploadFile
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from fedi.api.context import read, run_sync, runtime_of
+from fedi.api.context import fetch_first, read, run_sync, runtime_of
 from fedi.errors import PayloadTooLarge, Unprocessable
 from fedi.models.accounts import Account
 from fedi.runtime import Runtime
-from fedi.services import generations, profiles
+from fedi.services import generations, profiles, resolver
 from fedi.web import present
 from fedi.web.pages import page, render, sign_in_first
-from fedi.web.session import check_csrf, current_account
+from fedi.web.session import check_csrf, check_same_site, current_account, current_user_id
 
 PATH = "/settings/profile"
 
@@ -33,6 +33,10 @@ async def settings_page(request: Request) -> Response:
 async def save(request: Request) -> Response:
     rt = runtime_of(request)
     limit = rt.settings.media.max_upload_bytes
+    # Who is asking, and from where, is settled before the (possibly large) body is read.
+    if current_user_id(request) is None:
+        return sign_in_first(request)
+    check_same_site(request, rt.urls.base)
     async with request.form(max_files=2, max_fields=20) as form:
         check_csrf(request, form)
         me = await current_account(request)
@@ -46,6 +50,9 @@ async def save(request: Request) -> Response:
                 locked=form.get("locked") == "on",
                 avatar=await _image(form, "avatar", limit),
                 header=await _image(form, "header", limit),
+            )
+            await fetch_first(
+                rt, resolver.start_mentions, changes.linked_text(), timeout=resolver.LOOKUP_WAIT_S
             )
             await run_sync(profiles.update, rt, me.id, changes)
         except (Unprocessable, PayloadTooLarge) as exc:

@@ -35,13 +35,13 @@ def fast_runtime(database_url: str, tmp_path: Path, remote: FakeRemote) -> Itera
 def _alice_with_follower(runtime: Runtime, remote: FakeRemote, *followers: str) -> Account:
     from fedi.services.accounts import create_local_account
 
+    fetched = [remote_service.actor(runtime, actor).result(timeout=10) for actor in followers]
     with runtime.db.session() as session:
         alice = create_local_account(
             session, runtime.urls, username="alice", email="a@x.org", password="12345678"
         )
-        for actor in followers:
-            follower = remote_service.fetch_actor(session, runtime, actor)
-            relationships.received_follow(session, runtime, follower, alice, f"{actor}#follows/1")
+        for follower in fetched:
+            relationships.received_follow(session, runtime, follower, alice, f"{follower.uri}#follows/1")
     return alice
 
 

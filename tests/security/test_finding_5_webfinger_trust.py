@@ -7,6 +7,7 @@ from sqlmodel import select
 
 from activitypub.testing import FakeRemote
 from activitypub.vocab import ACTIVITY_JSON
+from fedi.errors import FediError
 from fedi.models.accounts import Account
 from fedi.runtime import Runtime
 from fedi.services.federation import remote as remote_actors
@@ -22,8 +23,11 @@ def _remote_accounts(runtime: Runtime) -> list[str]:
 
 
 def _look_up(runtime: Runtime, username: str, host: str) -> Account | None:
-    with runtime.db.session() as session:
-        return remote_actors.account_by_handle(session, runtime, username, host)
+    """@username@host as a search or a mention finds it: None when it cannot be used."""
+    try:
+        return remote_actors.handle(runtime, username, host).result(timeout=10)
+    except FediError:
+        return None
 
 
 def test_finding_5_a_jrd_naming_another_subject_creates_no_account(

@@ -79,9 +79,10 @@ def _env() -> dict[str, str]:
 class Server:
     """`fedi serve` in a subprocess."""
 
-    def __init__(self, config: Path, port: int) -> None:
+    def __init__(self, config: Path, port: int, *, env: dict[str, str] | None = None) -> None:
         self.config = config
         self.port = port
+        self.env = env or {}
         self.url = f"http://127.0.0.1:{port}"
         self.process: subprocess.Popen[bytes] | None = None
         self.log = config.parent / "serve.log"
@@ -91,7 +92,7 @@ class Server:
         self.process = subprocess.Popen(
             [sys.executable, "-m", "fedi", "--config", str(self.config), "serve"],
             cwd=ROOT,
-            env=_env(),
+            env=_env() | self.env,
             stdout=log,
             stderr=log,
         )

@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from fedi.api.auth import authorize, optional_caller, optional_viewer
-from fedi.api.context import read, run_sync, runtime_of, write
+from fedi.api.context import fetch_first, read, run_sync, runtime_of, write
 from fedi.api.mastodon.common import accounts_page, statuses_page, urls_of
 from fedi.api.pagination import page_of
 from fedi.api.params import Params, path_id, read_params
@@ -18,7 +18,7 @@ from fedi.convert import to_mastodon
 from fedi.models.accounts import Account
 from fedi.runtime import Runtime
 from fedi.services import accounts as accounts_service
-from fedi.services import directory, oauth, profiles, relationships, timelines
+from fedi.services import directory, oauth, profiles, relationships, resolver, timelines
 from fedi.services.relationships import Relationship
 
 
@@ -56,6 +56,7 @@ async def update_credentials(request: Request) -> Response:
     rt = runtime_of(request)
     params = await read_params(request, max_file_bytes=rt.settings.media.max_upload_bytes)
     changes = _profile_changes(params)
+    await fetch_first(rt, resolver.start_mentions, changes.linked_text(), timeout=resolver.LOOKUP_WAIT_S)
     credentials = await run_sync(profiles.update, rt, caller.account_id, changes)
     return JSONResponse(_credential_entity(request, credentials))
 
@@ -116,20 +117,22 @@ async def search(request: Request) -> Response:
     text = params.text("q", "") or ""
     limit = params.integer("limit", 40, low=1, high=80) or 40
 
+    if params.flag("resolve"):
+        # Fetched outside any transaction; what arrives in time is found below.
+        await fetch_first(rt, resolver.start_lookup, text, timeout=resolver.LOOKUP_WAIT_S)
+
     def find(session: Session) -> list[Account]:
         return directory.search(
             session,
             rt,
             caller.viewer,
             text,
-            resolve=params.flag("resolve"),
             limit=limit,
             offset=params.integer("offset", 0, low=0) or 0,
             following=params.flag("following"),
         )
 
-    # A resolve may fetch a remote actor and store it: a writing transaction.
-    found = await write(request, find)
+    found = await read(request, find)
     return JSONResponse([to_mastodon.account(a, urls_of(request)) for a in found])
 
 

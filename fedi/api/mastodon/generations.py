@@ -13,13 +13,13 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from fedi.api.auth import authorize
-from fedi.api.context import read, runtime_of, write
+from fedi.api.context import fetch_first, read, runtime_of, write
 from fedi.api.mastodon.common import urls_of
 from fedi.api.params import Params, path_id, read_params
 from fedi.convert import to_mastodon
 from fedi.models.accounts import Account
 from fedi.models.generations import Generation
-from fedi.services import generations
+from fedi.services import generations, resolver
 from fedi.urls import Urls
 
 # Everything POST /api/v1/fedi/generations reads; anything else is refused, not ignored.
@@ -48,6 +48,9 @@ async def create(request: Request) -> Response:
     params.only(FIELDS)
     ask = ask_from(params)
     remix_of = params.text("remix_of", max_length=2048)
+    if remix_of:
+        fetched = await fetch_first(rt, resolver.start_status, remix_of, timeout=resolver.LOOKUP_WAIT_S)
+        remix_of = resolver.found_id(remix_of, fetched)
 
     def run(session: Session) -> Generation:
         requester = caller.me(session)

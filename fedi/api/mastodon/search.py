@@ -7,11 +7,12 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from fedi.api.auth import optional_caller
-from fedi.api.context import read, runtime_of, write
+from fedi.api.context import fetch_first, read, runtime_of
 from fedi.api.mastodon.common import urls_of
 from fedi.api.params import read_params
 from fedi.convert import to_mastodon
 from fedi.errors import Unauthorized
+from fedi.services import resolver
 from fedi.services import search as search_service
 
 
@@ -24,22 +25,25 @@ async def search(request: Request) -> Response:
         raise Unauthorized("Search queries that resolve remote resources or page need a token")
     viewer = caller.account if caller else None
     rt = runtime_of(request)
+    text = params.text("q", "") or ""
+    if resolve:
+        # Fetched outside any transaction; what arrives in time is found below.
+        fetched = await fetch_first(rt, resolver.start_lookup, text, timeout=resolver.LOOKUP_WAIT_S)
+        text = resolver.found_id(text, fetched)
 
     def run(session: Session) -> search_service.Results:
         return search_service.search(
             session,
             rt,
             viewer,
-            params.text("q", "") or "",
+            text,
             kind=params.text("type"),
-            resolve=resolve,
             limit=params.integer("limit", 20, low=1, high=40) or 20,
             offset=offset,
             following=params.flag("following"),
         )
 
-    # Resolving stores what it fetched; plain searches only read.
-    results = await (write if resolve else read)(request, run)
+    results = await read(request, run)
     urls = urls_of(request)
     return JSONResponse(
         {

@@ -9,7 +9,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from fedi.api.auth import authorize, optional_viewer
-from fedi.api.context import read, runtime_of, write
+from fedi.api.context import fetch_first, read, runtime_of, write
 from fedi.api.mastodon.common import accounts_page, urls_of
 from fedi.api.pagination import page_of
 from fedi.api.params import Params, path_id, read_params
@@ -18,7 +18,7 @@ from fedi.errors import Unprocessable
 from fedi.models.accounts import Account
 from fedi.models.statuses import Status
 from fedi.runtime import Runtime
-from fedi.services import directory, interactions, statuses, views
+from fedi.services import directory, interactions, resolver, statuses, views
 from fedi.store.views import StatusView
 
 MAX_IDEMPOTENCY_KEY = 255
@@ -31,6 +31,7 @@ async def create(request: Request) -> Response:
     draft.application = {"name": caller.application.name, "website": caller.application.website}
     key = (request.headers.get("idempotency-key") or "")[:MAX_IDEMPOTENCY_KEY] or None
     rt = runtime_of(request)
+    await fetch_first(rt, resolver.start_mentions, draft.text, timeout=resolver.LOOKUP_WAIT_S)
 
     def post(session: Session) -> StatusView:
         me = caller.me(session)
@@ -93,6 +94,9 @@ async def edit(request: Request) -> Response:
         if (media_id := item.id("id")) is not None and item.has("description")
     }
     rt = runtime_of(request)
+    await fetch_first(
+        rt, resolver.start_mentions, params.text("status", "") or "", timeout=resolver.LOOKUP_WAIT_S
+    )
 
     def change(session: Session) -> StatusView:
         me = caller.me(session)

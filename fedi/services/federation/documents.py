@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 from sqlmodel import Session
 
@@ -166,8 +167,10 @@ def featured_tags(rt: Runtime, username: str) -> dict[str, Any]:
 
 
 def webfinger(session: Session, rt: Runtime, resource: str) -> dict[str, Any]:
-    if not resource or len(resource) > 1000:
+    if not resource:
         raise BadRequest("the resource parameter is required")
+    if len(resource) > 1000:
+        raise BadRequest("the resource is too long")
     domain = rt.settings.instance.domain
     username = _username_for(rt, resource)
     if username is None:
@@ -195,11 +198,13 @@ def webfinger(session: Session, rt: Runtime, resource: str) -> dict[str, Any]:
 
 def _username_for(rt: Runtime, resource: str) -> str | None:
     """The local username a WebFinger resource names (acct:, or one of our actor/profile URLs)."""
-    base = rt.urls.base
     if resource.startswith(("https://", "http://")):
-        if host_of(resource) != host_of(base):
-            return None
-        path = resource.split("://", 1)[1].split("/", 1)[1] if "/" in resource.split("://", 1)[1] else ""
+        try:
+            if host_of(resource) != rt.urls.host:
+                return None
+        except FormatError:
+            raise BadRequest("the resource is not a valid URL") from None
+        path = urlsplit(resource).path.lstrip("/")
         if path == "actor":
             return rt.settings.instance.domain
         for prefix in ("users/", "@"):

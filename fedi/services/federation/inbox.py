@@ -1,15 +1,24 @@
 """Accepting activities into an inbox: verify, check origin, de-duplicate, store durably.
 
-Verification runs in parallel request threads. Storing goes through one writer thread that
-commits whatever arrived meanwhile in a single transaction (group commit): SQLite has one writer,
-and thirty threads queueing on its lock would sleep in its busy handler instead. The HTTP answer
-(202) is given only after the commit; processing happens in jobs. Everything refused is refused
-before anything is stored.
+Checks run in order of cost, so that junk is refused before it costs anything: the signature
+header's syntax, the JSON body, the claims that need no key (local ids, origins), then inside
+`verify_request` the time window, the covered headers and the digest; only then is the key
+looked up (memory, then the database, then a fetch from the signer's server), and last the
+signature itself is checked.
+
+A key fetch never holds the request: verification raises KeyPending with the fetch's future,
+the handler waits for it a few seconds (`key_fetch_wait_s`) without holding a thread, verifies
+again, and answers 401 if the key still is not there; the fetch goes on and the sender's retry
+finds the key. See fetches.py for the budgets that bound the fetches themselves.
+
+Storing goes through one writer thread that commits whatever arrived meanwhile in a single
+transaction (group commit): SQLite has one writer, and thirty threads queueing on its lock would
+sleep in its busy handler instead. The HTTP answer (202) is given only after the commit;
+processing happens in jobs. Everything refused is refused before anything is stored.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import queue
 import threading
@@ -19,13 +28,18 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from activitypub import strictjson
 from activitypub.errors import FormatError, SignatureError, SignatureInvalid
 from activitypub.objects import ActivityView, same_origin
 from activitypub.signatures.verify import signature_key_id, verify_request
-from fedi.errors import BadRequest, FediError, Forbidden, PayloadTooLarge, Unauthorized
+from activitypub.urls import host_of
+from activitypub.validate import check_activity
+from fedi.errors import BadRequest, FediError, Forbidden, PayloadTooLarge, TooManyRequests, Unauthorized
 from fedi.ids import new_id
+from fedi.models.accounts import Account
 from fedi.runtime import Runtime
-from fedi.services.federation.remote import account_for_key, is_local_uri, signing_key_pem
+from fedi.services.federation import remote
+from fedi.store import accounts as account_store
 from fedi.store import inbox as inbox_store
 
 log = logging.getLogger(__name__)
@@ -37,6 +51,14 @@ KEY_REFRESH_COOLDOWN = timedelta(minutes=5)
 KEY_CACHE_TTL = 300.0
 # Processing jobs carry the ids of up to this many items stored together.
 JOB_CHUNK = 16
+
+
+class KeyPending(Exception):
+    """The signer's key is being fetched; verify again once `future` is done (or give up)."""
+
+    def __init__(self, future: Future[Any]) -> None:
+        super().__init__("the signer's key is being fetched")
+        self.future = future
 
 
 @dataclass(frozen=True)
@@ -58,6 +80,21 @@ class Signer:
     deleted: bool
     fetched_at: datetime | None
 
+    @classmethod
+    def of(cls, account: Account, key_id: str) -> Signer:
+        pem = remote.signing_key_pem(account, key_id)
+        assert pem is not None
+        return cls(
+            account.uri,
+            pem,
+            account.suspended,
+            account.deleted_at is not None,
+            account.fetched_at,
+        )
+
+    def may_refetch(self) -> bool:
+        return self.fetched_at is None or datetime.now(UTC) - self.fetched_at >= KEY_REFRESH_COOLDOWN
+
 
 def verify(
     rt: Runtime,
@@ -68,22 +105,23 @@ def verify(
     body: bytes,
     recipient_account_id: int | None,
 ) -> Verified:
-    """Check an incoming activity; returns the row to store, or raises with the HTTP status."""
+    """Check an incoming activity; returns the row to store, or raises with the HTTP status
+    (KeyPending while the signer's key is being fetched)."""
+    key_id = _key_id(headers)
     activity = _parse(body)
-    key_id = signature_key_id(headers)
-    if key_id is None:
-        raise Unauthorized("Request not signed")
+    _check_claims(rt, activity, key_id)
     signer = verified_signer(rt, method, url, headers, body, key_id)
     if signer.suspended or signer.deleted:
         raise Forbidden("The signer's account is suspended or deleted")
     # The signer speaks for itself only: an activity naming another actor is refused, whatever
     # its signature (no LD signatures are trusted).
     if activity.actor != signer.uri:
-        raise Unauthorized(f"{key_id} is not allowed to act as {activity.actor}")
-    if is_local_uri(rt, activity.actor) or is_local_uri(rt, activity.id):
-        raise BadRequest("Activities from this server cannot arrive from outside")
-    if not same_origin(activity.id, activity.actor):
-        raise BadRequest("The activity id is not on its actor's server")
+        raise Unauthorized(f"{key_id[:500]} is not allowed to act as {activity.actor[:500]}")
+    retry_after = rt.budgets.inbox_post(host_of(signer.uri))
+    if retry_after is not None:
+        raise TooManyRequests(
+            f"Too many activities from {host_of(signer.uri)}; try again later", retry_after=retry_after
+        )
     return Verified(
         activity_id=activity.id[:2048],
         activity_type=activity.type[:64],
@@ -93,57 +131,105 @@ def verify(
     )
 
 
+def _key_id(headers: dict[str, str]) -> str:
+    try:
+        key_id = signature_key_id(headers)
+    except SignatureError as exc:
+        raise Unauthorized(str(exc)) from None
+    if key_id is None:
+        raise Unauthorized("Request not signed")
+    return key_id
+
+
 def _parse(body: bytes) -> ActivityView:
     if len(body) > MAX_BODY:
         raise PayloadTooLarge("Request body too large")
     try:
-        payload: Any = json.loads(body)
-    except (UnicodeDecodeError, ValueError):
-        raise BadRequest("Request body is not JSON") from None
-    try:
-        return ActivityView(payload)
+        activity = ActivityView(strictjson.loads(body))
+        check_activity(activity.raw)
     except FormatError as exc:
         raise BadRequest(f"Not an activity: {exc}") from None
+    return activity
+
+
+def _check_claims(rt: Runtime, activity: ActivityView, key_id: str) -> None:
+    """What can be refused without the key: local ids, ids on the wrong server."""
+    if remote.is_local_uri(rt, activity.actor) or remote.is_local_uri(rt, activity.id):
+        raise BadRequest("Activities from this server cannot arrive from outside")
+    if not same_origin(activity.id, activity.actor):
+        raise BadRequest("The activity id is not on its actor's server")
+    if not same_origin(key_id, activity.actor):
+        # An actor's key lives on the actor's server (remote.upsert_actor): no need to fetch it.
+        raise Unauthorized(f"{key_id[:500]} is not allowed to act as {activity.actor[:500]}")
 
 
 def verified_signer(
     rt: Runtime, method: str, url: str, headers: dict[str, str], body: bytes, key_id: str
 ) -> Signer:
     """Verify the signature; on failure refetch the key once (the actor may have rotated it)."""
-    keys: KeyCache = rt.key_cache
-    signer = keys.get(key_id) or _load_signer(rt, key_id, refresh=False)
+    keys = _KeyLookup(rt)
     try:
-        verify_request(method, url, headers, body, public_key_pem=signer.pem, now=datetime.now(UTC))
-        return signer
+        verify_request(method, url, headers, body, public_key_pem=keys.lookup, now=datetime.now(UTC))
     except SignatureInvalid as exc:
-        if signer.fetched_at is not None and datetime.now(UTC) - signer.fetched_at < KEY_REFRESH_COOLDOWN:
+        if keys.found is None or not keys.found.may_refetch():
             raise Unauthorized(str(exc)) from None
         log.info("signature by %s did not verify; refetching its key once", key_id)
+        raise KeyPending(_refetch(rt, key_id)) from None
     except SignatureError as exc:
         raise Unauthorized(str(exc)) from None
-    signer = _load_signer(rt, key_id, refresh=True)
-    try:
-        verify_request(method, url, headers, body, public_key_pem=signer.pem, now=datetime.now(UTC))
-    except SignatureError as exc:
-        raise Unauthorized(str(exc)) from None
-    return signer
+    assert keys.found is not None
+    return keys.found
 
 
-def _load_signer(rt: Runtime, key_id: str, *, refresh: bool) -> Signer:
-    try:
-        with rt.db.session() as session:
-            account = account_for_key(session, rt, key_id, refresh=refresh)
-            signer = Signer(
-                account.uri,
-                signing_key_pem(account, key_id) or "",
-                account.suspended,
-                account.deleted_at is not None,
-                account.fetched_at,
+class _KeyLookup:
+    """Finds a key for verify_request: memory, the database, then the signer's server."""
+
+    def __init__(self, rt: Runtime) -> None:
+        self._rt = rt
+        self.found: Signer | None = None
+
+    def lookup(self, key_id: str) -> str:
+        signer = self._rt.key_cache.get(key_id)
+        if signer is None:
+            signer = _stored_signer(self._rt, key_id) or Signer.of(
+                _settled(_start_key_fetch(self._rt, key_id), key_id), key_id
             )
+            self._rt.key_cache.put(key_id, signer)
+        self.found = signer
+        return signer.pem
+
+
+def _stored_signer(rt: Runtime, key_id: str) -> Signer | None:
+    """The stored holder of an RSA `publicKey`, or of an Ed25519 multikey of its actor."""
+    with rt.db.reader() as session:
+        account = account_store.by_key_id(session, key_id) or account_store.by_uri(
+            session, key_id.split("#", 1)[0]
+        )
+    if account is None or remote.signing_key_pem(account, key_id) is None:
+        return None
+    return Signer.of(account, key_id)
+
+
+def _start_key_fetch(rt: Runtime, key_id: str) -> Future[Account]:
+    try:
+        return remote.key_holder(rt, key_id)
     except FediError as exc:
-        raise Unauthorized(f"Unable to fetch key JSON at {key_id}: {exc.message}") from None
-    rt.key_cache.put(key_id, signer)
-    return signer
+        raise Unauthorized(f"Unable to fetch key JSON at {key_id[:500]}: {exc.message}") from None
+
+
+def _settled(future: Future[Account], key_id: str) -> Account:
+    if not future.done():
+        raise KeyPending(future)
+    try:
+        return future.result()
+    except FediError as exc:
+        raise Unauthorized(f"Unable to fetch key JSON at {key_id[:500]}: {exc.message}") from None
+
+
+def _refetch(rt: Runtime, key_id: str) -> Future[Account]:
+    future = _start_key_fetch(rt, key_id)
+    future.add_done_callback(lambda _: rt.key_cache.forget(key_id))
+    return future
 
 
 class KeyCache:
@@ -167,6 +253,10 @@ class KeyCache:
             if len(self._items) >= self._size:
                 self._items.clear()
             self._items[key_id] = (time.monotonic(), signer)
+
+    def forget(self, key_id: str) -> None:
+        with self._lock:
+            self._items.pop(key_id, None)
 
 
 class InboxWriter:
@@ -252,9 +342,7 @@ def require_signed_fetch(rt: Runtime, *, method: str, url: str, headers: dict[st
     servers whose actors we can verify (Mastodon's "secure mode")."""
     if not rt.settings.federation.authorized_fetch:
         return
-    key_id = signature_key_id(headers)
-    if key_id is None:
-        raise Unauthorized("Request not signed")
+    key_id = _key_id(headers)
     signer = verified_signer(rt, method, url, headers, b"", key_id)
     if signer.suspended or signer.deleted:
         raise Forbidden("The signer's account is suspended or deleted")

@@ -4,13 +4,20 @@ The signer was verified to be the activity's actor when the activity was accepte
 handler also checks that the actor may do what it asks to the object it names: only authors
 edit or delete their posts, an embedded object from another origin is fetched again from its
 own origin, and a local object is only ever named, never described, by a remote server.
+
+Two phases: first what the activity refers to and we lack (a boosted post, a post sent by
+reference, a Move's target) is fetched, outside any transaction; an item whose fetch is still
+running, or failed for now, is tried again later with backoff. Then one short transaction
+applies it; handlers only read what is stored.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import UTC, datetime
+from concurrent.futures import Future
+from datetime import UTC, datetime, timedelta
+from enum import Enum
 from typing import Any
 
 from sqlmodel import Session
@@ -27,8 +34,10 @@ from fedi.models.statuses import Status
 from fedi.runtime import Runtime
 from fedi.services import events, interactions, relationships, statuses
 from fedi.services.federation import remote
+from fedi.services.federation.fetches import FetchPending, RemoteError, retry_delay, wait
 from fedi.services.visibility import can_view, narrowest
 from fedi.store import accounts as account_store
+from fedi.store import inbox as inbox_store
 from fedi.store import relationships as relationship_store
 from fedi.store import statuses as status_store
 from fedi.store.paging import Page
@@ -38,15 +47,34 @@ log = logging.getLogger(__name__)
 
 Handler = Callable[[Session, Runtime, Account, ActivityView], str]
 
+# How long one run waits for the fetches an activity needs before it is tried again later.
+FETCH_WAIT_S = 2.0
+# Runs before an activity whose references cannot be fetched is applied without them (and so
+# ignored): with the backoff below, about two hours.
+MAX_ATTEMPTS = 8
+
+
+class Readiness(Enum):
+    READY = "ready"  # everything referred to is stored, or will never be
+    WAITING = "waiting"  # a fetch is running, or failed in a way worth another try
+
 
 def process(rt: Runtime, item_id: int) -> None:
     """Apply one stored inbox item; its state records what happened."""
+    with rt.db.reader() as session:
+        item = session.get(InboxItem, item_id)
+        if item is None or item.state != "pending":
+            return
+        attempts, payload = item.attempts, item.payload
+    activity = ActivityView(payload)
+    if attempts + 1 < MAX_ATTEMPTS and fetch_references(rt, activity) is Readiness.WAITING:
+        _postpone(rt, item_id, attempts + 1)
+        return
     with rt.db.session() as session:
         item = session.get(InboxItem, item_id)
         if item is None or item.state != "pending":
             return
         item.attempts += 1
-        activity = ActivityView(item.payload)
         actor = account_store.by_uri(session, activity.actor)
         try:
             with session.begin_nested():
@@ -61,6 +89,43 @@ def process(rt: Runtime, item_id: int) -> None:
         session.add(item)
     if outcome != "done":
         log.info("inbox %s %s from %s: %s", activity.type, activity.id, activity.actor, outcome)
+
+
+def fetch_references(rt: Runtime, activity: ActivityView) -> Readiness:
+    """Fetch what the activity names and we lack, waiting a little for it (phase one)."""
+    try:
+        futures = _references(rt, activity)
+        for future in futures:
+            wait(future, FETCH_WAIT_S)
+    except FetchPending:
+        return Readiness.WAITING
+    except RemoteError as exc:
+        return Readiness.WAITING if exc.temporary else Readiness.READY
+    except FediError:
+        return Readiness.READY  # the handler will find nothing and say so
+    return Readiness.READY
+
+
+def _references(rt: Runtime, activity: ActivityView) -> list[Future[Any]]:
+    object_id = activity.object_id
+    if activity.type == "Announce" and object_id:
+        return [remote.status(rt, object_id)]
+    if activity.type == "Create" and object_id and not remote.is_local_uri(rt, object_id):
+        inline = isinstance(activity.object, dict)
+        if not inline or not same_origin(object_id, activity.actor):
+            return [remote.status(rt, object_id)]
+    if activity.type == "Move" and activity.target and object_id == activity.actor:
+        return [remote.actor(rt, activity.target, refresh=True)]
+    return []
+
+
+def _postpone(rt: Runtime, item_id: int, attempt: int) -> None:
+    delay = retry_delay(attempt, scale=rt.settings.federation.retry_delay_scale)
+    with rt.db.session() as session:
+        inbox_store.postpone(
+            session, item_id, attempts=attempt, retry_at=datetime.now(UTC) + timedelta(seconds=delay)
+        )
+        rt.jobs.after_commit(session, "process_inbox", [item_id], delay=delay)
 
 
 def _dispatch(session: Session, rt: Runtime, actor: Account, activity: ActivityView) -> str:
@@ -85,10 +150,8 @@ def _local_account(session: Session, rt: Runtime, uri: str | None) -> Account | 
     return account if account is not None and account.local else None
 
 
-def _known_or_fetched_status(session: Session, rt: Runtime, uri: str | None) -> Status | None:
-    if uri is None:
-        return None
-    return status_store.by_uri(session, uri) or remote.fetch_status(session, rt, uri)
+def _stored_status(session: Session, uri: str | None) -> Status | None:
+    return status_store.by_uri(session, uri) if uri else None
 
 
 # Handlers --------------------------------------------------------------------------------
@@ -171,9 +234,9 @@ def on_create(session: Session, rt: Runtime, actor: Account, activity: ActivityV
     if remote.is_local_uri(rt, object_id):
         return "ignored: create of a local object"
     if inner is None or not same_origin(object_id, actor.uri):
-        # Only an object from the actor's own origin is taken as sent; anything else is
-        # fetched from where it lives.
-        status = remote.fetch_status(session, rt, object_id)
+        # Only an object from the actor's own origin is taken as sent; anything else was
+        # fetched from where it lives (phase one).
+        status = _stored_status(session, object_id)
         return "done" if status is not None else "ignored: object could not be fetched"
     if inner.get("type") not in OBJECT_TYPES:
         return f"ignored: create of {inner.get('type')}"
@@ -282,7 +345,7 @@ def on_announce(session: Session, rt: Runtime, actor: Account, activity: Activit
     if object_id is None:
         return "ignored: announce without object"
     # The boosted post is taken from our store or its own origin, never from the activity.
-    original = _known_or_fetched_status(session, rt, object_id)
+    original = _stored_status(session, object_id)
     if original is None:
         return "ignored: boosted post could not be fetched"
     author = account_store.get(session, original.account_id)
@@ -328,10 +391,9 @@ def on_flag(session: Session, rt: Runtime, actor: Account, activity: ActivityVie
 def on_move(session: Session, rt: Runtime, actor: Account, activity: ActivityView) -> str:
     if activity.object_id != actor.uri or activity.target is None:
         return "ignored: move of another account"
-    try:
-        target = remote.fetch_actor(session, rt, activity.target, refresh=True)
-    except FediError as exc:
-        return f"ignored: move target unusable: {exc.message}"
+    target = account_store.by_uri(session, activity.target)
+    if target is None:
+        return "ignored: move target could not be fetched"
     if actor.uri not in target.also_known_as:
         return "ignored: move target does not list the old account in alsoKnownAs"
     actor.moved_to_uri = target.uri

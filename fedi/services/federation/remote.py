@@ -3,23 +3,29 @@
 Nothing here trusts a document for what it says about another origin: actors come from the
 URL that served them, a post's author must live on the post's host, and keys must belong to
 the actor that holds them.
+
+Fetching and storing are two phases. The functions that fetch (`actor`, `key_holder`, `status`,
+`handle`, `url`) take no session: they read what is stored, and when something is missing they
+start a fetch in the fetch pool (`fetches.py`) and return its future. The fetch stores what it
+got in a short transaction of its own. The functions that store (`upsert_actor`, `store_note`)
+are given a session and never fetch.
 """
 
 from __future__ import annotations
 
 import logging
 import re
-import threading
-from collections import defaultdict
+from concurrent.futures import Future
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from activitypub.audience import visibility_of
-from activitypub.errors import ActivityPubError, FormatError
+from activitypub.errors import ActivityPubError, FetchError, FormatError
 from activitypub.objects import ActorView, NoteView, host_of, same_origin
-from activitypub.vocab import ACTOR_TYPES, CONVERTED_TYPES
+from activitypub.vocab import ACTOR_TYPES, CONVERTED_TYPES, OBJECT_TYPES
 from activitypub.webfinger import Acct, parse_acct
 from fedi.content.sanitize import clean_html, to_plain_text
 from fedi.errors import FediError, NotFound, Unprocessable
@@ -30,6 +36,7 @@ from fedi.models.media import MediaAttachment
 from fedi.models.statuses import Status
 from fedi.runtime import Runtime
 from fedi.services import reach
+from fedi.services.federation.fetches import RemoteError, done
 from fedi.store import accounts as account_store
 from fedi.store import statuses as status_store
 from fedi.store.views import status_view
@@ -45,14 +52,6 @@ MAX_THREAD_DEPTH = 20
 # spaces, @ signs and markup into every place that writes a handle.
 USERNAME = re.compile(r"[A-Za-z0-9_.-]{1,255}")
 
-_fetch_locks: defaultdict[str, threading.Lock] = defaultdict(threading.Lock)
-
-
-class RemoteError(FediError):
-    """A remote document could not be used (unreachable, malformed or not what it claims)."""
-
-    status, default_message = 422, "The remote resource could not be used"
-
 
 def is_local_uri(rt: Runtime, uri: str) -> bool:
     try:
@@ -61,42 +60,102 @@ def is_local_uri(rt: Runtime, uri: str) -> bool:
         return False
 
 
-# Actors ----------------------------------------------------------------------------------
+def _host(uri: str) -> str:
+    try:
+        return host_of(uri)
+    except FormatError:
+        raise RemoteError(f"not an http(s) URL: {uri[:200]}") from None
 
 
-def fetch_actor(
-    session: Session, rt: Runtime, uri: str, *, refresh: bool = False, looked_up_as: Acct | None = None
+def _unusable(uri: str, exc: ActivityPubError) -> RemoteError:
+    temporary = isinstance(exc, FetchError) and exc.retryable
+    return RemoteError(f"could not fetch {uri[:500]}: {exc}", temporary=temporary)
+
+
+# Actors: fetch phase -----------------------------------------------------------------------
+
+
+def actor(rt: Runtime, uri: str, *, refresh: bool = False) -> Future[Account]:
+    """The account for an actor URI: stored, or being fetched (signed, from its origin).
+
+    A stale copy is returned at once while a fresh one is fetched in the background; `refresh`
+    waits for the fresh one instead.
+    """
+    with rt.db.reader() as session:
+        existing = account_store.by_uri(session, uri)
+    if existing is not None and (existing.local or (not refresh and not _stale(existing))):
+        return done(existing)
+    if is_local_uri(rt, uri):
+        raise NotFound(f"no local actor {uri[:500]}")
+    try:
+        fetch: Future[Account] = _start(rt, f"actor:{uri}", uri, lambda: _fetch_actor_now(rt, uri, existing))
+    except RemoteError:
+        if existing is None or refresh:
+            raise
+        return done(existing)
+    return fetch if existing is None or refresh else done(existing)
+
+
+def _start(rt: Runtime, key: str, uri: str, task: Any) -> Future[Any]:
+    return rt.fetches.start(key, _host(uri), task)
+
+
+def key_holder(rt: Runtime, key_id: str) -> Future[Account]:
+    """The actor holding key `key_id`, fetched afresh (it is unknown, or may have rotated it)."""
+    actor_uri = key_id.split("#", 1)[0]
+    if is_local_uri(rt, actor_uri):
+        raise NotFound(f"no local key {key_id[:500]}")
+
+    def fetch() -> Account:
+        with rt.db.reader() as session:
+            existing = account_store.by_uri(session, actor_uri)
+        account = _fetch_actor_now(rt, actor_uri, existing, keep_stale=False)
+        if signing_key_pem(account, key_id) is None:
+            # The key is a separate document (some servers): it must name its owner.
+            raise RemoteError(f"{actor_uri[:500]} does not hold the key {key_id[:500]}")
+        return account
+
+    return _start(rt, f"key:{key_id}", key_id, fetch)
+
+
+def _fetch_actor_now(
+    rt: Runtime,
+    uri: str,
+    existing: Account | None,
+    *,
+    keep_stale: bool = True,
+    looked_up_as: Acct | None = None,
 ) -> Account:
-    """The account for an actor URI, fetched (signed, from its origin) when unknown or stale.
+    """Fetch and store an actor, in the calling (fetch pool) thread.
 
     `looked_up_as`: the address WebFinger gave this URI for. Unless it is the actor's own
     handle, the actor's own WebFinger must confirm the actor, or nothing is stored
     (RemoteError): one server cannot attach its names to another server's accounts.
     """
-    existing = account_store.by_uri(session, uri)
-    if existing is not None and (existing.local or (not refresh and not _stale(existing))):
-        _check_handle(rt, looked_up_as, existing.username, existing.domain, existing.uri)
-        return existing
-    if is_local_uri(rt, uri):
-        raise NotFound(f"no local actor {uri}")
-    # One fetch at a time per actor: a burst of activities from a new actor fetches it once.
-    with _fetch_locks[uri]:
-        again = account_store.by_uri(session, uri)
-        if again is not None and again is not existing and not _stale(again):
-            _check_handle(rt, looked_up_as, again.username, again.domain, again.uri)
-            return again
-        try:
-            document = rt.http.fetch_object(uri, signed_as=rt.instance_key())
-        except ActivityPubError as exc:
-            if existing is not None:
-                log.info("keeping stale copy of %s: %s", uri, exc)
-                _check_handle(rt, looked_up_as, existing.username, existing.domain, existing.uri)
-                return existing
-            raise RemoteError(f"could not fetch {uri}: {exc}") from exc
-        if looked_up_as is not None:
-            view = _actor_view(document)
-            _check_handle(rt, looked_up_as, view.preferred_username or "", host_of(view.id), view.id)
-        return upsert_actor(session, rt, document)
+    if existing is None and not rt.budgets.new_actor(_host(uri)):
+        raise RemoteError(f"too many new accounts from {_host(uri)}; try again later", temporary=True)
+    try:
+        document = rt.http.fetch_object(uri, signed_as=rt.instance_key())
+    except ActivityPubError as exc:
+        if existing is not None and keep_stale:
+            log.info("keeping stale copy of %s: %s", uri, exc)
+            _check_handle(rt, looked_up_as, existing.username, existing.domain, existing.uri)
+            return existing
+        raise _unusable(uri, exc) from None
+    if looked_up_as is not None:
+        view = _actor_view(document)
+        _check_handle(rt, looked_up_as, view.preferred_username or "", host_of(view.id), view.id)
+    return _store_actor(rt, document)
+
+
+def _store_actor(rt: Runtime, document: dict[str, Any]) -> Account:
+    try:
+        with rt.db.session() as session:
+            return upsert_actor(session, rt, document)
+    except IntegrityError:
+        # Fetched twice at once (by key and by URI): the other copy won; update it instead.
+        with rt.db.session() as session:
+            return upsert_actor(session, rt, document)
 
 
 def _check_handle(rt: Runtime, handle: Acct | None, username: str, domain: str | None, uri: str) -> None:
@@ -123,6 +182,44 @@ def _actor_view(document: dict[str, Any]) -> ActorView:
 
 def _stale(account: Account) -> bool:
     return account.fetched_at is None or datetime.now(UTC) - account.fetched_at > REFRESH_AFTER
+
+
+def handle(rt: Runtime, username: str, host: str | None) -> Future[Account | None]:
+    """@username@host: local, known, or being found through WebFinger."""
+    with rt.db.reader() as session:
+        known = known_by_handle(session, rt, username, host)
+    if known is not None or host is None or host.lower() == rt.urls.host:
+        return done(known)
+
+    def fetch() -> Account | None:
+        try:
+            answer = rt.http.webfinger(parse_acct(f"{username}@{host}"))
+        except ActivityPubError as exc:
+            raise RemoteError(f"could not look up {username[:100]}@{host[:200]}: {exc}") from None
+        if is_local_uri(rt, answer.actor_url):
+            # Only our own WebFinger speaks for our accounts.
+            if answer.acct.host != rt.urls.host:
+                return None
+            with rt.db.reader() as session:
+                return account_store.by_uri(session, answer.actor_url)
+        with rt.db.reader() as session:
+            existing = account_store.by_uri(session, answer.actor_url)
+        if existing is not None and not _stale(existing):
+            _check_handle(rt, answer.acct, existing.username, existing.domain, existing.uri)
+            return existing
+        return _fetch_actor_now(rt, answer.actor_url, existing, looked_up_as=answer.acct)
+
+    return rt.fetches.start(f"webfinger:{username.lower()}@{host.lower()}", host.lower(), fetch)
+
+
+# Actors: store phase -----------------------------------------------------------------------
+
+
+def known_by_handle(session: Session, rt: Runtime, username: str, host: str | None) -> Account | None:
+    """@username@host among the accounts stored here (no WebFinger)."""
+    if host is None or host.lower() == rt.urls.host:
+        return account_store.by_acct(session, username, None)
+    return account_store.by_acct(session, username, host.lower())
 
 
 def upsert_actor(session: Session, rt: Runtime, document: dict[str, Any]) -> Account:
@@ -189,20 +286,6 @@ def _clamp(moment: datetime) -> datetime:
     return min(moment, datetime.now(UTC))
 
 
-def account_for_key(session: Session, rt: Runtime, key_id: str, *, refresh: bool = False) -> Account:
-    """The account holding the key `key_id` (fetching its actor when unknown or on refresh)."""
-    actor_uri = key_id.split("#", 1)[0]
-    if not refresh:
-        account = account_store.by_key_id(session, key_id) or account_store.by_uri(session, actor_uri)
-        if account is not None and signing_key_pem(account, key_id) is not None:
-            return account
-    account = fetch_actor(session, rt, actor_uri, refresh=True)
-    if signing_key_pem(account, key_id) is None:
-        # The key is a separate document (some servers): it must name its owner.
-        raise RemoteError(f"{actor_uri} does not hold the key {key_id}")
-    return account
-
-
 def signing_key_pem(account: Account, key_id: str) -> str | None:
     """The PEM of the account's key `key_id`: its RSA `publicKey` or an Ed25519 multikey."""
     if account.public_key_id == key_id and account.public_key_pem:
@@ -210,53 +293,76 @@ def signing_key_pem(account: Account, key_id: str) -> str | None:
     return next((key["pem"] for key in account.assertion_keys if key.get("id") == key_id), None)
 
 
-def account_by_handle(session: Session, rt: Runtime, username: str, host: str | None) -> Account | None:
-    """@username@host: local, known, or found through WebFinger."""
-    ours = rt.urls.host
-    if host is None or host.lower() == ours:
-        return account_store.by_acct(session, username, None)
-    known = account_store.by_acct(session, username, host.lower())
-    if known is not None:
-        return known
-    try:
-        answer = rt.http.webfinger(parse_acct(f"{username}@{host}"))
-    except ActivityPubError as exc:
-        log.info("WebFinger for %s@%s failed: %s", username, host, exc)
-        return None
-    if is_local_uri(rt, answer.actor_url):
-        # Only our own WebFinger speaks for our accounts.
-        return account_store.by_uri(session, answer.actor_url) if answer.acct.host == ours else None
-    try:
-        return fetch_actor(session, rt, answer.actor_url, looked_up_as=answer.acct)
-    except FediError as exc:
-        log.info("WebFinger for %s@%s: %s", username, host, exc.message)
-        return None
-
-
 # Posts -----------------------------------------------------------------------------------
 
 
-def fetch_status(session: Session, rt: Runtime, uri: str, *, depth: int = 0) -> Status | None:
-    """A post by URI: ours, already stored, or fetched from its origin and stored."""
-    existing = status_store.by_uri(session, uri)
-    if existing is not None or is_local_uri(rt, uri):
-        return existing
-    if session.get(Tombstone, uri) is not None:
+def status(rt: Runtime, uri: str, *, depth: int = 0) -> Future[Status | None]:
+    """A post by URI: ours, stored, deleted (None), or being fetched from its origin."""
+    with rt.db.reader() as session:
+        existing = status_store.by_uri(session, uri)
+        deleted = existing is None and session.get(Tombstone, uri) is not None
+    if existing is not None or deleted or is_local_uri(rt, uri):
+        return done(existing)
+    return _start(rt, f"status:{uri}", uri, lambda: _fetch_status_now(rt, uri, depth))
+
+
+def url(rt: Runtime, address: str) -> Future[Status | Account | None]:
+    """What a pasted URL names: a post or an account, stored or being fetched."""
+    with rt.db.reader() as session:
+        known: Status | Account | None = status_store.by_uri(session, address) or account_store.by_uri(
+            session, address
+        )
+    if known is not None or is_local_uri(rt, address):
+        return done(known)
+
+    def fetch() -> Status | Account | None:
+        try:
+            document = rt.http.fetch_object(address, signed_as=rt.instance_key())
+        except ActivityPubError as exc:
+            raise _unusable(address, exc) from None
+        kind = document.get("type")
+        if kind in ACTOR_TYPES:
+            if not rt.budgets.new_actor(_host(address)):
+                raise RemoteError(f"too many new accounts from {_host(address)}", temporary=True)
+            return _store_actor(rt, document)
+        if kind in OBJECT_TYPES:
+            return _store_fetched_note(rt, document, depth=0)
         return None
+
+    return _start(rt, f"url:{address}", address, fetch)
+
+
+def _fetch_status_now(rt: Runtime, uri: str, depth: int) -> Status | None:
     try:
         document = rt.http.fetch_object(uri, signed_as=rt.instance_key())
-        note = NoteView(document)
     except ActivityPubError as exc:
-        log.info("could not fetch %s: %s", uri, exc)
-        return None
-    if not same_origin(note.attributed_to, note.id):
-        log.info("refusing %s: attributed to another origin (%s)", note.id, note.attributed_to)
-        return None
+        raise _unusable(uri, exc) from None
+    return _store_fetched_note(rt, document, depth=depth)
+
+
+def _store_fetched_note(rt: Runtime, document: dict[str, Any], *, depth: int) -> Status | None:
+    """Store a post fetched from its origin, fetching its author first when needed."""
     try:
-        author = fetch_actor(session, rt, note.attributed_to)
-    except FediError:
-        return None
-    return store_note(session, rt, document, author, depth=depth)
+        note = NoteView(document)
+    except FormatError as exc:
+        raise RemoteError(f"not a post: {exc}") from None
+    if not same_origin(note.attributed_to, note.id):
+        raise RemoteError(f"{note.id[:500]} is attributed to another origin")
+    with rt.db.reader() as session:
+        author = account_store.by_uri(session, note.attributed_to)
+    if author is None or _stale(author):
+        author = _fetch_actor_now(rt, note.attributed_to, author)
+    try:
+        with rt.db.session() as session:
+            fresh = account_store.get(session, author.id)
+            assert fresh is not None
+            return store_note(session, rt, document, fresh, depth=depth)
+    except IntegrityError:
+        # Stored meanwhile by another delivery of the same post.
+        with rt.db.reader() as session:
+            return status_store.by_uri(session, note.id)
+    except FediError as exc:
+        raise RemoteError(exc.message) from None
 
 
 def store_note(
