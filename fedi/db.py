@@ -34,15 +34,18 @@ def make_engine(settings: Settings) -> Engine:
     url = settings.database_url
     if url.startswith("sqlite"):
         database = make_url(url).database
-        if database and database != ":memory:":
-            # Created 0600 before SQLite opens it: it holds private keys and password hashes.
-            private_file(Path(database))
         engine = create_engine(
             url,
             connect_args={"check_same_thread": False, "timeout": 30},
             pool_size=settings.database.pool_size,
             max_overflow=settings.database.pool_size * 2,
         )
+        if database and database != ":memory:":
+            # Created 0600 before SQLite opens it (it holds private keys and password hashes),
+            # and only when a connection is made: a process that never queries (a GPU worker)
+            # leaves no database file behind.
+            path = Path(database)
+            event.listen(engine, "do_connect", lambda *_: private_file(path))
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     return create_engine(
