@@ -94,7 +94,7 @@ def serve(
     from fedi.db import make_engine, migrate
     from fedi.observability.logging import configure_logging
     from fedi.runtime import build_runtime
-    from fedi.services.system import ensure_system_accounts
+    from fedi.services.system import claim_id_node, ensure_system_accounts
 
     overrides: dict[str, object] = {}
     if host is not None or port is not None:
@@ -114,6 +114,7 @@ def serve(
         engine.dispose()
     runtime = build_runtime(settings)
     ensure_system_accounts(runtime)
+    claim_id_node(runtime)
     gpu = _embedded_gpu_worker(settings, runtime)
     try:
         uvicorn.run(
@@ -158,7 +159,7 @@ def worker(
     from fedi.observability.logging import configure_logging
     from fedi.runtime import build_runtime
     from fedi.services.federation.recovery import release_claims
-    from fedi.services.system import ensure_system_accounts
+    from fedi.services.system import claim_id_node, ensure_system_accounts
 
     settings = _settings()
     configure_logging(settings.log)
@@ -166,6 +167,7 @@ def worker(
         log.warning("jobs.embedded is on: `fedi serve` consumes this queue too")
     runtime = build_runtime(settings)
     ensure_system_accounts(runtime)
+    claim_id_node(runtime)
     run_forever(
         runtime.jobs.main, workers or settings.jobs.workers, on_reclaimed=partial(release_claims, runtime)
     )

@@ -1,6 +1,9 @@
 """Time-sortable 64-bit ids, Mastodon style: milliseconds since the epoch << 16 | 16 low bits.
 
 They sort by creation time, fit PostgreSQL's bigint, and are exposed to clients as strings.
+The low bits are this process's node (8 bits) and a sequence within the millisecond (8 bits):
+processes that share a database claim different nodes at start (fedi.store.id_nodes), so two
+of them minting in the same millisecond never collide.
 """
 
 from __future__ import annotations
@@ -11,17 +14,30 @@ import time
 from datetime import datetime
 
 _LOW_BITS = 16
-_LOW_MASK = (1 << _LOW_BITS) - 1
+_SEQUENCE_BITS = 8
+_SEQUENCE_MASK = (1 << _SEQUENCE_BITS) - 1
+NODES = 1 << (_LOW_BITS - _SEQUENCE_BITS)
 _lock = threading.Lock()
 _last_ms = 0
 _sequence = 0
+# A process that never claims a node (a one-off command) takes a random one.
+_node = int.from_bytes(os.urandom(1), "big") % NODES
+
+
+def use_node(node: int) -> None:
+    """Mint ids with this node from now on (one claimed from the database)."""
+    global _node
+    if not 0 <= node < NODES:
+        raise ValueError(f"an id node is between 0 and {NODES - 1}, not {node}")
+    _node = node
 
 
 def new_id(at: datetime | None = None) -> int:
     """A new id for now, or for a past moment (remote posts keep their publication order).
 
-    Ids minted for now are strictly increasing within the process; ids for a past moment take
-    random low bits, since many remote posts share a publication second.
+    Ids minted for now are strictly increasing within the process (256 per millisecond; more
+    borrow the next one); ids for a past moment take random low bits, since many remote posts
+    share a publication second.
     """
     global _last_ms, _sequence
     now_ms = int(time.time() * 1000)
@@ -31,13 +47,13 @@ def new_id(at: datetime | None = None) -> int:
     with _lock:
         if now_ms <= _last_ms:
             _sequence += 1
-            if _sequence > _LOW_MASK:
+            if _sequence > _SEQUENCE_MASK:
                 _last_ms += 1
                 _sequence = 0
         else:
             _last_ms = now_ms
-            _sequence = int.from_bytes(os.urandom(1), "big")
-        return (_last_ms << _LOW_BITS) | _sequence
+            _sequence = 0
+        return (_last_ms << _LOW_BITS) | (_node << _SEQUENCE_BITS) | _sequence
 
 
 def id_floor(at: datetime) -> int:

@@ -15,6 +15,7 @@ from fedi.models.interactions import Bookmark, Favourite, Pin
 from fedi.models.media import MediaAttachment
 from fedi.models.notifications import Marker, Notification
 from fedi.models.oauth import OAuthApplication, OAuthCode, OAuthToken
+from fedi.models.processes import IdNode
 from fedi.models.relationships import AccountNote, Block, Follow, Mute
 from fedi.models.statuses import (
     HomeFeedEntry,
@@ -38,6 +39,7 @@ __all__ = [
     "Follow",
     "Generation",
     "HomeFeedEntry",
+    "IdNode",
     "IdempotencyKey",
     "InboxItem",
     "Marker",

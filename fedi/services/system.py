@@ -1,14 +1,17 @@
-"""Accounts the instance itself needs: the instance actor (signs fetches) and the image bot."""
+"""What each process needs before it serves: the instance actor (signs fetches), the image bot,
+and its own id node."""
 
 from __future__ import annotations
 
 from sqlmodel import Session
 
 from activitypub.signatures.keys import generate_rsa_private_key_pem, public_key_pem_of
+from fedi import ids
 from fedi.models.accounts import Account, acct_key
 from fedi.runtime import Runtime
 from fedi.services.accounts import create_local_account
 from fedi.store import accounts as account_store
+from fedi.store import id_nodes
 
 INSTANCE_ACTOR_USERNAME = "instance.actor"
 
@@ -18,6 +21,13 @@ def instance_actor(session: Session, rt: Runtime) -> Account:
     if account is None:
         raise RuntimeError("the instance actor is missing: run `fedi migrate` or `fedi serve`")
     return account
+
+
+def claim_id_node(rt: Runtime) -> None:
+    """Give this long-running process ids no other process sharing the database mints."""
+    with rt.db.session() as session:
+        node = id_nodes.claim(session)
+    ids.use_node(node)
 
 
 def ensure_system_accounts(rt: Runtime) -> None:
