@@ -194,6 +194,14 @@ class FederationClient:
             doc, _ = self._get_json(url, ACCEPT_JRD, None, _is_json_type)
             return doc
 
+    def fetch_media(self, url: str, *, max_bytes: int) -> tuple[bytes, str]:
+        """GET a media file (an attachment, an avatar) of at most `max_bytes`; returns the body
+        and its declared content type. Same address checks, redirects and time budget as
+        documents; the caller checks what the bytes really are."""
+        with deadline(self._config.total_timeout):
+            body, _, headers = self._get(url, "image/*, */*;q=0.1", None, limit=max_bytes)
+            return body, headers.get("content-type", "")[:100]
+
     def fetch_text(self, url: str, accept: str) -> str:
         """GET a small text document (host-meta XRD, for instance)."""
         with deadline(self._config.total_timeout):
@@ -287,8 +295,11 @@ class FederationClient:
         finally:
             response.close()
 
-    def _get(self, url: str, accept: str, signed_as: KeyPair | None) -> tuple[bytes, str, httpx.Headers]:
-        """GET following redirects; return the body, the final URL and the response headers."""
+    def _get(
+        self, url: str, accept: str, signed_as: KeyPair | None, *, limit: int | None = None
+    ) -> tuple[bytes, str, httpx.Headers]:
+        """GET following redirects; return the body (at most `limit` bytes, by default
+        max_json_bytes), the final URL and the response headers."""
         for _ in range(self._config.max_redirects + 1):
             self._check_url(url)
             request = self._http.build_request("GET", url, headers={"Accept": accept})
@@ -299,7 +310,8 @@ class FederationClient:
                     continue
                 if response.status_code != 200:
                     raise _status_error(url, response.status_code)
-                return self._read_body(response, url), url, response.headers
+                body = self._read_body(response, url, limit or self._config.max_json_bytes)
+                return body, url, response.headers
         raise FetchError(url, "Too many redirects")
 
     def _get_json(
@@ -321,9 +333,8 @@ class FederationClient:
             raise FormatError(f"Expected a JSON object from {final_url}")
         return doc, final_url
 
-    def _read_body(self, response: httpx.Response, url: str) -> bytes:
-        """Read at most ``max_json_bytes`` (after decompression), whatever the headers claim."""
-        limit = self._config.max_json_bytes
+    def _read_body(self, response: httpx.Response, url: str, limit: int) -> bytes:
+        """Read at most ``limit`` bytes (after decompression), whatever the headers claim."""
         declared = response.headers.get("content-length", "")
         if declared.isdigit() and int(declared) > limit:
             raise FetchTooLarge(url, "Response too large")

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+import re
 import sys
+from datetime import timedelta
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, NoReturn
@@ -31,7 +33,9 @@ accounts_app = typer.Typer(
 app.add_typer(accounts_app, name="accounts")
 db_app = typer.Typer(help="Move the database (SQLite to PostgreSQL).", no_args_is_help=True)
 app.add_typer(db_app, name="db")
-media_app = typer.Typer(help="Move media files (local directory to a bucket).", no_args_is_help=True)
+media_app = typer.Typer(
+    help="Media files: move them to a bucket, prune the remote media cache.", no_args_is_help=True
+)
 app.add_typer(media_app, name="media")
 
 log = logging.getLogger("fedi")
@@ -415,6 +419,32 @@ def media_copy(
     )
     if media.backend != "s3":
         typer.echo('next: set media.backend = "s3" and restart fedi')
+
+
+@media_app.command("prune")
+def media_prune(
+    older_than: Annotated[
+        str, typer.Option("--older-than", help="Age of the cached images to remove: 7d, 12h, 0d (all).")
+    ],
+) -> None:
+    """Remove cached copies of remote posts' images; clients get their original URLs again."""
+    from fedi.services.media_cache import prune
+
+    age = _duration(older_than)
+    runtime = _runtime_for_command()
+    try:
+        pruned = prune(runtime, age)
+    finally:
+        runtime.close()
+    typer.echo(f"removed {pruned.images:,d} cached remote image(s), {pruned.bytes_freed:,d} bytes freed")
+
+
+def _duration(text: str) -> timedelta:
+    match = re.fullmatch(r"(\d{1,6})([dhm])", text.strip())
+    if match is None:
+        _fail(f"--older-than must be a number of days, hours or minutes (7d, 12h, 30m), not {text!r}")
+    unit = {"d": "days", "h": "hours", "m": "minutes"}[match[2]]
+    return timedelta(**{unit: int(match[1])})
 
 
 @app.command()

@@ -112,6 +112,12 @@ class MediaSettings(Section):
 
     # Mastodon's matrix limit: 7680x4320 pixels.
     max_pixels: Annotated[int, Field(ge=1)] = 33_177_600
+    # Remote posts' images are copied into media storage (with thumbnails) and clients get
+    # local URLs, as Mastodon does; off: clients load them from the remote server.
+    cache_remote: bool = True
+    # Cached remote images are removed after this many days (0: kept); the API then falls back
+    # to the original URL, and a later delivery of the post does not fetch it again.
+    remote_cache_days: Annotated[int, Field(ge=0)] = 14
 
     @field_validator("base_url", "endpoint")
     @classmethod

@@ -3,7 +3,8 @@ S3-compatible server, nginx in front of two `fedi serve`, two `fedi worker`, and
 `fedi gpu-worker` without database credentials. On it:
 
 1. the two-instance federation scenario and the generation scenario pass unchanged, and images
-   and uploads land in the bucket and are served from media.base_url;
+   and uploads, and the remote images one caches, land in the bucket and are served from
+   media.base_url;
 2. a client streaming from one `fedi serve` sees a post created through the other, and a
    notification made by a worker;
 3. kill -9 of a serve, a worker, the gpu-worker and Redis during a fan-out to 200 inboxes and 8
@@ -109,6 +110,8 @@ def test_federation_and_generation_pass_on_the_topology_with_media_in_the_bucket
     made = generation_scenario(one, world.domain, bob_server)
 
     in_bucket = set(world.s3.keys(world.bucket))
+    # bob's image, cached by one from two (the remote media cache), and its thumbnail.
+    assert len([key for key in in_bucket if key.startswith("cache/")]) == 2
     # The bot's image (made by the gpu-worker) and alice's remix are in the bucket, at base_url.
     for post in (made["answer"], made["remix"]):
         [image] = post["media_attachments"]

@@ -48,6 +48,26 @@ def sweep() -> None:
     requeue_stuck(current())
 
 
+@job(retries=3, retry_delay=60, backoff=3)
+def cache_remote_media(status_id: int) -> None:
+    """Copy a remote post's images into media storage (clients then load them from here)."""
+    from fedi.services.media_cache import cache_status_media
+
+    cache_status_media(current(), status_id)
+
+
+@periodic("41")
+def prune_remote_media() -> None:
+    """Hourly: remove cached remote images older than media.remote_cache_days (0: never)."""
+    from datetime import timedelta
+
+    from fedi.services.media_cache import prune
+
+    rt = current()
+    if rt.settings.media.remote_cache_days:
+        prune(rt, timedelta(days=rt.settings.media.remote_cache_days))
+
+
 @periodic("17")
 def prune_inbox() -> None:
     """Hourly: delete received activities processed longer ago than the retention."""

@@ -23,13 +23,15 @@ class MediaAttachment(SQLModel, table=True):
     position: int = 0
     type: str = Field(default="image", max_length=16)
     state: str = Field(default="ready", max_length=16)
-    # Keys in media storage (local uploads and generated images); None for remote media.
+    # Keys in media storage: local uploads, generated images, and remote images once cached
+    # (fedi.services.media_cache); None for remote media not cached.
     file_key: str | None = Field(default=None, max_length=512)
     thumbnail_key: str | None = Field(default=None, max_length=512)
     remote_url: str | None = Field(default=None, max_length=2048)
     mime_type: str = Field(default="image/webp", max_length=64)
     width: int | None = None
     height: int | None = None
+    # Bytes in media storage (for a cached remote image: the copy and its thumbnail).
     size: int | None = None
     thumbnail_width: int | None = None
     thumbnail_height: int | None = None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 
 from sqlmodel import Session, col, select
 
@@ -33,3 +34,28 @@ def many(session: Session, ids: Iterable[int]) -> list[MediaAttachment]:
     if not ids:
         return []
     return list(session.exec(select(MediaAttachment).where(col(MediaAttachment.id).in_(ids))).all())
+
+
+def uncached_remote_images(session: Session, status_id: int) -> list[tuple[int, str]]:
+    """(id, remote URL) of a remote post's images that have no copy in media storage yet."""
+    stmt = select(MediaAttachment.id, MediaAttachment.remote_url).where(
+        col(MediaAttachment.status_id) == status_id,
+        col(MediaAttachment.type) == "image",
+        col(MediaAttachment.remote_url).is_not(None),
+        col(MediaAttachment.file_key).is_(None),
+    )
+    return [(media_id, url) for media_id, url in session.exec(stmt).all() if url is not None]
+
+
+def cached_remote_before(session: Session, cutoff: datetime, limit: int) -> list[MediaAttachment]:
+    """Remote images with a copy in media storage, attached before `cutoff`."""
+    stmt = (
+        select(MediaAttachment)
+        .where(
+            col(MediaAttachment.remote_url).is_not(None),
+            col(MediaAttachment.file_key).is_not(None),
+            col(MediaAttachment.created_at) <= cutoff,
+        )
+        .limit(limit)
+    )
+    return list(session.exec(stmt).all())

@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from mastodon import Mastodon, MastodonNotFoundError
 from PIL import Image
@@ -121,8 +122,16 @@ def federation_scenario(two: dict[str, Any]) -> None:
     assert copy["spoiler_text"] == "bright colours" and copy["sensitive"] is True
     [attachment] = copy["media_attachments"]
     assert attachment["description"] == "an orange rectangle"
-    assert attachment["url"].startswith(f"http://{two['two_domain']}/media/")
+    assert attachment["remote_url"].startswith(f"http://{two['two_domain']}/media/")
     assert attachment["blurhash"]
+
+    # one copies the image into its own media storage: alice's app loads it from one, as on Mastodon.
+    def cached() -> Any:
+        [item] = alice.status(copy["id"])["media_attachments"]
+        return item if item["url"].startswith(f"http://{two['one_domain']}/media/cache/") else None
+
+    served_by_one = _eventually(cached, what="the image cached on one")["url"]
+    assert httpx.get(served_by_one, timeout=10).content[:8] == b"\x89PNG\r\n\x1a\n"
 
     # alice replies, likes and boosts: bob is notified of each.
     alice.status_post(f"@{bob_handle} lovely", in_reply_to_id=copy["id"])

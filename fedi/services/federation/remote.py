@@ -468,6 +468,8 @@ def apply_note_details(session: Session, rt: Runtime, status: Status, note: Note
             )
         )
     session.flush()
+    if note.attachments and rt.settings.media.cache_remote:
+        rt.jobs.after_commit(session, "cache_remote_media", status.id)
 
 
 def _media_type(mime: str | None) -> str:
