@@ -110,14 +110,19 @@ def test_federation_and_generation_pass_on_the_topology_with_media_in_the_bucket
     made = generation_scenario(one, world.domain, bob_server)
 
     in_bucket = set(world.s3.keys(world.bucket))
-    # bob's image, cached by one from two (the remote media cache), and its thumbnail.
-    assert len([key for key in in_bucket if key.startswith("cache/")]) == 2
+    # The remote images one cached from two (bob's picture, bob's generated images): each copy
+    # with its thumbnail, in the bucket.
+    cached = [key for key in in_bucket if key.startswith("cache/")]
+    copies = [key for key in cached if "-small." not in key]
+    assert copies and len(cached) == 2 * len(copies)
     # The bot's image (made by the gpu-worker) and alice's remix are in the bucket, at base_url.
+    # (bob sees the bot's answer on two, which serves its own copy: remote_url is one's.)
     for post in (made["answer"], made["remix"]):
         [image] = post["media_attachments"]
-        key = image["url"].removeprefix(f"{world.media_base_url}/")
-        assert key != image["url"] and key in in_bucket, (image["url"], in_bucket)
-    bot_image = made["answer"]["media_attachments"][0]["url"]
+        original = image["remote_url"] or image["url"]
+        key = original.removeprefix(f"{world.media_base_url}/")
+        assert key != original and key in in_bucket, (original, in_bucket)
+    bot_image = made["answer"]["media_attachments"][0]["remote_url"]
     first, second = httpx.get(bot_image, timeout=10), httpx.get(bot_image, timeout=10)
     assert first.status_code == 200 and first.headers["content-type"] == "image/webp"
     assert second.content == first.content and second.headers["x-cache-status"] == "HIT"

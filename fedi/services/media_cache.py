@@ -10,16 +10,22 @@ that cannot be fetched or decoded stays remote: clients get its original URL.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import partial
+from typing import Any
+
+from sqlmodel import Session
 
 from activitypub.errors import FetchError, FetchUnavailable
 from activitypub.urls import host_of
+from fedi.db import on_commit
 from fedi.errors import FediError
 from fedi.media import images
 from fedi.media.storage import new_key
+from fedi.models.media import MediaAttachment
 from fedi.runtime import Runtime
 from fedi.services.federation.fetches import FetchPending, RemoteError, wait
 from fedi.services.media import stored_files
@@ -77,6 +83,32 @@ def _cache(rt: Runtime, media_id: int, url: str) -> None:
         item.size = len(original.data) + len(thumbnail.data)
         item.blurhash = item.blurhash or processed.blurhash
         session.add(item)
+
+
+def carried_over(cached: MediaAttachment) -> dict[str, Any]:
+    """The cache columns of `cached`, for the row that replaces it when its post is edited."""
+    return {
+        "file_key": cached.file_key,
+        "thumbnail_key": cached.thumbnail_key,
+        "size": cached.size,
+        "thumbnail_width": cached.thumbnail_width,
+        "thumbnail_height": cached.thumbnail_height,
+    }
+
+
+def remove_files_after_commit(session: Session, rt: Runtime, removed: Iterable[MediaAttachment]) -> None:
+    """Delete the cached files of attachment rows this transaction deletes, once it commits."""
+    keys = [key for item in removed for key in (item.file_key, item.thumbnail_key) if key is not None]
+    if keys:
+        on_commit(session, lambda: _delete_quietly(rt, keys))
+
+
+def _delete_quietly(rt: Runtime, keys: list[str]) -> None:
+    for key in keys:
+        try:
+            rt.media.delete(key)
+        except Exception:
+            log.warning("could not delete the cached file %s", key, exc_info=True)
 
 
 class _Superseded(RemoteError):

@@ -175,3 +175,28 @@ async def test_with_a_bucket_the_cached_image_lands_in_the_bucket(
     assert len([k for k in keys if k.startswith("cache/")]) == 2  # the copy and its thumbnail
     assert served.status_code == 200 and served.content.startswith(b"\x89PNG")
     assert not (s3_runtime.settings.media_dir / "cache").exists()
+
+
+async def test_an_edit_keeps_the_copy_of_an_image_it_still_carries_and_drops_the_others(
+    client: httpx.AsyncClient, runtime: Runtime, remote: FakeRemote, bob: str, settings: Settings
+) -> None:
+    remote.add_object(PICTURE, image_bytes("PNG", (200, 100)), content_type="image/png")
+    first = await _deliver_and_show(client, runtime, remote, _image_post(6))
+
+    def edit(number: int, url: str) -> dict[str, Any]:
+        edited = _image_post(6, url)["object"] | {
+            "updated": f"2026-11-2{number}T10:00:00Z",
+            "content": "<p>edited</p>",
+        }
+        return {**create(BOB, edited, f"{BOB}/statuses/6#updates/{number}"), "type": "Update"}
+
+    same = await _deliver_and_show(client, runtime, remote, edit(1, PICTURE))
+    assert same["url"] == first["url"]  # the copy is kept, not fetched again
+    assert len([r for r in remote.requests if str(r.url) == PICTURE]) == 1
+
+    other = "https://remote.test/system/media/2/original.png"
+    remote.add_object(other, image_bytes("PNG", (120, 90), color="navy"), content_type="image/png")
+    changed = await _deliver_and_show(client, runtime, remote, edit(2, other))
+    assert changed["remote_url"] == other and changed["url"] != first["url"]
+    assert (await client.get(first["url"])).status_code == 404  # the dropped copy's files are gone
+    assert len(list((settings.media_dir / "cache").glob("**/*.*"))) == 2

@@ -35,7 +35,7 @@ from fedi.models.federation import Tombstone
 from fedi.models.media import MediaAttachment
 from fedi.models.statuses import Status
 from fedi.runtime import Runtime
-from fedi.services import reach
+from fedi.services import media_cache, reach
 from fedi.services.federation.fetches import RemoteError, done
 from fedi.store import accounts as account_store
 from fedi.store import statuses as status_store
@@ -446,10 +446,18 @@ def apply_note_details(session: Session, rt: Runtime, status: Status, note: Note
     status_store.set_mentions(session, status.id, mentioned)
     status_store.set_tags(session, status.id, [t[:255] for t in note.hashtags[:20]])
     generation = _generation(note)
-    for item in list(status_view(session, status, None).media):
+    # An edit keeps the cached copy of an image it still carries (same URL).
+    previous = {item.remote_url: item for item in status_view(session, status, None).media}
+    for item in previous.values():
         session.delete(item)
+    kept: set[str] = set()
     for position, attachment in enumerate(note.attachments[:MAX_ATTACHMENTS]):
         focus = attachment.focal_point or (0.0, 0.0)
+        cached = previous.get(attachment.url)
+        if cached is not None and cached.file_key is not None and attachment.url not in kept:
+            kept.add(attachment.url)
+        else:
+            cached = None
         session.add(
             MediaAttachment(
                 account_id=status.account_id,
@@ -465,9 +473,12 @@ def apply_note_details(session: Session, rt: Runtime, status: Status, note: Note
                 focus_x=focus[0],
                 focus_y=focus[1],
                 generation=generation if position == 0 else None,
+                **(media_cache.carried_over(cached) if cached is not None else {}),
             )
         )
     session.flush()
+    dropped = [item for url, item in previous.items() if url not in kept]
+    media_cache.remove_files_after_commit(session, rt, dropped)
     if note.attachments and rt.settings.media.cache_remote:
         rt.jobs.after_commit(session, "cache_remote_media", status.id)
 
