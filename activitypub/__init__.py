@@ -6,7 +6,7 @@ No web framework, no database: bytes, dicts and headers in and out; I/O only in
 
 from .audience import Recipient, Visibility, addressing_for, delivery_inboxes, visibility_of
 from .client import ClientConfig, FederationClient, KeyPair
-from .context import CONTEXT, FEDI_NS
+from .context import CONTEXT, extension_context, with_extension_context
 from .errors import (
     ActivityPubError,
     ActorMismatchError,
@@ -64,7 +64,6 @@ __all__ = [
     "ACCEPT_ACTIVITY",
     "ACTIVITY_JSON",
     "CONTEXT",
-    "FEDI_NS",
     "LD_JSON",
     "PUBLIC",
     "Acct",
@@ -99,6 +98,7 @@ __all__ = [
     "addressing_for",
     "as_list",
     "delivery_inboxes",
+    "extension_context",
     "first",
     "generate_rsa_private_key_pem",
     "get_id",
@@ -116,4 +116,5 @@ __all__ = [
     "verify_request",
     "visibility_of",
     "wants_activity_json",
+    "with_extension_context",
 ]

@@ -54,6 +54,14 @@ class Attachment:
     height: int | None = None
 
 
+@dataclass(frozen=True)
+class Generator:
+    """What made an object (AS2 `generator`): for a generated image, the model."""
+
+    name: str
+    url: str | None = None
+
+
 def iso(moment: datetime) -> str:
     """``2024-01-02T03:04:05Z``: UTC, whole seconds, as Mastodon writes it."""
     if moment.tzinfo is None:
@@ -195,11 +203,14 @@ def note(
     replies: str | None = None,
     generation: Mapping[str, Any] | None = None,
     remix_of: str | None = None,
+    generator: Generator | None = None,
 ) -> JsonObject:
     """A status. ``summary`` is the content warning; ``replies`` the replies collection id.
 
     ``generation`` holds the diffusion parameters under the keys in
-    ``context.GENERATION_KEYS``; ``remix_of`` is the id of the note this one remixes.
+    ``context.GENERATION_KEYS``; ``remix_of`` is the id of the note this one remixes;
+    ``generator`` (AS2) names the model, as an ``Application``. Documents with ``generation``
+    or ``remixOf`` need the extension context (``context.with_extension_context``).
     """
     doc: JsonObject = {
         "id": id,
@@ -228,6 +239,10 @@ def note(
         doc["generation"] = _generation(generation)
     if remix_of:
         doc["remixOf"] = remix_of
+    if generator is not None:
+        doc["generator"] = {"type": "Application", "name": generator.name}
+        if generator.url:
+            doc["generator"]["url"] = generator.url
     return _document(doc)
 
 

@@ -1,8 +1,12 @@
-"""The one JSON-LD ``@context`` fedi emits.
+"""The JSON-LD ``@context`` fedi emits, and the extension context for its own terms.
 
 Mastodon never expands JSON-LD; it reads the compacted keys. The inline terms still have
 to be right for processors that do, so they copy Mastodon's definitions
 (``app/helpers/context_helper.rb``), including its ``http://schema.org#`` IRI.
+
+The extension terms (``generation``, ``remixOf``...) are not inline: each server that emits them
+serves them as a context document under a namespace it controls (``extension_context``), and
+names that document's URL last in ``@context`` (``with_extension_context``).
 """
 
 from __future__ import annotations
@@ -13,7 +17,6 @@ from .vocab import AS_NS
 
 SECURITY_V1 = "https://w3id.org/security/v1"
 TOOT_NS = "http://joinmastodon.org/ns#"
-FEDI_NS = "https://fedi.dev/ns#"
 
 # Keys of a ``generation`` object. ``width``/``height`` are ActivityStreams' own terms
 # (the size of the generated image), so they are not redefined in the fedi namespace.
@@ -57,15 +60,34 @@ CONTEXT: Final[list[Any]] = [
         "value": "schema:value",
         # FEP-2c59: the actor's preferred WebFinger address.
         "webfinger": "https://purl.archive.org/socialweb/webfinger#webfinger",
-        "fedi": FEDI_NS,
-        "generation": "fedi:generation",
-        "remixOf": {"@id": "fedi:remixOf", "@type": "@id"},
-        "model": "fedi:model",
-        "prompt": "fedi:prompt",
-        "negativePrompt": "fedi:negativePrompt",
-        "seed": "fedi:seed",
-        "steps": "fedi:steps",
-        "guidance": "fedi:guidance",
-        "sampler": "fedi:sampler",
     },
 ]
+
+# The extension terms, as compact IRIs under the prefix `fedi`.
+EXTENSION_TERMS: Final[dict[str, Any]] = {
+    "generation": "fedi:generation",
+    "remixOf": {"@id": "fedi:remixOf", "@type": "@id"},
+    "model": "fedi:model",
+    "prompt": "fedi:prompt",
+    "negativePrompt": "fedi:negativePrompt",
+    "seed": "fedi:seed",
+    "steps": "fedi:steps",
+    "guidance": "fedi:guidance",
+    "sampler": "fedi:sampler",
+}
+
+
+def extension_context(namespace: str) -> dict[str, Any]:
+    """The context document that defines the extension terms under `namespace` (an IRI ending
+    in `#` or `/`, e.g. https://example.net/ns#): serve it at the URL documents name."""
+    return {"@context": {"fedi": namespace, **EXTENSION_TERMS}}
+
+
+def with_extension_context(doc: dict[str, Any], context_url: str) -> dict[str, Any]:
+    """`doc` whose ``@context`` also names the extension context served at `context_url`."""
+    if "@context" not in doc:
+        return doc
+    context = doc["@context"] if isinstance(doc["@context"], list) else [doc["@context"]]
+    if context_url in context:
+        return doc
+    return {**doc, "@context": [*context, context_url]}

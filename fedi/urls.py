@@ -62,6 +62,10 @@ class Urls:
     def instance_actor(self) -> str:
         return f"{self.base}/actor"
 
+    def extension_context(self) -> str:
+        """The JSON-LD context document of fedi's terms; the namespace is this URL + '#'."""
+        return f"{self.base}/ns/fedi"
+
     def media(self, key: str) -> str:
         return f"{self.media_base}/{key}"
 

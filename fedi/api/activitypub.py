@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
+from activitypub.context import extension_context, with_extension_context
 from activitypub.vocab import ACTIVITY_JSON, wants_activity_json
 from fedi.api.context import run_sync, runtime_of, settled
 from fedi.errors import NotFound, PayloadTooLarge, Unauthorized
@@ -58,7 +59,7 @@ async def _document(
 
     def load() -> dict[str, Any]:
         with rt.db.reader() as session:
-            return build(session, rt, *args)
+            return with_extension_context(build(session, rt, *args), rt.urls.extension_context())
 
     headers = (
         {"Vary": "Accept", "Link": f'<{html_url}>; rel="alternate"; type="text/html"'} if html_url else None
@@ -199,3 +200,14 @@ async def _read_limited(request: Request, limit: int) -> bytes:
             raise PayloadTooLarge("Request body too large")
         chunks.append(chunk)
     return b"".join(chunks)
+
+
+async def extension_context_document(request: Request) -> Response:
+    """The JSON-LD context that defines fedi's terms (`generation`, `remixOf`...) under this
+    instance's namespace; every document fedi emits names it last in `@context`."""
+    url = runtime_of(request).urls.extension_context()
+    return JSONResponse(
+        extension_context(f"{url}#"),
+        media_type="application/ld+json",
+        headers={"Access-Control-Allow-Origin": "*", "Cache-Control": "public, max-age=86400"},
+    )

@@ -47,6 +47,7 @@ def routes(settings: Settings) -> list[BaseRoute]:
         Route("/.well-known/nodeinfo", wellknown.nodeinfo_links),
         Route("/nodeinfo/{version:str}", wellknown.nodeinfo),
         # ActivityPub
+        Route("/ns/fedi", ap.extension_context_document),
         Route("/actor", ap.instance_actor),
         Route("/actor/inbox", ap.inbox_post, methods=["POST"]),
         Route("/inbox", ap.inbox_post, methods=["POST"]),

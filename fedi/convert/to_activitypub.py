@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any
 
@@ -78,6 +79,19 @@ def generation_terms(params: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+# A model named like a Hugging Face Hub repository ("org/name"), optionally "@revision".
+_HUB_ID = re.compile(r"^([A-Za-z0-9][\w.-]*/[\w.-]+)(@[\w.-]+)?$")
+
+
+def generator(params: dict[str, Any]) -> builders.Generator | None:
+    """The model that made a generated image, as AS2 `generator` (linked to its Hub page)."""
+    model = str(params.get("model") or params.get("preset") or "").strip()
+    if not model:
+        return None
+    hub = _HUB_ID.match(model)
+    return builders.Generator(name=model, url=f"https://huggingface.co/{hub[1]}" if hub else None)
+
+
 def _attachment(media: MediaAttachment, urls: Urls) -> builders.Attachment | None:
     url = media_url(media, urls)
     if url is None:
@@ -117,6 +131,7 @@ def note(view: StatusView, urls: Urls) -> dict[str, Any]:
         replies=f"{status.uri}/replies",
         generation=generation_terms(generated) if generated else None,
         remix_of=status.remix_of_uri,
+        generator=generator(generated) if generated else None,
     )
 
 

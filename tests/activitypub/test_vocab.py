@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from activitypub.context import CONTEXT, FEDI_NS, GENERATION_KEYS
+from activitypub.context import CONTEXT, GENERATION_KEYS, extension_context, with_extension_context
 from activitypub.vocab import (
     ACCEPT_ACTIVITY,
     PUBLIC,
@@ -72,15 +72,20 @@ def test_wants_activity_json(accept: str, expected: bool) -> None:
     assert wants_activity_json(accept) is expected
 
 
-def test_context_declares_mastodon_and_fedi_terms() -> None:
+def test_context_declares_mastodon_terms_and_the_extension_context_fedi_terms() -> None:
     assert CONTEXT[:2] == ["https://www.w3.org/ns/activitystreams", "https://w3id.org/security/v1"]
     terms = CONTEXT[2]
     assert terms["schema"] == "http://schema.org#"  # Mastodon's IRI, copied on purpose
     assert terms["focalPoint"] == {"@container": "@list", "@id": "toot:focalPoint"}
-    assert terms["fedi"] == FEDI_NS == "https://fedi.dev/ns#"
-    assert terms["remixOf"] == {"@id": "fedi:remixOf", "@type": "@id"}
+    # fedi's own terms live in a context document each server serves under its own namespace.
+    assert "fedi" not in terms and "generation" not in terms
+    extension = extension_context("https://example.net/ns/fedi#")["@context"]
+    assert extension["fedi"] == "https://example.net/ns/fedi#"
+    assert extension["remixOf"] == {"@id": "fedi:remixOf", "@type": "@id"}
     for key in GENERATION_KEYS - {"width", "height"}:
-        assert terms[key] == f"fedi:{key}"
+        assert extension[key] == f"fedi:{key}"
     # width/height stay ActivityStreams terms: redefining them would break attachments.
-    assert "width" not in terms
-    assert "height" not in terms
+    assert "width" not in extension and "height" not in extension
+    doc = with_extension_context({"@context": list(CONTEXT), "id": "x"}, "https://example.net/ns/fedi")
+    assert doc["@context"][-1] == "https://example.net/ns/fedi" and len(doc["@context"]) == 4
+    assert with_extension_context(doc, "https://example.net/ns/fedi") == doc  # named once

@@ -14,6 +14,7 @@ from sqlmodel import Session
 
 from activitypub import builders
 from activitypub.audience import Recipient, delivery_inboxes
+from activitypub.context import with_extension_context
 from activitypub.objects import host_of
 from activitypub.vocab import PUBLIC
 from fedi.convert import to_activitypub
@@ -35,7 +36,10 @@ def send(
     if not targets:
         return None
     row = OutboxActivity(
-        uri=activity["id"], account_id=sender.id, activity_type=activity["type"], payload=activity
+        uri=activity["id"],
+        account_id=sender.id,
+        activity_type=activity["type"],
+        payload=with_extension_context(activity, rt.urls.extension_context()),
     )
     session.add(row)
     session.flush()
