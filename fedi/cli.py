@@ -119,6 +119,10 @@ def serve(
     runtime = build_runtime(settings)
     ensure_system_accounts(runtime)
     claim_id_node(runtime)
+    if settings.generation.enabled and not settings.generation.c2pa_certificate:
+        from fedi.media.content_credentials import signing_identity
+
+        signing_identity(settings)  # the local signing certificate, made once at first start
     gpu = _embedded_gpu_worker(settings, runtime)
     try:
         uvicorn.run(

@@ -215,6 +215,17 @@ class GenerationSettings(Section):
     # `package.module:function(PIL image) -> object with .flagged and .reason`: flagged images
     # are marked sensitive with a content warning.
     image_check: str = ""
+    # Sign every generated image with Content Credentials (C2PA). The certificate chain (PEM,
+    # signing certificate first) and its ES256 private key; both empty: fedi makes a local root
+    # and a signing certificate in data_dir/c2pa at first start (validators call it untrusted).
+    c2pa_certificate: str = ""
+    c2pa_private_key: str = ""
+
+    @model_validator(mode="after")
+    def _c2pa_pair(self) -> GenerationSettings:
+        if bool(self.c2pa_certificate) != bool(self.c2pa_private_key):
+            raise ValueError("c2pa_certificate and c2pa_private_key are set together, or neither")
+        return self
 
 
 class ApiSettings(Section):

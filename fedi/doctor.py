@@ -216,6 +216,7 @@ def _generation_backend(settings: Settings) -> Iterator[Check]:
     import torch
 
     yield from _model(settings)
+    yield _content_credentials(settings)
 
     if torch.cuda.is_available():
         name = torch.cuda.get_device_name(0)
@@ -228,6 +229,26 @@ def _generation_backend(settings: Settings) -> Iterator[Check]:
             "no CUDA GPU: generation runs on the CPU (slow for real models; fine for `tiny`)",
             "install an NVIDIA driver and a CUDA build of torch for GPU generation",
         )
+
+
+def _content_credentials(settings: Settings) -> Check:
+    from fedi.media.content_credentials import local_paths
+
+    options = settings.generation
+    if options.c2pa_certificate:
+        missing = [p for p in (options.c2pa_certificate, options.c2pa_private_key) if not Path(p).is_file()]
+        if missing:
+            return Check("content credentials", "fail", f"not readable: {', '.join(missing)}")
+        return Check("content credentials", "ok", f"images are signed with {options.c2pa_certificate}")
+    chain, _ = local_paths(settings)
+    return Check(
+        "content credentials",
+        "warn",
+        f"images are signed with a local certificate ({chain}, made at first start): C2PA validators "
+        "call its signer untrusted",
+        "set generation.c2pa_certificate and generation.c2pa_private_key to a certificate from a "
+        "C2PA-trusted issuer",
+    )
 
 
 def _model(settings: Settings) -> Iterator[Check]:

@@ -13,15 +13,19 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from fedi.config import Settings
 from fedi.hooks import load_hook
+from fedi.media.content_credentials import signing_identity
 
 if TYPE_CHECKING:
     from PIL import Image
 
+    from fedi.media.storage import MediaStorage
+    from generation.credentials import Ingredient
     from generation.engine import GenerationEngine
     from generation.types import GeneratedImage
 
@@ -82,8 +86,33 @@ def _build_engine(
     )
 
 
+@dataclass(frozen=True)
+class Lineage:
+    """Where the image will be served, and the image it remixes (for its Content Credentials)."""
+
+    original_url: str
+    source: Ingredient | None = None
+
+
+def source_ingredient(storage: MediaStorage, source: dict[str, str]) -> Ingredient | None:
+    """The remixed image as an ingredient, when this host can read it (else the manifest goes
+    without: a GPU host with storage of its own does not see the web host's files)."""
+    from generation.credentials import Ingredient
+
+    try:
+        data = storage.read(source["key"])
+    except (OSError, ValueError, KeyError) as exc:
+        log.info("the remixed image %s is not readable here (%s): no ingredient", source.get("uri"), exc)
+        return None
+    return Ingredient(data, source["mime_type"], source["uri"], relationship="componentOf")
+
+
 def make_image(
-    settings: Settings, payload: dict[str, Any], owner: str, on_progress: Callable[[int, int], None]
+    settings: Settings,
+    payload: dict[str, Any],
+    owner: str,
+    on_progress: Callable[[int, int], None],
+    lineage: Lineage,
 ) -> dict[str, Any]:
     """Generate and encode one image; returns the FinishedImage fields (see services.generations)."""
     from generation.types import GenerationRequest, Progress
@@ -98,15 +127,22 @@ def make_image(
 
     handle = engine(settings).submit(GenerationRequest(**payload), owner=owner, on_progress=progress)
     made = handle.result()
-    return encode(settings, made)
+    return encode(settings, made, lineage)
 
 
-def encode(settings: Settings, made: GeneratedImage) -> dict[str, Any]:
+def encode(settings: Settings, made: GeneratedImage, lineage: Lineage) -> dict[str, Any]:
+    from generation.credentials import Ingredient, sign_derivative, sign_generated
     from generation.provenance import encode_webp
 
     flagged = _image_check(settings)(made.image)
     preview, preview_width, preview_height, blurhash = _preview(made.image)
     original = encode_webp(made.image, made.params, instance=settings.instance.domain)
+    # Content Credentials: the original says how it was made; the preview that it is a resized
+    # copy of the original (named by its URL).
+    identity = signing_identity(settings).signing
+    original = sign_generated(original, "image/webp", made.params, identity, ingredient=lineage.source)
+    original_ingredient = Ingredient(original, "image/webp", lineage.original_url)
+    preview = sign_derivative(preview, "image/webp", original_ingredient, identity)
     return {
         "original": original,
         "thumbnail": preview,
@@ -164,6 +200,7 @@ def generate_to_file(
 
     from fedi.errors import ServiceUnavailable, Unprocessable
     from fedi.services.generations import Ask, build
+    from generation.credentials import sign_generated
     from generation.errors import GenerationError
     from generation.provenance import encode_png, encode_webp
     from generation.types import Progress as Step
@@ -196,6 +233,8 @@ def generate_to_file(
             made = _engine.submit(request, owner="cli", on_progress=on_step).result()
         except GenerationError as exc:
             raise ServiceUnavailable(str(exc)) from None
-    data = encode_png if output.suffix.lower() == ".png" else encode_webp
-    output.write_bytes(data(made.image, made.params, instance=settings.instance.domain))
+    png = output.suffix.lower() == ".png"
+    data = (encode_png if png else encode_webp)(made.image, made.params, instance=settings.instance.domain)
+    identity = signing_identity(settings).signing
+    output.write_bytes(sign_generated(data, "image/png" if png else "image/webp", made.params, identity))
     return made.params.to_dict()

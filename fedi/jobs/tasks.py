@@ -77,26 +77,34 @@ def prune_inbox() -> None:
 
 
 @job(retries=2, retry_delay=10, queue="gpu")
-def generate_image(generation_id: int, payload: dict[str, Any], owner: str) -> None:
-    """On a GPU worker: make the image and send it back (no database needed here)."""
+def generate_image(
+    generation_id: int, payload: dict[str, Any], owner: str, source: dict[str, str] | None = None
+) -> None:
+    """On a GPU worker: make the image and send it back (no database needed here).
+
+    `source` ({"key", "mime_type", "uri"}): the image a remix was made from, in media storage,
+    which becomes an ingredient of its Content Credentials when this host can read it."""
     from fedi.jobs import gpu_worker
+    from fedi.services.generations import generated_keys
     from generation.errors import GenerationError
 
     rt = current()
+    lineage = gpu_worker.Lineage(
+        original_url=rt.urls.media(generated_keys(generation_id)[0]),
+        source=gpu_worker.source_ingredient(rt.media, source) if source else None,
+    )
 
     def progress(step: int, total: int) -> None:
         rt.jobs.enqueue("generation_progress", generation_id, step, total)
 
     progress(0, int(payload.get("steps", 1)))
     try:
-        result = gpu_worker.make_image(rt.settings, payload, owner, progress)
+        result = gpu_worker.make_image(rt.settings, payload, owner, progress, lineage)
     except GenerationError as exc:
         rt.jobs.enqueue("generation_failed", generation_id, str(exc))
         return
     if rt.media.shared:
         # A bucket every process reaches: store the files here, send back only the record.
-        from fedi.services.generations import generated_keys
-
         for key, field in zip(generated_keys(generation_id), ("original", "thumbnail"), strict=True):
             rt.media.put(key, result[field])
             result[field] = None

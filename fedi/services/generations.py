@@ -231,7 +231,23 @@ def _queue(session: Session, rt: Runtime, row: Generation) -> None:
     row.task_id = f"generation-{row.id}-{row.attempts}"
     session.add(row)
     owner = f"account:{row.account_id}"
-    rt.jobs.after_commit(session, "generate_image", row.id, _request_payload(row), owner, task_id=row.task_id)
+    source = _remixed_image(session, row)
+    rt.jobs.after_commit(
+        session, "generate_image", row.id, _request_payload(row), owner, source, task_id=row.task_id
+    )
+
+
+def _remixed_image(session: Session, row: Generation) -> dict[str, str] | None:
+    """Where the image a remix was made from lies in media storage (local, or a cached copy)."""
+    if not row.remix_of_uri:
+        return None
+    source = status_store.by_uri(session, row.remix_of_uri)
+    if source is None:
+        return None
+    media = next((m for m in media_store.of_statuses(session, [source.id])[source.id] if m.file_key), None)
+    if media is None or media.file_key is None:
+        return None
+    return {"key": media.file_key, "mime_type": media.mime_type, "uri": source.uri}
 
 
 def _request_payload(row: Generation) -> dict[str, Any]:

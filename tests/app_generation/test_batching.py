@@ -24,8 +24,9 @@ def settings(tmp_path: Path) -> Settings:
 def _make(settings: Settings, seed: int, size: int = 64) -> dict[str, Any]:
     payload = {"prompt": "a lantern", "negative_prompt": "", "preset": "tiny", "width": size, "height": size,
                "steps": 2, "guidance": 0.0, "seed": seed}  # fmt: skip
+    lineage = gpu_worker.Lineage(original_url=f"https://fedi.test/media/generated/{seed}/original.webp")
     return gpu_worker.make_image(
-        settings, payload, owner=f"account:{seed % 3}", on_progress=lambda s, t: None
+        settings, payload, owner=f"account:{seed % 3}", on_progress=lambda s, t: None, lineage=lineage
     )
 
 
