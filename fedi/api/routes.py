@@ -15,6 +15,7 @@ from fedi.api.mastodon import (
     collections,
     generations,
     instance,
+    lineage,
     markers,
     media,
     notifications,
@@ -191,6 +192,7 @@ def mastodon_routes() -> list[BaseRoute]:
         Route("/api/v1/fedi/generations", generations.create, methods=["POST"]),
         Route("/api/v1/fedi/generations/{id}", generations.show),
         Route("/api/v1/fedi/generations/{id}/cancel", generations.cancel, methods=["POST"]),
+        Route("/api/v1/fedi/statuses/{id}/lineage", lineage.show),
         Route(f"{v1}/media/{{id}}", media.show, methods=["GET"]),
         Route(f"{v1}/media/{{id}}", media.update, methods=["PUT"]),
         # Instance

@@ -252,6 +252,23 @@ def context(
     }
 
 
+def lineage(
+    ancestors: list[tuple[str, StatusView | None]],
+    descendants: list[tuple[str, StatusView | None]],
+    urls: Urls,
+    viewer_id: int | None,
+) -> Entity:
+    """Each link: the post's URI, and the post itself when this server has it for the viewer."""
+
+    def link(uri: str, view: StatusView | None) -> Entity:
+        return {"uri": uri, "status": status(view, urls, viewer_id) if view else None}
+
+    return {
+        "ancestors": [link(*item) for item in ancestors],
+        "descendants": [link(*item) for item in descendants],
+    }
+
+
 def tag(item: Tag, urls: Urls) -> Entity:
     return {
         "id": str(item.id),
@@ -301,11 +318,15 @@ def _size(width: int, height: int) -> Entity:
 # Notifications, markers, preferences -----------------------------------------------------------
 
 
-def notification(view: NotificationView, urls: Urls, viewer_id: int | None) -> Entity:
+def notification(
+    view: NotificationView, urls: Urls, viewer_id: int | None, *, fedi_types: bool = False
+) -> Entity:
+    """`fedi_types`: the client asked for fedi's own types; others see them as their nearest
+    Mastodon type (a remix as a mention of its author)."""
     item = view.notification
     entity: Entity = {
         "id": str(item.id),
-        "type": item.type,
+        "type": item.type if fedi_types else FEDI_TYPES_SHOWN_AS.get(item.type, item.type),
         "created_at": iso(item.created_at),
         "group_key": f"ungrouped-{item.id}",
         "account": account(view.account, urls),
@@ -313,6 +334,9 @@ def notification(view: NotificationView, urls: Urls, viewer_id: int | None) -> E
     if view.status is not None:
         entity["status"] = status(view.status, urls, viewer_id)
     return entity
+
+
+FEDI_TYPES_SHOWN_AS = {"fedi_remix": "mention"}
 
 
 def marker(item: Marker) -> Entity:

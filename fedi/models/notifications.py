@@ -18,6 +18,9 @@ NOTIFICATION_TYPES = (
     "favourite",
     "update",
     "admin.report",
+    # Someone remixed or edited the recipient's image (fedi's own type: shown to stock clients,
+    # which do not know it, as a mention).
+    "fedi_remix",
 )
 
 

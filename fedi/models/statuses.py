@@ -46,7 +46,7 @@ class Status(SQLModel, table=True):
     # "published"; "processing" while its generated images are being made (only the author
     # sees it, nothing is federated); "failed" when they could not be made.
     state: str = Field(default="published", max_length=16)
-    remix_of_uri: str | None = Field(default=None, max_length=2048)
+    remix_of_uri: str | None = Field(default=None, max_length=2048, index=True)
     replies_count: int = 0
     reblogs_count: int = 0
     favourites_count: int = 0

@@ -32,7 +32,25 @@ def spread(session: Session, rt: Runtime, status: Status, view: StatusView) -> N
             from_account_id=status.account_id,
             status_id=status.id,
         )
+    _notify_remixed_author(session, rt, status)
     bot.answer_mention(session, rt, status, view.mentions)
     events.status_created(
         session, rt, status, events.status_channels(status, home, [t.name for t in view.tags])
+    )
+
+
+def _notify_remixed_author(session: Session, rt: Runtime, status: Status) -> None:
+    """A remix or an edit of a local image, made here or on another server, tells its author."""
+    if not status.remix_of_uri:
+        return
+    source = store.by_uri(session, status.remix_of_uri)
+    if source is None or not source.local:
+        return
+    notifications.notify(
+        session,
+        rt,
+        recipient_id=source.account_id,
+        type="fedi_remix",
+        from_account_id=status.account_id,
+        status_id=status.id,
     )

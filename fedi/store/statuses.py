@@ -315,3 +315,11 @@ def reblogged_by(session: Session, status_id: int, page: Page) -> list[tuple[Sta
         .where(Status.reblog_of_id == status_id)
     )
     return fetch_page(session, stmt, Status.id, page)
+
+
+def remixes_of(session: Session, uris: list[str], *, limit: int) -> list[Status]:
+    """Posts (local, or remote ones that reached us) that remix any of `uris`, oldest first."""
+    if not uris:
+        return []
+    stmt = select(Status).where(col(Status.remix_of_uri).in_(uris)).order_by(col(Status.id)).limit(limit)
+    return list(session.exec(stmt).all())

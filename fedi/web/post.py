@@ -10,7 +10,7 @@ from fedi.api.context import read, runtime_of
 from fedi.errors import NotFound
 from fedi.ids import parse_id
 from fedi.models.accounts import Account
-from fedi.services import statuses
+from fedi.services import lineage, statuses
 from fedi.store.views import StatusView
 from fedi.web import present
 from fedi.web.pages import activity_document, page, render
@@ -26,8 +26,14 @@ async def post(request: Request) -> Response:
     me = await current_account(request)
     urls = runtime_of(request).urls
     acct, status_id = str(request.path_params["username"]), parse_id(request.path_params["status_id"])
-    view, thread = await read(request, lambda s: _load(s, me, acct, status_id))
+    view, thread, remixes = await read(request, lambda s: _load(s, me, acct, status_id))
     shown = present.post(view, urls)
+
+    def linked(links: list[lineage.Link]) -> list[dict[str, object]]:
+        return [
+            {"uri": link.uri, "post": present.post(link.view, urls) if link.view else None} for link in links
+        ]
+
     return render(
         request,
         "post.html",
@@ -36,6 +42,8 @@ async def post(request: Request) -> Response:
             "post": shown,
             "ancestors": [present.post(v, urls) for v in thread.ancestors],
             "replies": [present.post(v, urls) for v in thread.descendants],
+            "made_from": linked(remixes.ancestors),
+            "remixed_into": linked(remixes.descendants),
             "title": f"{shown.author.name}: {_headline(shown)}",
             "summary": f"Content warning: {shown.spoiler}" if shown.spoiler else _summary(shown),
             "image": None if shown.sensitive or not shown.cover else shown.cover.url,
@@ -45,14 +53,14 @@ async def post(request: Request) -> Response:
 
 def _load(
     session: Session, viewer: Account | None, acct: str, status_id: int | None
-) -> tuple[StatusView, statuses.Thread]:
+) -> tuple[StatusView, statuses.Thread, lineage.Lineage]:
     """The post if this viewer may see it and it is this account's own (not a boost of it)."""
     if status_id is None:
         raise NotFound()
     view = statuses.get_view(session, viewer, status_id)
     if view.reblog is not None or view.account.acct().lower() != acct.lower():
         raise NotFound()
-    return view, statuses.context(session, viewer, status_id)
+    return view, statuses.context(session, viewer, status_id), lineage.lineage(session, viewer, status_id)
 
 
 def _headline(post: present.Post) -> str:

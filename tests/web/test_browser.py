@@ -413,3 +413,86 @@ def test_hostile_content_stays_inert(site: Site, browser: Browser, weights: dict
             visit.check(page, name)
         expect(page.get_by_role("heading", name="Follow Mallory?")).to_be_visible()
         visit.close()
+
+
+def _bea(remote: Elsewhere) -> tuple[str, dict[str, Any]]:
+    """An artist on another server whose generated post starts a remix chain."""
+    key, actor_id = STATIC_KEYS[1], remote.base + "/users/bea"
+    remote.serve(
+        "/users/bea",
+        builders.actor(
+            id=actor_id,
+            preferred_username="bea",
+            webfinger=f"bea@{remote.host}",
+            name="Bea",
+            url=actor_id,
+            inbox=f"{actor_id}/inbox",
+            outbox=f"{actor_id}/outbox",
+            followers=f"{actor_id}/followers",
+            following=f"{actor_id}/following",
+            public_key_pem=key.public_key_pem,
+            published=datetime(2024, 1, 1, tzinfo=UTC),
+        ),
+    )
+    remote.serve(
+        "/.well-known/webfinger", jrd(Acct("bea", remote.host), actor_url=actor_id), "application/jrd+json"
+    )
+    image = remote.serve("/lantern.png", png(), "image/png")
+    origin = note(
+        actor_id,
+        f"{actor_id}/statuses/1",
+        "<p>a paper lantern</p>",
+        attachment=[{"type": "Document", "mediaType": "image/png", "url": image, "name": "a paper lantern"}],
+        generation={
+            "model": "tiny",
+            "prompt": "a paper lantern",
+            "seed": 4,
+            "steps": 2,
+            "width": 64,
+            "height": 64,
+        },
+    )
+    return actor_id, origin
+
+
+def _remix_and_post(site: Site, who: str, source: str, prompt: str) -> dict[str, Any]:
+    made = site.api("POST", "/api/v1/fedi/generations", who, json={"remix_of": source, "prompt": prompt})
+    assert made.status_code == 202, made.text
+    generation = made.json()["id"]
+
+    def done() -> Any:
+        body = site.api("GET", f"/api/v1/fedi/generations/{generation}", who).json()
+        return body if body["state"] == "done" else None
+
+    finished = eventually(done)
+    posted = site.api(
+        "POST",
+        "/api/v1/statuses",
+        who,
+        json={"status": prompt, "media_ids": [finished["media_attachment"]["id"]]},
+    )
+    assert posted.status_code == 200, posted.text
+    return dict(posted.json())
+
+
+def test_a_remix_chain_across_two_servers_shows_on_the_post_page(
+    site: Site, browser: Browser, weights: dict[str, int]
+) -> None:
+    with elsewhere() as remote:
+        actor_id, origin = _bea(remote)
+        delivered = remote.deliver(site.url + "/inbox", create(actor_id, origin), actor_id, STATIC_KEYS[1])
+        assert delivered.status_code == 202, delivered.text
+        second = _remix_and_post(site, "alice", origin["id"], "a paper lantern at night")
+        third = _remix_and_post(site, "bob", second["id"], "a paper lantern in the snow")
+
+        chain = site.public(f"/api/v1/fedi/statuses/{second['id']}/lineage")
+        assert [link["uri"] for link in chain["ancestors"]] == [origin["id"]]
+        assert [link["uri"] for link in chain["descendants"]] == [third["uri"]]
+
+        visit, page = Visit.open(browser, weights)
+        page.goto(f"{site.url}/@alice/{second['id']}")
+        lineage = page.get_by_role("region", name="Lineage")
+        expect(lineage.get_by_role("link", name="Bea")).to_be_visible()
+        expect(lineage.get_by_role("link", name="Bob Ross")).to_be_visible()
+        visit.check(page, "lineage")
+        visit.close()

@@ -19,19 +19,28 @@ async def index(request: Request) -> Response:
     params = await read_params(request)
     page = page_of(params, default=40, maximum=80)
     viewer = caller.viewer
+    types, exclude_types = params.texts("types") or None, params.texts("exclude_types")
+    # fedi's own types reach stock clients as the Mastodon type they are shown as.
+    fedi_types = bool(types) and any(t in to_mastodon.FEDI_TYPES_SHOWN_AS for t in types or [])
+    for own, shown_as in to_mastodon.FEDI_TYPES_SHOWN_AS.items():
+        if types and shown_as in types and own not in types:
+            types = [*types, own]
+        if shown_as in exclude_types and own not in (types or []):
+            exclude_types = [*exclude_types, own]
     found, paging_ids = await read(
         request,
         lambda s: views.notifications(
             s,
             viewer,
             page,
-            types=params.texts("types") or None,
-            exclude_types=params.texts("exclude_types"),
+            types=types,
+            exclude_types=exclude_types,
             from_account_id=params.id("account_id"),
         ),
     )
     urls = urls_of(request)
-    return paged(request, [to_mastodon.notification(n, urls, viewer.id) for n in found], paging_ids)
+    entities = [to_mastodon.notification(n, urls, viewer.id, fedi_types=fedi_types) for n in found]
+    return paged(request, entities, paging_ids)
 
 
 async def show(request: Request) -> Response:
