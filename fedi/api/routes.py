@@ -27,6 +27,7 @@ from fedi.api.mastodon import (
     stubs,
     tags,
     timelines,
+    trends,
 )
 from fedi.api.oauth import authorize, token
 from fedi.config import Settings
@@ -215,7 +216,7 @@ def mastodon_routes() -> list[BaseRoute]:
         Route(f"{v1}/announcements", stubs.announcements),
         Route(f"{v1}/trends", stubs.trends),
         Route(f"{v1}/trends/tags", stubs.trends),
-        Route(f"{v1}/trends/statuses", stubs.trends),
+        Route(f"{v1}/trends/statuses", trends.statuses),
         Route(f"{v1}/trends/links", stubs.trends),
         Route(f"{v1}/suggestions", stubs.suggestions),
         Route("/api/v2/suggestions", stubs.suggestions),

@@ -68,6 +68,16 @@ def prune_remote_media() -> None:
         prune(rt, timedelta(days=rt.settings.media.remote_cache_days))
 
 
+@periodic("53")
+def prune_trends() -> None:
+    """Hourly: forget trend scores of posts nobody interacted with within the window."""
+    from fedi.services import trends
+
+    rt = current()
+    with rt.db.session() as session:
+        trends.prune(session)
+
+
 @periodic("17")
 def prune_inbox() -> None:
     """Hourly: delete received activities processed longer ago than the retention."""

@@ -26,6 +26,7 @@ from fedi.models.statuses import (
     StatusTag,
     Tag,
 )
+from fedi.models.trends import TrendScore
 
 __all__ = [
     "Account",
@@ -59,5 +60,6 @@ __all__ = [
     "StatusTag",
     "Tag",
     "Tombstone",
+    "TrendScore",
     "User",
 ]

@@ -12,7 +12,7 @@ from fedi.models.accounts import Account
 from fedi.models.interactions import Bookmark, Favourite, Pin
 from fedi.models.statuses import Status
 from fedi.runtime import Runtime
-from fedi.services import events, notifications, visibility
+from fedi.services import events, notifications, trends, visibility
 from fedi.services.federation import outbox
 from fedi.store import interactions as store
 from fedi.store import statuses as status_store
@@ -46,7 +46,7 @@ def _add_favourite(
     row = Favourite(id=favourite_id or new_id(), account_id=actor.id, status_id=status.id, uri=uri[:2048])
     session.add(row)
     session.flush()
-    status_store.recount(session, status.id)
+    trends.recount(session, status.id)
     notifications.notify(
         session,
         rt,
@@ -71,7 +71,7 @@ def unfavourite(session: Session, rt: Runtime, actor: Account, status_id: int) -
 def _remove_favourite(session: Session, row: Favourite, status: Status) -> None:
     session.delete(row)
     session.flush()
-    status_store.recount(session, status.id)
+    trends.recount(session, status.id)
     notifications.withdraw(
         session,
         recipient_id=status.account_id,
@@ -113,7 +113,7 @@ def reblog(
 
 
 def _spread_boost(session: Session, rt: Runtime, boost: Status, original: Status) -> None:
-    status_store.recount(session, original.id)
+    trends.recount(session, original.id)
     home = status_store.local_follower_ids(session, boost.account_id)
     if boost.local:
         home.append(boost.account_id)
@@ -143,7 +143,7 @@ def _remove_boost(session: Session, rt: Runtime, boost: Status, original: Status
     events.status_deleted(session, rt, boost.id, [f"user:{boost.account_id}"])
     session.delete(boost)
     session.flush()
-    status_store.recount(session, original.id)
+    trends.recount(session, original.id)
     notifications.withdraw(
         session,
         recipient_id=original.account_id,

@@ -7,7 +7,7 @@ from sqlmodel import Session
 
 from fedi.models.statuses import Status
 from fedi.runtime import Runtime
-from fedi.services import bot, events, notifications
+from fedi.services import bot, events, notifications, trends
 from fedi.store import statuses as store
 from fedi.store.views import StatusView
 
@@ -32,19 +32,23 @@ def spread(session: Session, rt: Runtime, status: Status, view: StatusView) -> N
             from_account_id=status.account_id,
             status_id=status.id,
         )
-    _notify_remixed_author(session, rt, status)
+    _remixed(session, rt, status)
     bot.answer_mention(session, rt, status, view.mentions)
     events.status_created(
         session, rt, status, events.status_channels(status, home, [t.name for t in view.tags])
     )
 
 
-def _notify_remixed_author(session: Session, rt: Runtime, status: Status) -> None:
-    """A remix or an edit of a local image, made here or on another server, tells its author."""
+def _remixed(session: Session, rt: Runtime, status: Status) -> None:
+    """A remix or an edit counts towards its source's trend score, and a local image's author
+    is told, whether the remix was made here or on another server."""
     if not status.remix_of_uri:
         return
     source = store.by_uri(session, status.remix_of_uri)
-    if source is None or not source.local:
+    if source is None:
+        return
+    trends.record(session, source.id, trends.Interaction.REMIX)
+    if not source.local:
         return
     notifications.notify(
         session,

@@ -23,7 +23,7 @@ from fedi.models.generations import Generation
 from fedi.models.media import MediaAttachment
 from fedi.models.statuses import VISIBILITIES, Status, StatusEdit
 from fedi.runtime import Runtime
-from fedi.services import events, generations, notifications, reach, resolver, visibility
+from fedi.services import events, generations, notifications, reach, resolver, trends, visibility
 from fedi.services.federation import outbox
 from fedi.store import media as media_store
 from fedi.store import statuses as store
@@ -239,7 +239,7 @@ def distribute(session: Session, rt: Runtime, status: Status) -> None:
     view = status_view(session, status, None)
     reach.spread(session, rt, status, view)
     if status.in_reply_to_id is not None:
-        store.recount(session, status.in_reply_to_id)
+        trends.recount(session, status.in_reply_to_id)
     outbox.status_created(session, rt, view)
 
 
@@ -375,7 +375,7 @@ def remove(session: Session, rt: Runtime, status: Status, *, federate: bool) -> 
     session.delete(status)
     session.flush()
     if parent_id is not None:
-        store.recount(session, parent_id)
+        trends.recount(session, parent_id)
     events.status_deleted(session, rt, status.id, channels)
 
 

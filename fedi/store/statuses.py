@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import Exists, delete, exists, func, or_, update
 from sqlmodel import Session, col, select
@@ -106,9 +108,25 @@ def edits_of(session: Session, status_id: int) -> list[StatusEdit]:
     return list(session.exec(stmt).all())
 
 
-def recount(session: Session, status_id: int) -> None:
-    """Recompute a status's counters from the rows they count (never negative, never drift)."""
+@dataclass(frozen=True)
+class CountChange:
+    """How much each counter of a status grew (0 when it shrank or stayed)."""
+
+    replies: int = 0
+    reblogs: int = 0
+    favourites: int = 0
+
+
+def recount(session: Session, status_id: int) -> CountChange:
+    """Recompute a status's counters from the rows they count (never negative, never drift);
+    returns how much each grew."""
     from fedi.models.interactions import Favourite
+
+    before = session.exec(
+        select(Status.replies_count, Status.reblogs_count, Status.favourites_count).where(
+            col(Status.id) == status_id
+        )
+    ).first()
 
     replies = select(func.count()).select_from(Status).where(Status.in_reply_to_id == status_id)
     reblogs = select(func.count()).select_from(Status).where(Status.reblog_of_id == status_id)
@@ -125,8 +143,14 @@ def recount(session: Session, status_id: int) -> None:
         .execution_options(synchronize_session=False)
     )
     loaded = session.get(Status, status_id)
-    if loaded is not None:
-        session.refresh(loaded, ["replies_count", "reblogs_count", "favourites_count"])
+    if loaded is None or before is None:
+        return CountChange()
+    session.refresh(loaded, ["replies_count", "reblogs_count", "favourites_count"])
+    return CountChange(
+        replies=max(0, loaded.replies_count - before[0]),
+        reblogs=max(0, loaded.reblogs_count - before[1]),
+        favourites=max(0, loaded.favourites_count - before[2]),
+    )
 
 
 # Timelines -------------------------------------------------------------------------------
@@ -323,3 +347,29 @@ def remixes_of(session: Session, uris: list[str], *, limit: int) -> list[Status]
         return []
     stmt = select(Status).where(col(Status.remix_of_uri).in_(uris)).order_by(col(Status.id)).limit(limit)
     return list(session.exec(stmt).all())
+
+
+def trending(
+    session: Session, *, since: datetime, limit: int, offset: int, only_media: bool, viewer_id: int | None
+) -> list[Status]:
+    """Public posts from the window, highest decayed score first (fedi.services.trends); authors
+    who chose not to be featured (not discoverable, or not indexable) are left out."""
+    from fedi.models.trends import TrendScore
+
+    stmt = (
+        select(Status)
+        .join(TrendScore, col(TrendScore.status_id) == col(Status.id))
+        .where(
+            Status.visibility == "public",
+            Status.state == "published",
+            col(Status.reblog_of_id).is_(None),
+            col(Status.created_at) >= since,
+            exists().where(
+                col(Account.id) == col(Status.account_id), col(Account.discoverable), col(Account.indexable)
+            ),
+        )
+    )
+    if only_media:
+        stmt = stmt.where(_has_media())
+    stmt = _without_hidden_authors(stmt, viewer_id)
+    return list(session.exec(stmt.order_by(col(TrendScore.key).desc()).offset(offset).limit(limit)).all())

@@ -35,7 +35,7 @@ from fedi.models.federation import Tombstone
 from fedi.models.media import MediaAttachment
 from fedi.models.statuses import Status
 from fedi.runtime import Runtime
-from fedi.services import media_cache, reach
+from fedi.services import media_cache, reach, trends
 from fedi.services.federation.fetches import RemoteError, done
 from fedi.store import accounts as account_store
 from fedi.store import statuses as status_store
@@ -406,9 +406,9 @@ def store_note(
         orphan.in_reply_to_id, orphan.in_reply_to_account_id = status.id, author.id
         session.add(orphan)
     session.flush()
-    status_store.recount(session, status.id)
+    trends.recount(session, status.id)
     if parent is not None:
-        status_store.recount(session, parent.id)
+        trends.recount(session, parent.id)
     elif note.in_reply_to and depth < MAX_THREAD_DEPTH:
         rt.jobs.after_commit(session, "fetch_parent", status.id, depth + 1)
     author.statuses_count += 1
