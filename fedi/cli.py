@@ -271,6 +271,7 @@ def accounts_create(
     admin: Annotated[bool, typer.Option("--admin", help="Grant administrator rights.")] = False,
 ) -> None:
     """Create a local account that can log in."""
+    from fedi.models.accounts import Role
     from fedi.services.accounts import create_local_account
 
     runtime = _runtime_for_command()
@@ -282,7 +283,7 @@ def accounts_create(
                 username=username,
                 email=email,
                 password=password,
-                admin=admin,
+                role=Role.ADMIN if admin else Role.USER,
             )
     except FediError as exc:
         _fail(exc.message, code=1)
@@ -317,6 +318,7 @@ def accounts_password(
 @accounts_app.command("list")
 def accounts_list() -> None:
     """List local accounts that can log in."""
+    from fedi.models.accounts import Role
     from fedi.store import accounts as store
 
     runtime = _runtime_for_command()
@@ -326,7 +328,7 @@ def accounts_list() -> None:
         typer.echo("no local accounts yet: create one with `fedi accounts create NAME --email E`")
         return
     for account, user in rows:
-        role = " (admin)" if user.admin else ""
+        role = "" if user.role == Role.USER else f" ({user.role})"
         typer.echo(f"@{account.username}\t{user.email}\t{account.created_at:%Y-%m-%d}{role}")
 
 

@@ -17,7 +17,7 @@ from fedi import __version__
 from fedi.config import Settings
 from fedi.convert.common import avatar_url, header_url, media_url, preview_url
 from fedi.media.images import SUPPORTED_TYPES
-from fedi.models.accounts import Account, User
+from fedi.models.accounts import Account, Role, User
 from fedi.models.generations import Generation
 from fedi.models.media import MediaAttachment
 from fedi.models.notifications import Marker
@@ -113,10 +113,17 @@ def credential_account(item: Account, user: User, urls: Urls, *, follow_requests
     }
 
 
+# Mastodon's default roles: ids and permission bits (UserRole::FLAGS) as its seeds make them.
+_ROLES: dict[str, Entity] = {
+    Role.USER: {"id": "-99", "name": "", "permissions": "65536", "color": "", "highlighted": False},
+    Role.MODERATOR: {"id": "1", "name": "Moderator", "permissions": "1308", "color": "", "highlighted": True},
+    Role.ADMIN: {"id": "2", "name": "Admin", "permissions": "1048572", "color": "", "highlighted": True},
+    Role.OWNER: {"id": "3", "name": "Owner", "permissions": "1048575", "color": "", "highlighted": True},
+}
+
+
 def role(user: User) -> Entity:
-    if user.admin:
-        return {"id": "3", "name": "Owner", "permissions": "1048575", "color": "", "highlighted": True}
-    return {"id": "-99", "name": "", "permissions": "65536", "color": "", "highlighted": False}
+    return dict(_ROLES[Role(user.role)])
 
 
 def relationship(fields: Mapping[str, Any]) -> Entity:

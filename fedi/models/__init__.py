@@ -13,6 +13,7 @@ from fedi.models.federation import (
 from fedi.models.generations import BotReply, Generation
 from fedi.models.interactions import Bookmark, Favourite, Pin
 from fedi.models.media import MediaAttachment
+from fedi.models.moderation import AccountWarning, AdminAction, DomainAllow, DomainBlock, ModerationNote
 from fedi.models.notifications import Marker, Notification
 from fedi.models.oauth import OAuthApplication, OAuthCode, OAuthToken
 from fedi.models.relationships import AccountNote, Block, Follow, Mute
@@ -30,10 +31,14 @@ __all__ = [
     "Account",
     "AccountMove",
     "AccountNote",
+    "AccountWarning",
+    "AdminAction",
     "Block",
     "Bookmark",
     "BotReply",
     "Delivery",
+    "DomainAllow",
+    "DomainBlock",
     "Favourite",
     "Follow",
     "Generation",
@@ -43,6 +48,7 @@ __all__ = [
     "Marker",
     "MediaAttachment",
     "Mention",
+    "ModerationNote",
     "Mute",
     "Notification",
     "OAuthApplication",

@@ -9,7 +9,7 @@ from sqlmodel import Session
 
 from activitypub.signatures.keys import generate_rsa_private_key_pem, public_key_pem_of
 from fedi.errors import Forbidden, NotFound, Unprocessable
-from fedi.models.accounts import Account, User, acct_key
+from fedi.models.accounts import Account, Role, User, acct_key
 from fedi.security.passwords import hash_password
 from fedi.store import accounts as store
 from fedi.urls import Urls
@@ -41,7 +41,7 @@ def create_local_account(
     username: str,
     email: str | None = None,
     password: str | None = None,
-    admin: bool = False,
+    role: Role = Role.USER,
     actor_type: str = "Person",
     display_name: str = "",
 ) -> Account:
@@ -84,7 +84,7 @@ def create_local_account(
                 account_id=account.id,
                 email=email,
                 password_hash=hash_password(password),
-                admin=admin,
+                role=role,
             )
         )
         session.flush()
