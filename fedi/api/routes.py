@@ -20,6 +20,7 @@ from fedi.api.mastodon import (
     notifications,
     preferences,
     relationships,
+    reports,
     search,
     statuses,
     streaming,
@@ -183,6 +184,7 @@ def mastodon_routes() -> list[BaseRoute]:
         Route(f"{v1}/blocks", relationships.blocks),
         Route(f"{v1}/mutes", relationships.mutes),
         Route(f"{v1}/preferences", preferences.show),
+        Route(f"{v1}/reports", reports.create, methods=["POST"]),
         Route("/api/v2/search", search.search),
         # Media
         Route(f"{v1}/media", media.upload, methods=["POST"]),

@@ -23,7 +23,7 @@ from fedi.models.media import MediaAttachment
 from fedi.models.notifications import Marker
 from fedi.models.oauth import OAuthApplication
 from fedi.models.statuses import Status, StatusEdit, Tag
-from fedi.store.views import NotificationView, StatusView
+from fedi.store.views import NotificationView, ReportView, StatusView
 from fedi.urls import Urls
 
 # The Mastodon release whose API fedi implements; clients parse the leading semver.
@@ -319,7 +319,26 @@ def notification(view: NotificationView, urls: Urls, viewer_id: int | None) -> E
     }
     if view.status is not None:
         entity["status"] = status(view.status, urls, viewer_id)
+    if view.report is not None:
+        entity["report"] = report(view.report, urls)
     return entity
+
+
+def report(view: ReportView, urls: Urls) -> Entity:
+    """Mastodon's Report entity (what the reporter and the notified moderators see)."""
+    item = view.report
+    return {
+        "id": str(item.id),
+        "action_taken": item.action_taken_at is not None,
+        "action_taken_at": iso_or_none(item.action_taken_at),
+        "category": item.category,
+        "comment": item.comment,
+        "forwarded": item.forwarded,
+        "created_at": iso(item.created_at),
+        "status_ids": [str(s.id) for s in view.statuses],
+        "rule_ids": [str(r) for r in item.rule_ids],
+        "target_account": account(view.target, urls),
+    }
 
 
 def marker(item: Marker) -> Entity:

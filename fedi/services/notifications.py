@@ -25,6 +25,7 @@ def notify(
     type: str,
     from_account_id: int,
     status_id: int | None = None,
+    report_id: int | None = None,
 ) -> Notification | None:
     """Notify a local account, unless it is about itself or from someone it mutes or blocks."""
     if recipient_id == from_account_id:
@@ -37,10 +38,14 @@ def notify(
     mute = relationship_store.mute(session, recipient_id, from_account_id)
     if mute is not None and mute.notifications:
         return None
-    if store.exists_like(session, recipient_id, type, from_account_id, status_id):
+    if store.exists_like(session, recipient_id, type, from_account_id, status_id, report_id):
         return None  # the same event processed twice (a redelivered activity) notifies once
     item = Notification(
-        account_id=recipient_id, type=type, from_account_id=from_account_id, status_id=status_id
+        account_id=recipient_id,
+        type=type,
+        from_account_id=from_account_id,
+        status_id=status_id,
+        report_id=report_id,
     )
     session.add(item)
     session.flush()

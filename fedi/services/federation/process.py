@@ -29,10 +29,10 @@ from activitypub.vocab import ACTOR_TYPES, OBJECT_TYPES
 from fedi.content.sanitize import clean_html, to_plain_text
 from fedi.errors import FediError
 from fedi.models.accounts import Account
-from fedi.models.federation import AccountMove, InboxItem, Report, Tombstone
+from fedi.models.federation import AccountMove, InboxItem, Tombstone
 from fedi.models.statuses import Status
 from fedi.runtime import Runtime
-from fedi.services import events, interactions, relationships, statuses
+from fedi.services import events, interactions, relationships, reports, statuses
 from fedi.services.federation import remote
 from fedi.services.federation.fetches import FetchPending, RemoteError, retry_delay, wait
 from fedi.services.visibility import can_view, narrowest
@@ -365,27 +365,7 @@ def on_block(session: Session, rt: Runtime, actor: Account, activity: ActivityVi
 
 
 def on_flag(session: Session, rt: Runtime, actor: Account, activity: ActivityView) -> str:
-    targets = [
-        get_id(o) for o in (activity.object if isinstance(activity.object, list) else [activity.object])
-    ]
-    accounts = [a for uri in targets if uri and (a := _local_account(session, rt, uri)) is not None]
-    if not accounts:
-        status_uris = [u for u in targets if u and status_store.by_uri(session, u)]
-        owners = [status_store.by_uri(session, u) for u in status_uris]
-        accounts = [a for s in owners if s and (a := account_store.get(session, s.account_id)) and a.local]
-    if not accounts:
-        return "ignored: report of nothing local"
-    content = activity.raw.get("content")
-    session.add(
-        Report(
-            uri=activity.id,
-            reporter_account_id=actor.id if actor.actor_type in ACTOR_TYPES else None,
-            target_account_id=accounts[0].id,
-            status_uris=[u for u in targets if u and u != accounts[0].uri][:50],
-            comment=to_plain_text(content)[:5000] if isinstance(content, str) else "",
-        )
-    )
-    return "done"
+    return reports.received_flag(session, rt, actor, activity)
 
 
 def on_move(session: Session, rt: Runtime, actor: Account, activity: ActivityView) -> str:

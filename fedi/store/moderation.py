@@ -1,0 +1,104 @@
+"""Queries for moderation: staff, reports, domain blocks and allows, warnings, notes, the audit log."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlmodel import Session, col, select
+
+from fedi.models.accounts import Account, Role, User
+from fedi.models.federation import Report
+from fedi.models.moderation import AccountWarning, AdminAction, DomainAllow, DomainBlock, ModerationNote
+from fedi.models.statuses import Status
+from fedi.store.paging import Page, fetch_page
+
+STAFF = (Role.MODERATOR, Role.ADMIN, Role.OWNER)
+
+
+def staff_account_ids(session: Session) -> list[int]:
+    """Local accounts whose users hold a moderator role or above (and may sign in)."""
+    stmt = select(User.account_id).where(
+        col(User.role).in_(STAFF), col(User.disabled).is_(False), col(User.approved).is_(True)
+    )
+    return list(session.exec(stmt).all())
+
+
+def statuses_by_uris(session: Session, uris: Iterable[str]) -> list[Status]:
+    wanted = list(dict.fromkeys(uris))
+    if not wanted:
+        return []
+    found = {s.uri: s for s in session.exec(select(Status).where(col(Status.uri).in_(wanted))).all()}
+    return [found[uri] for uri in wanted if uri in found]
+
+
+# Reports ------------------------------------------------------------------------------------
+
+
+def reports(
+    session: Session,
+    paging: Page,
+    *,
+    resolved: bool = False,
+    account_id: int | None = None,
+    target_account_id: int | None = None,
+) -> list[Report]:
+    stmt = select(Report).where(
+        col(Report.action_taken_at).is_not(None) if resolved else col(Report.action_taken_at).is_(None)
+    )
+    if account_id is not None:
+        stmt = stmt.where(Report.reporter_account_id == account_id)
+    if target_account_id is not None:
+        stmt = stmt.where(Report.target_account_id == target_account_id)
+    return fetch_page(session, stmt, Report.id, paging)
+
+
+def report_by_uri(session: Session, uri: str) -> Report | None:
+    return session.exec(select(Report).where(Report.uri == uri)).first()
+
+
+# Domains ------------------------------------------------------------------------------------
+
+
+def domain_blocks(session: Session) -> list[DomainBlock]:
+    return list(session.exec(select(DomainBlock).order_by(col(DomainBlock.domain))).all())
+
+
+def domain_block_by_domain(session: Session, domain: str) -> DomainBlock | None:
+    return session.exec(select(DomainBlock).where(DomainBlock.domain == domain)).first()
+
+
+def domain_allows(session: Session) -> list[DomainAllow]:
+    return list(session.exec(select(DomainAllow).order_by(col(DomainAllow.domain))).all())
+
+
+def domain_allow_by_domain(session: Session, domain: str) -> DomainAllow | None:
+    return session.exec(select(DomainAllow).where(DomainAllow.domain == domain)).first()
+
+
+def accounts_of_domain(session: Session, domain: str) -> list[Account]:
+    """Remote accounts on `domain` or any name under it."""
+    stmt = select(Account).where(
+        (col(Account.domain) == domain) | col(Account.domain).like(f"%.{_escape_like(domain)}", escape="\\")
+    )
+    return list(session.exec(stmt).all())
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+# Accounts -----------------------------------------------------------------------------------
+
+
+def warnings_of(session: Session, account_id: int) -> list[AccountWarning]:
+    stmt = select(AccountWarning).where(AccountWarning.target_account_id == account_id)
+    return list(session.exec(stmt.order_by(col(AccountWarning.id).desc())).all())
+
+
+def notes_of(session: Session, account_id: int) -> list[ModerationNote]:
+    stmt = select(ModerationNote).where(ModerationNote.target_account_id == account_id)
+    return list(session.exec(stmt.order_by(col(ModerationNote.id).desc())).all())
+
+
+def audit_log(session: Session, paging: Page) -> list[AdminAction]:
+    return fetch_page(session, select(AdminAction), AdminAction.id, paging)
