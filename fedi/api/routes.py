@@ -199,6 +199,7 @@ def mastodon_routes() -> list[BaseRoute]:
         Route("/api/v2/instance", instance.v2),
         Route(f"{v1}/instance/peers", instance.peers),
         Route(f"{v1}/instance/rules", instance.rules),
+        Route(f"{v1}/instance/domain_blocks", instance.domain_blocks),
         Route(f"{v1}/instance/extended_description", instance.extended_description),
         Route(f"{v1}/instance/activity", stubs.instance_activity),
         # Streaming

@@ -9,6 +9,7 @@ made), rides along on media and statuses; stock clients ignore unknown keys.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -20,6 +21,7 @@ from fedi.media.images import SUPPORTED_TYPES
 from fedi.models.accounts import Account, Role, User
 from fedi.models.generations import Generation
 from fedi.models.media import MediaAttachment
+from fedi.models.moderation import DomainAllow, DomainBlock
 from fedi.models.notifications import Marker
 from fedi.models.oauth import OAuthApplication
 from fedi.models.statuses import Status, StatusEdit, Tag
@@ -541,3 +543,44 @@ def generation(row: Generation, media_item: MediaAttachment | None, urls: Urls) 
         "created_at": iso(row.created_at),
         "finished_at": iso_or_none(row.finished_at),
     }
+
+
+# Moderation ----------------------------------------------------------------------------------
+
+
+def obfuscated(domain: str) -> str:
+    """The middle of the name starred out, dots kept (Mastodon's obfuscated blocks)."""
+    keep = len(domain) // 4
+    return "".join(
+        "*" if keep < i < len(domain) - keep and char != "." else char for i, char in enumerate(domain)
+    )
+
+
+def instance_domain_block(item: DomainBlock) -> Entity:
+    """A block as /api/v1/instance/domain_blocks lists it: the digest lets a reader check a
+    domain they know against an obfuscated entry."""
+    return {
+        "domain": obfuscated(item.domain) if item.obfuscate else item.domain,
+        "digest": hashlib.sha256(item.domain.encode()).hexdigest(),
+        "severity": item.severity,
+        "comment": item.public_comment or "",
+    }
+
+
+def admin_domain_block(item: DomainBlock) -> Entity:
+    return {
+        "id": str(item.id),
+        "domain": item.domain,
+        "digest": hashlib.sha256(item.domain.encode()).hexdigest(),
+        "created_at": iso(item.created_at),
+        "severity": item.severity,
+        "reject_media": item.reject_media,
+        "reject_reports": item.reject_reports,
+        "private_comment": item.private_comment,
+        "public_comment": item.public_comment,
+        "obfuscate": item.obfuscate,
+    }
+
+
+def admin_domain_allow(item: DomainAllow) -> Entity:
+    return {"id": str(item.id), "domain": item.domain, "created_at": iso(item.created_at)}

@@ -38,6 +38,14 @@ def fetch_parent(status_id: int, depth: int, run: int = 1) -> None:
     fetch(current(), status_id, depth, run)
 
 
+@job(retries=3, retry_delay=30, backoff=2)
+def purge_domain(domain: str) -> None:
+    """Remove the follows and posts of a suspended domain's accounts."""
+    from fedi.services.purge import purge_domain as purge
+
+    purge(current(), domain)
+
+
 @periodic("*")
 def sweep() -> None:
     """Queue again the work whose job was lost: due deliveries and stale inbox items."""

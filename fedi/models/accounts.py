@@ -58,8 +58,9 @@ class Account(SQLModel, table=True):
     # When the suspension began: unsuspending is possible for 30 days, then the data is purged.
     # A suspension by a domain block carries the block's creation time (undone with the block).
     suspended_at: datetime | None = time_or_none()
-    # Limited: hidden from public timelines and search, follows need approval.
-    silenced: bool = False
+    # Limited (silenced): hidden from public timelines. A silence by a domain block carries the
+    # block's creation time, like a suspension.
+    silenced_at: datetime | None = time_or_none()
     # Every post's media is marked sensitive.
     sensitized: bool = False
     followers_count: int = 0
@@ -75,6 +76,10 @@ class Account(SQLModel, table=True):
     @property
     def local(self) -> bool:
         return self.domain is None
+
+    @property
+    def silenced(self) -> bool:
+        return self.silenced_at is not None
 
     @property
     def bot(self) -> bool:

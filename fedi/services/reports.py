@@ -109,6 +109,8 @@ def received_flag(session: Session, rt: Runtime, actor: Account, activity: Activ
     target = local[0] if local else account_store.get(session, statuses[0].account_id) if statuses else None
     if target is None:
         return "ignored: report of nothing local"
+    if rt.domains.rejects_reports(actor.domain):
+        return "ignored: reports from this domain are rejected"
     if store.report_by_uri(session, activity.id) is not None:
         return "done"
     content = activity.raw.get("content")

@@ -1,4 +1,4 @@
-"""/api/v1/instance and /api/v2/instance, with peers, rules and activity."""
+"""/api/v1/instance and /api/v2/instance, with peers, rules, domain blocks and activity."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from fedi.api.context import read, run_sync, runtime_of
 from fedi.convert import to_mastodon
 from fedi.models.accounts import Account
 from fedi.runtime import Runtime
+from fedi.services import domain_blocks as domain_blocks_service
 from fedi.services import instance, readiness
 
 
@@ -60,6 +61,12 @@ async def peers(request: Request) -> Response:
 
 async def rules(request: Request) -> Response:
     return JSONResponse(to_mastodon.rules(runtime_of(request).settings))
+
+
+async def domain_blocks(request: Request) -> Response:
+    """The servers this one limits or suspends, with their public comments (open to all)."""
+    listed = await read(request, domain_blocks_service.public_list)
+    return JSONResponse([to_mastodon.instance_domain_block(b) for b in listed])
 
 
 async def extended_description(request: Request) -> Response:

@@ -133,7 +133,7 @@ def upgrade() -> None:
 
     with op.batch_alter_table("accounts", schema=None) as batch_op:
         batch_op.add_column(sa.Column("suspended_at", sa.DateTime(timezone=True), nullable=True))
-        batch_op.add_column(sa.Column("silenced", sa.Boolean(), nullable=False, server_default=sa.false()))
+        batch_op.add_column(sa.Column("silenced_at", sa.DateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column("sensitized", sa.Boolean(), nullable=False, server_default=sa.false()))
 
     with op.batch_alter_table("notifications", schema=None) as batch_op:
@@ -225,7 +225,7 @@ def downgrade() -> None:
 
     with op.batch_alter_table("accounts", schema=None) as batch_op:
         batch_op.drop_column("sensitized")
-        batch_op.drop_column("silenced")
+        batch_op.drop_column("silenced_at")
         batch_op.drop_column("suspended_at")
 
     with op.batch_alter_table("account_warnings", schema=None) as batch_op:

@@ -32,7 +32,7 @@ from fedi.models.accounts import Account
 from fedi.models.federation import AccountMove, InboxItem, Tombstone
 from fedi.models.statuses import Status
 from fedi.runtime import Runtime
-from fedi.services import events, interactions, relationships, reports, statuses
+from fedi.services import events, interactions, purge, relationships, reports, statuses
 from fedi.services.federation import remote
 from fedi.services.federation.fetches import FetchPending, RemoteError, retry_delay, wait
 from fedi.services.visibility import can_view, narrowest
@@ -40,7 +40,6 @@ from fedi.store import accounts as account_store
 from fedi.store import inbox as inbox_store
 from fedi.store import relationships as relationship_store
 from fedi.store import statuses as status_store
-from fedi.store.paging import Page
 from fedi.store.views import status_view
 
 log = logging.getLogger(__name__)
@@ -311,23 +310,7 @@ def _delete_actor(session: Session, rt: Runtime, actor: Account) -> None:
     actor.deleted_at = datetime.now(UTC)
     actor.suspended = True
     session.add(actor)
-    for follow, _ in relationship_store.followers(session, actor.id, Page(limit=10_000)):
-        session.delete(follow)
-    for follow, _ in relationship_store.following(session, actor.id, Page(limit=10_000)):
-        session.delete(follow)
-    while batch := status_store.by_account(
-        session,
-        actor.id,
-        Page(limit=200),
-        visibilities=("public", "unlisted", "private", "direct"),
-        include_processing=True,
-        exclude_replies=False,
-        exclude_reblogs=False,
-        only_media=False,
-        tagged=None,
-    ):
-        for status in batch:
-            statuses.remove(session, rt, status, federate=False)
+    purge.remove_everything(session, rt, actor)
 
 
 def on_like(session: Session, rt: Runtime, actor: Account, activity: ActivityView) -> str:
