@@ -81,7 +81,7 @@ def account(item: Account, urls: Urls) -> Entity:
         "indexable": item.indexable,
         "noindex": not item.indexable,
         "hide_collections": False,
-        "limited": False,
+        "limited": item.silenced,
         "memorial": item.memorial,
         "suspended": item.suspended,
         "roles": [],
@@ -152,7 +152,8 @@ def status(view: StatusView, urls: Urls, viewer_id: int | None = None) -> Entity
         "reblog": None,
         "content": item.content,
         "visibility": item.visibility,
-        "sensitive": item.sensitive,
+        # A moderator can mark everything an account posts sensitive.
+        "sensitive": item.sensitive or view.account.sensitized,
         "spoiler_text": item.spoiler_text,
         "language": item.language,
         "media_attachments": [media(m, urls) for m in view.media],

@@ -46,6 +46,14 @@ def purge_domain(domain: str) -> None:
     purge(current(), domain)
 
 
+@periodic("41")
+def purge_suspended_accounts() -> None:
+    """Hourly: remove what accounts suspended more than 30 days ago left behind."""
+    from fedi.services.moderation import purge_expired_suspensions
+
+    purge_expired_suspensions(current())
+
+
 @periodic("*")
 def sweep() -> None:
     """Queue again the work whose job was lost: due deliveries and stale inbox items."""

@@ -23,7 +23,9 @@ def home(session: Session, viewer: Account, page: Page) -> list[StatusView]:
     return [
         v
         for v in views
-        if v.account.id not in hidden and (v.reblog is None or v.reblog.account.id not in hidden)
+        if v.account.id not in hidden
+        and not v.account.suspended
+        and (v.reblog is None or (v.reblog.account.id not in hidden and not v.reblog.account.suspended))
     ]
 
 

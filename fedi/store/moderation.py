@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 
 from sqlmodel import Session, col, select
 
@@ -102,3 +103,57 @@ def notes_of(session: Session, account_id: int) -> list[ModerationNote]:
 
 def audit_log(session: Session, paging: Page) -> list[AdminAction]:
     return fetch_page(session, select(AdminAction), AdminAction.id, paging)
+
+
+def known_inboxes(session: Session) -> list[tuple[str, str | None, str]]:
+    """(inbox, shared inbox, actor uri) of every remote account still there: where an account's
+    deletion goes."""
+    stmt = select(Account.inbox_url, Account.shared_inbox_url, Account.uri).where(
+        col(Account.domain).is_not(None),
+        col(Account.deleted_at).is_(None),
+        col(Account.suspended).is_(False),
+        col(Account.inbox_url) != "",
+    )
+    return [(inbox, shared, uri) for inbox, shared, uri in session.exec(stmt).all()]
+
+
+def accounts_page(
+    session: Session,
+    paging: Page,
+    *,
+    local: bool | None = None,
+    status: str | None = None,
+    username: str | None = None,
+    domain: str | None = None,
+) -> list[Account]:
+    """Accounts for the admin list; `status` is Mastodon's v1 filter (active, pending,
+    disabled, silenced, suspended)."""
+    stmt = select(Account)
+    if local is True:
+        stmt = stmt.where(col(Account.domain).is_(None))
+    elif local is False:
+        stmt = stmt.where(col(Account.domain).is_not(None))
+    if username:
+        stmt = stmt.where(col(Account.username).ilike(f"%{_escape_like(username)}%", escape="\\"))
+    if domain:
+        stmt = stmt.where(col(Account.domain) == domain.lower())
+    if status == "suspended":
+        stmt = stmt.where(col(Account.suspended).is_(True))
+    elif status == "silenced":
+        stmt = stmt.where(col(Account.silenced_at).is_not(None))
+    elif status in ("pending", "disabled"):
+        column = col(User.approved).is_(False) if status == "pending" else col(User.disabled).is_(True)
+        stmt = stmt.join(User, col(User.account_id) == col(Account.id)).where(column)
+    elif status == "active":
+        stmt = stmt.where(col(Account.suspended).is_(False))
+    return fetch_page(session, stmt, Account.id, paging)
+
+
+def suspended_before(session: Session, moment: datetime, *, limit: int) -> list[Account]:
+    """Suspended accounts whose 30 days are over and whose data is still here."""
+    stmt = select(Account).where(
+        col(Account.suspended).is_(True),
+        col(Account.suspended_at) < moment,
+        col(Account.deleted_at).is_(None),
+    )
+    return list(session.exec(stmt.limit(limit)).all())
