@@ -585,3 +585,59 @@ def admin_domain_block(item: DomainBlock) -> Entity:
 
 def admin_domain_allow(item: DomainAllow) -> Entity:
     return {"id": str(item.id), "domain": item.domain, "created_at": iso(item.created_at)}
+
+
+def admin_account(item: Account, user: User | None, urls: Urls) -> Entity:
+    """Mastodon's Admin::Account (no IP addresses are kept here: `ip` is null, `ips` empty)."""
+    return {
+        "id": str(item.id),
+        "username": item.username,
+        "domain": item.domain,
+        "created_at": iso(item.created_at),
+        "email": user.email if user is not None else None,
+        "ip": None,
+        "ips": [],
+        "locale": user.locale if user is not None else None,
+        "invite_request": (user.sign_up_reason or None) if user is not None else None,
+        "role": role(user) if user is not None else None,
+        "confirmed": user is not None,
+        "approved": user.approved if user is not None else True,
+        "disabled": user.disabled if user is not None else False,
+        "silenced": item.silenced,
+        "suspended": item.suspended,
+        "sensitized": item.sensitized,
+        "account": account(item, urls),
+        "created_by_application_id": None,
+        "invited_by_account_id": None,
+    }
+
+
+def admin_report(
+    view: ReportView, users: Mapping[int, User], statuses: list[StatusView], rules_text: list[str], urls: Urls
+) -> Entity:
+    """Mastodon's Admin::Report; `users` holds the logins of the local accounts it names."""
+    item = view.report
+
+    def named(who: Account | None) -> Entity | None:
+        return admin_account(who, users.get(who.id), urls) if who is not None else None
+
+    return {
+        "id": str(item.id),
+        "action_taken": item.action_taken_at is not None,
+        "action_taken_at": iso_or_none(item.action_taken_at),
+        "category": item.category,
+        "comment": item.comment,
+        "forwarded": item.forwarded,
+        "created_at": iso(item.created_at),
+        "updated_at": iso(item.updated_at),
+        "account": named(view.reporter),
+        "target_account": named(view.target),
+        "assigned_account": named(view.assigned),
+        "action_taken_by_account": named(view.action_taken_by),
+        "statuses": [status(s, urls) for s in statuses],
+        "rules": [
+            {"id": str(n), "text": rules_text[n - 1], "hint": ""}
+            for n in item.rule_ids
+            if 0 < n <= len(rules_text)
+        ],
+    }

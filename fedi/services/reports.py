@@ -8,6 +8,7 @@ the instance actor (the reporter stays anonymous) naming the account and the rep
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from enum import StrEnum
 
 from sqlmodel import Session
@@ -20,7 +21,7 @@ from fedi.errors import NotFound, Unprocessable
 from fedi.models.accounts import Account
 from fedi.models.federation import Report
 from fedi.runtime import Runtime
-from fedi.services import notifications, system, visibility
+from fedi.services import audit, notifications, system, visibility
 from fedi.services.federation import outbox
 from fedi.store import accounts as account_store
 from fedi.store import moderation as store
@@ -137,3 +138,44 @@ def notify_staff(session: Session, rt: Runtime, report: Report) -> None:
             from_account_id=report.reporter_account_id or report.target_account_id,
             report_id=report.id,
         )
+
+
+# Handling reports (moderators) ---------------------------------------------------------------
+
+
+def get(session: Session, report_id: int) -> Report:
+    report = session.get(Report, report_id)
+    if report is None:
+        raise NotFound("Record not found")
+    return report
+
+
+def assign(session: Session, report_id: int, to: Account | None, *, by: Account | None) -> Report:
+    """Assign a report to a moderator (None: unassign)."""
+    report = get(session, report_id)
+    report.assigned_account_id = to.id if to is not None else None
+    report.updated_at = datetime.now(UTC)
+    session.add(report)
+    audit.record(session, by, "assigned_to_self" if to is not None else "unassigned", "Report", report.id)
+    return report
+
+
+def resolve(session: Session, report_id: int, *, by: Account | None) -> Report:
+    report = get(session, report_id)
+    now = datetime.now(UTC)
+    report.action_taken_at = report.action_taken_at or now
+    report.action_taken_by_account_id = by.id if by is not None else None
+    report.updated_at = now
+    session.add(report)
+    audit.record(session, by, "resolve", "Report", report.id)
+    return report
+
+
+def reopen(session: Session, report_id: int, *, by: Account | None) -> Report:
+    report = get(session, report_id)
+    report.action_taken_at = None
+    report.action_taken_by_account_id = None
+    report.updated_at = datetime.now(UTC)
+    session.add(report)
+    audit.record(session, by, "reopen", "Report", report.id)
+    return report

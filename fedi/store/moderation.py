@@ -125,6 +125,7 @@ def accounts_page(
     status: str | None = None,
     username: str | None = None,
     domain: str | None = None,
+    staff: bool = False,
 ) -> list[Account]:
     """Accounts for the admin list; `status` is Mastodon's v1 filter (active, pending,
     disabled, silenced, suspended)."""
@@ -146,6 +147,8 @@ def accounts_page(
         stmt = stmt.join(User, col(User.account_id) == col(Account.id)).where(column)
     elif status == "active":
         stmt = stmt.where(col(Account.suspended).is_(False))
+    if staff:
+        stmt = stmt.where(col(Account.id).in_(select(User.account_id).where(col(User.role).in_(STAFF))))
     return fetch_page(session, stmt, Account.id, paging)
 
 
@@ -157,3 +160,11 @@ def suspended_before(session: Session, moment: datetime, *, limit: int) -> list[
         col(Account.deleted_at).is_(None),
     )
     return list(session.exec(stmt.limit(limit)).all())
+
+
+def users_of(session: Session, account_ids: Iterable[int]) -> dict[int, User]:
+    """The logins of these accounts (local ones that sign in), by account id."""
+    wanted = set(account_ids)
+    if not wanted:
+        return {}
+    return {u.account_id: u for u in session.exec(select(User).where(col(User.account_id).in_(wanted))).all()}
