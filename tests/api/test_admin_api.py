@@ -108,7 +108,7 @@ async def test_accounts_list_show_and_actions(
     ).json()
     assert {a["username"] for a in listed} >= {"alice", "bob", "mod"}
     shown = (await client.get(f"/api/v1/admin/accounts/{bob.account.id}", headers=moderator.auth)).json()
-    assert ADMIN_ACCOUNT_KEYS <= set(shown) and shown["email"] == "bob@example.org"
+    assert set(shown) >= ADMIN_ACCOUNT_KEYS and shown["email"] == "bob@example.org"
     assert shown["role"]["permissions"] == "65536" and shown["account"]["acct"] == "bob"
     staff = (
         await client.get("/api/v1/admin/accounts", params={"staff": "true"}, headers=moderator.auth)
@@ -153,7 +153,7 @@ async def test_reports_assign_resolve_reopen(
         )
     ).json()
     [listed] = (await client.get("/api/v1/admin/reports", headers=moderator.auth)).json()
-    assert ADMIN_REPORT_KEYS <= set(listed)
+    assert set(listed) >= ADMIN_REPORT_KEYS
     assert listed["account"]["username"] == "alice" and listed["target_account"]["username"] == "bob"
     assert [s["id"] for s in listed["statuses"]] == [post["id"]]
     assert listed["rules"] == [{"id": "1", "text": "Be kind", "hint": ""}]
@@ -183,7 +183,7 @@ async def test_domain_blocks_and_allows_crud(client: httpx.AsyncClient, admin: C
     )
     assert created.status_code == 200, created.text
     block = created.json()
-    assert DOMAIN_BLOCK_KEYS <= set(block) and block["domain"] == "bad.example" and block["obfuscate"] is True
+    assert set(block) >= DOMAIN_BLOCK_KEYS and block["domain"] == "bad.example" and block["obfuscate"] is True
     again = await client.post(
         "/api/v1/admin/domain_blocks", data={"domain": "bad.example"}, headers=admin.auth
     )
