@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Annotated, NoReturn
 import typer
 
 from fedi import __version__
+from fedi.cli_moderation import add_account_commands, domains_app, reports_app
 from fedi.config import ConfigError, Settings, load_settings
 from fedi.errors import FediError
 
@@ -26,9 +27,11 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 accounts_app = typer.Typer(
-    help="Create and list local accounts, and set their passwords.", no_args_is_help=True
+    help="Create, list and moderate local accounts, and set their passwords.", no_args_is_help=True
 )
 app.add_typer(accounts_app, name="accounts")
+app.add_typer(domains_app, name="domains")
+app.add_typer(reports_app, name="reports")
 db_app = typer.Typer(help="Move the database (SQLite to PostgreSQL).", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 media_app = typer.Typer(help="Move media files (local directory to a bucket).", no_args_is_help=True)
@@ -330,6 +333,9 @@ def accounts_list() -> None:
     for account, user in rows:
         role = "" if user.role == Role.USER else f" ({user.role})"
         typer.echo(f"@{account.username}\t{user.email}\t{account.created_at:%Y-%m-%d}{role}")
+
+
+add_account_commands(accounts_app)
 
 
 @db_app.command("copy")

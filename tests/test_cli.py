@@ -21,6 +21,18 @@ COMMANDS = [
     ["accounts", "create"],
     ["accounts", "list"],
     ["accounts", "password"],
+    ["accounts", "suspend"],
+    ["accounts", "unsuspend"],
+    ["accounts", "delete"],
+    ["accounts", "approve"],
+    ["accounts", "role"],
+    ["domains"],
+    ["domains", "block"],
+    ["domains", "unblock"],
+    ["domains", "list"],
+    ["domains", "purge"],
+    ["reports"],
+    ["reports", "list"],
     ["doctor"],
 ]
 

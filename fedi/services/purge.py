@@ -56,22 +56,25 @@ def remove_everything(session: Session, rt: Runtime, account: Account) -> None:
     remove_statuses(session, rt, account)
 
 
-def purge_domain(rt: Runtime, domain: str) -> int:
-    """Remove the follows and posts of a suspended domain's accounts; returns posts removed.
-    Accounts no longer suspended (the block was lifted meanwhile) are left alone."""
+def purge_domain(rt: Runtime, domain: str, *, everyone: bool = False) -> int:
+    """Remove the follows and posts of a suspended domain's accounts (`everyone`: of all its
+    accounts, `fedi domains purge`); returns how many posts went. Accounts no longer suspended
+    (the block was lifted meanwhile) are left alone."""
     with rt.db.reader() as session:
-        account_ids = [a.id for a in moderation_store.accounts_of_domain(session, domain) if a.suspended]
+        account_ids = [
+            a.id for a in moderation_store.accounts_of_domain(session, domain) if a.suspended or everyone
+        ]
     removed = 0
     for account_id in account_ids:
         with rt.db.session() as session:
             account = session.get(Account, account_id)
-            if account is None or not account.suspended:
+            if account is None or not (account.suspended or everyone):
                 continue
             sever_follows(session, account)
         while True:
             with rt.db.session() as session:
                 account = session.get(Account, account_id)
-                if account is None or not account.suspended:
+                if account is None or not (account.suspended or everyone):
                     break
                 count = remove_statuses(session, rt, account, limit=BATCH)
             removed += count
