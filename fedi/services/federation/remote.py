@@ -235,7 +235,9 @@ def upsert_actor(session: Session, rt: Runtime, document: dict[str, Any]) -> Acc
     view = _actor_view(document)
     if view.type not in ACTOR_TYPES or not view.preferred_username or not view.inbox:
         raise RemoteError(f"{view.id} is not a usable actor")
-    if not USERNAME.fullmatch(view.preferred_username):
+    # An instance actor is named after its server (Mastodon's convention), port included on
+    # loopback set-ups, which a plain username cannot be.
+    if not USERNAME.fullmatch(view.preferred_username) and view.preferred_username != _host(view.id):
         raise RemoteError(f"{view.id} has a username that is not letters, digits, '_', '.' or '-'")
     if is_local_uri(rt, view.id):
         raise RemoteError("refusing a remote copy of a local actor")
