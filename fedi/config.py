@@ -50,6 +50,8 @@ class InstanceSettings(Section):
     description: str = "A fediverse home for images made on this server's own GPU."
     contact_email: str = ""
     registrations_open: bool = False
+    # Sign-ups (when open) wait for a moderator's approval before they can sign in.
+    approval_required: bool = False
     rules: list[str] = Field(default_factory=list)
 
     @field_validator("domain")

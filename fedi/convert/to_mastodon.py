@@ -462,7 +462,7 @@ def instance_v2(settings: Settings, urls: Urls, *, contact: Account | None, acti
         },
         "registrations": {
             "enabled": settings.instance.registrations_open,
-            "approval_required": False,
+            "approval_required": settings.instance.approval_required,
             "message": None,
             "url": None,
         },
@@ -496,7 +496,7 @@ def instance_v1(
         "thumbnail": urls.static("header.png"),
         "languages": ["en"],
         "registrations": settings.instance.registrations_open,
-        "approval_required": False,
+        "approval_required": settings.instance.approval_required,
         "invites_enabled": False,
         "configuration": _limits(settings),
         "contact_account": account(contact, urls) if contact else None,

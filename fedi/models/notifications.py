@@ -18,6 +18,7 @@ NOTIFICATION_TYPES = (
     "favourite",
     "update",
     "admin.report",
+    "admin.sign_up",
 )
 
 

@@ -18,6 +18,7 @@ from fedi.urls import Urls
 USERNAME = re.compile(r"^[a-z0-9_]+([a-z0-9_.-]+[a-z0-9_]+)?$", re.IGNORECASE)
 USERNAME_MAX = 30
 PASSWORD_MIN = 8
+REASON_MAX = 1000
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 RESERVED = frozenset({"actor", "admin", "inbox", "root", "support", "about", "settings", "api", "oauth"})
 
@@ -96,17 +97,28 @@ def register(
     urls: Urls,
     *,
     registrations_open: bool,
+    approval_required: bool = False,
     username: str,
     email: str,
     password: str,
     agreement: bool,
+    reason: str = "",
 ) -> Account:
-    """Sign-up from an app (Mastodon's POST /api/v1/accounts), when the instance allows it."""
+    """Sign-up from an app (Mastodon's POST /api/v1/accounts), when the instance allows it; in
+    approval mode the login waits for a moderator (`reason` is what the person told them)."""
     if not registrations_open:
         raise Forbidden("Registrations are closed on this server")
     if not agreement:
         raise Unprocessable("agreement: the server rules must be accepted", field="agreement")
-    return create_local_account(session, urls, username=username, email=email, password=password)
+    if len(reason) > REASON_MAX:
+        raise Unprocessable(f"reason is longer than {REASON_MAX} characters", field="reason")
+    account = create_local_account(session, urls, username=username, email=email, password=password)
+    if approval_required:
+        user = user_of(session, account)
+        user.approved = False
+        user.sign_up_reason = reason.strip()
+        session.add(user)
+    return account
 
 
 def user_of(session: Session, account: Account) -> User:

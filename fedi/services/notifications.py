@@ -12,6 +12,7 @@ from fedi.models.notifications import Notification
 from fedi.runtime import Runtime
 from fedi.services import events
 from fedi.store import accounts as account_store
+from fedi.store import moderation as moderation_store
 from fedi.store import notifications as store
 from fedi.store import relationships as relationship_store
 from fedi.store.paging import Page
@@ -51,6 +52,21 @@ def notify(
     session.flush()
     events.notification(session, rt, item)
     return item
+
+
+def notify_staff(
+    session: Session, rt: Runtime, *, type: str, from_account_id: int, report_id: int | None = None
+) -> None:
+    """Notify every moderator and admin (admin.report, admin.sign_up)."""
+    for account_id in moderation_store.staff_account_ids(session):
+        notify(
+            session,
+            rt,
+            recipient_id=account_id,
+            type=type,
+            from_account_id=from_account_id,
+            report_id=report_id,
+        )
 
 
 def withdraw(

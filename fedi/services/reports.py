@@ -129,15 +129,13 @@ def received_flag(session: Session, rt: Runtime, actor: Account, activity: Activ
 
 
 def notify_staff(session: Session, rt: Runtime, report: Report) -> None:
-    for account_id in store.staff_account_ids(session):
-        notifications.notify(
-            session,
-            rt,
-            recipient_id=account_id,
-            type="admin.report",
-            from_account_id=report.reporter_account_id or report.target_account_id,
-            report_id=report.id,
-        )
+    notifications.notify_staff(
+        session,
+        rt,
+        type="admin.report",
+        from_account_id=report.reporter_account_id or report.target_account_id,
+        report_id=report.id,
+    )
 
 
 # Handling reports (moderators) ---------------------------------------------------------------
