@@ -166,4 +166,4 @@ def _lift(session: Session, block: DomainBlock) -> None:
 
 
 def _changed(session: Session, rt: Runtime) -> None:
-    on_commit(session, rt.domains.invalidate)
+    on_commit(session, rt.domains.reload)

@@ -17,6 +17,7 @@ from sqlmodel import Session
 from activitypub import builders
 from activitypub.audience import Recipient, delivery_inboxes
 from activitypub.vocab import PUBLIC
+from fedi.db import on_commit
 from fedi.errors import NotFound, Unprocessable
 from fedi.ids import new_id
 from fedi.models.accounts import Account, Role, User
@@ -88,6 +89,10 @@ def act(
         account.suspended_at = now
         if account.local:
             _federate_deletion(session, rt, account)
+        else:
+            # The inbox remembers signers for minutes: this one must be refused now.
+            key_id = account.public_key_id
+            on_commit(session, lambda: rt.key_cache.forget(key_id))
     session.add(account)
     session.add(
         AccountWarning(

@@ -178,3 +178,20 @@ async def test_pending_sign_ups_are_approved_or_rejected(runtime: Runtime, carol
         assert session.get(Account, other.id) is None
         user = moderation._user(session, pending)
         assert user.approved
+
+
+async def test_a_suspended_remote_account_is_refused_at_once(
+    client: httpx.AsyncClient, runtime: Runtime, remote: FakeRemote, carol: Caller
+) -> None:
+    remote.add_actor("bob", key=STATIC_KEYS[1])
+    first = create(BOB, note(BOB, f"{BOB}/statuses/1"))
+    assert (await post_activity(client, first, remote.key_pair(BOB))).status_code == 202  # key now cached
+    with runtime.db.reader() as session:
+        [status] = session.exec(select(Status)).all()
+    bob_id = status.account_id
+    with runtime.db.session() as session:
+        moderation.act(session, runtime, bob_id, Action.SUSPEND, by=session.get(Account, carol.account.id))
+    second = create(BOB, note(BOB, f"{BOB}/statuses/2"))
+    assert (await post_activity(client, second, remote.key_pair(BOB))).status_code == 403
+    shown = (await client.get(f"/api/v1/statuses/{status.id}", headers=carol.auth)).status_code
+    assert shown == 404

@@ -119,6 +119,8 @@ async def test_a_suspended_domain_is_refused_purged_and_unblocking_restores_it(
         )
     assert [d.activity_id for d in _all(runtime, Delivery) if d.state == "pending"] == []
 
+    assert "remote.test" not in (await client.get("/api/v1/instance/peers")).json()
+
     _unblock(runtime, block_id)
     with runtime.db.reader() as session:
         account = account_store.by_uri(session, bob)
@@ -251,10 +253,30 @@ def test_allowlist_mode_and_a_cheap_check(runtime: Runtime) -> None:
         loads += 1
         return real()
 
-    policy.invalidate()
+    policy._snapshot = None
     policy._load = counted  # type: ignore[method-assign]
     started = time.perf_counter()
     for n in range(20_000):
         policy.suspended(f"host{n % 50}.example")
     elapsed = time.perf_counter() - started
     assert loads == 1 and elapsed < 1.0, (loads, elapsed)
+
+
+def test_a_stale_copy_answers_while_a_fresh_one_is_read(runtime: Runtime) -> None:
+    from datetime import UTC, datetime
+
+    from fedi.models.moderation import DomainBlock
+
+    policy = DomainPolicy(runtime.db, allowlist_mode=False, local_host="fedi.test")
+    assert not policy.suspended("late.example")
+    with runtime.db.session() as session:  # another process blocks it
+        session.add(DomainBlock(domain="late.example", severity="suspend", created_at=datetime.now(UTC)))
+    assert not policy.suspended("late.example")  # within the refresh interval: the copy
+    snapshot = policy._snapshot
+    assert snapshot is not None
+    policy._snapshot = type(snapshot)(snapshot.blocks, snapshot.allows, snapshot.loaded_at - 60)
+    assert not policy.suspended("late.example")  # stale: answered at once, refreshed behind
+    deadline = time.monotonic() + 5
+    while not policy.suspended("late.example"):
+        assert time.monotonic() < deadline, "the background refresh never happened"
+        time.sleep(0.01)

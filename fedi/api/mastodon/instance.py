@@ -56,7 +56,10 @@ async def _fedi_extension(rt: Runtime) -> dict[str, object]:
 
 
 async def peers(request: Request) -> Response:
-    return JSONResponse(await read(request, instance.peers))
+    """Known domains, less those this server suspended (as Mastodon leaves them out)."""
+    rt = runtime_of(request)
+    known = await read(request, instance.peers)
+    return JSONResponse([domain for domain in known if not rt.domains.suspended(domain)])
 
 
 async def rules(request: Request) -> Response:

@@ -1,14 +1,17 @@
 """What the instance's domain blocks and allows say about a host, answered from memory.
 
 Every inbox POST, delivery and fetch asks, so the answer must cost no query: the blocks and
-allows are loaded in one read at most every few seconds (other processes see a change within
-that time; this process at once, through `invalidate`). A block on example.com covers every name
-under it (a.example.com, b.a.example.com), as Mastodon's does.
+allows are read once, then again in a background thread when the copy is more than a few
+seconds old (the stale copy answers meanwhile, so a caller inside a transaction never waits on
+a read). Other processes see a change within that time; this process at once, through
+`reload` after the change commits. A block on example.com covers every name under it
+(a.example.com, b.a.example.com), as Mastodon's does.
 """
 
 from __future__ import annotations
 
 import ipaddress
+import logging
 import threading
 import time
 from dataclasses import dataclass
@@ -19,6 +22,8 @@ from activitypub.urls import host_of
 from fedi.db import Database
 from fedi.models.moderation import Severity
 from fedi.store import moderation as store
+
+log = logging.getLogger(__name__)
 
 REFRESH_S = 5.0
 
@@ -46,9 +51,13 @@ class DomainPolicy:
         self._local_host = local_host
         self._snapshot: _Snapshot | None = None
         self._lock = threading.Lock()
+        self._refreshing = False
 
-    def invalidate(self) -> None:
-        self._snapshot = None
+    def reload(self) -> None:
+        """Read the blocks and allows now (after a change here has committed)."""
+        snapshot = self._load()
+        with self._lock:
+            self._snapshot = snapshot
 
     def rule_for(self, host: str | None) -> DomainRule | None:
         """The block covering `host` (the most specific one), if any."""
@@ -89,13 +98,31 @@ class DomainPolicy:
 
     def _current(self) -> _Snapshot:
         snapshot = self._snapshot
-        if snapshot is not None and time.monotonic() - snapshot.loaded_at < REFRESH_S:
-            return snapshot
-        with self._lock:
-            snapshot = self._snapshot
-            if snapshot is None or time.monotonic() - snapshot.loaded_at >= REFRESH_S:
-                snapshot = self._snapshot = self._load()
+        if snapshot is None:
+            with self._lock:
+                if self._snapshot is None:
+                    self._snapshot = self._load()
+                return self._snapshot
+        if time.monotonic() - snapshot.loaded_at >= REFRESH_S:
+            self._refresh_in_background()
         return snapshot
+
+    def _refresh_in_background(self) -> None:
+        with self._lock:
+            if self._refreshing:
+                return
+            self._refreshing = True
+        threading.Thread(target=self._refresh, name="domain-policy", daemon=True).start()
+
+    def _refresh(self) -> None:
+        try:
+            snapshot = self._load()
+            with self._lock:
+                self._snapshot = snapshot
+        except Exception:
+            log.exception("reading the domain blocks failed; the previous copy stays in use")
+        finally:
+            self._refreshing = False
 
     def _load(self) -> _Snapshot:
         with self._db.reader() as session:

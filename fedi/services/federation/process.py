@@ -77,9 +77,13 @@ def process(rt: Runtime, item_id: int) -> None:
         actor = account_store.by_uri(session, activity.actor)
         try:
             with session.begin_nested():
-                outcome = (
-                    _dispatch(session, rt, actor, activity) if actor is not None else "ignored: unknown actor"
-                )
+                if actor is None:
+                    outcome = "ignored: unknown actor"
+                elif _suspended(rt, actor) and activity.type != "Delete":
+                    # Accepted before a suspension (of the account or its domain): dropped.
+                    outcome = "ignored: the actor is suspended here"
+                else:
+                    outcome = _dispatch(session, rt, actor, activity)
         except (FediError, FormatError) as exc:
             outcome = f"ignored: {exc}"
         item.state = "done" if outcome == "done" else "ignored"
@@ -116,6 +120,10 @@ def _references(rt: Runtime, activity: ActivityView) -> list[Future[Any]]:
     if activity.type == "Move" and activity.target and object_id == activity.actor:
         return [remote.actor(rt, activity.target, refresh=True)]
     return []
+
+
+def _suspended(rt: Runtime, actor: Account) -> bool:
+    return actor.suspended or rt.domains.suspended(actor.domain)
 
 
 def _postpone(rt: Runtime, item_id: int, attempt: int) -> None:
