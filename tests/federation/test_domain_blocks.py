@@ -280,3 +280,21 @@ def test_a_stale_copy_answers_while_a_fresh_one_is_read(runtime: Runtime) -> Non
     while not policy.suspended("late.example"):
         assert time.monotonic() < deadline, "the background refresh never happened"
         time.sleep(0.01)
+
+
+async def test_follows_from_a_silenced_domain_need_approval(
+    client: httpx.AsyncClient, runtime: Runtime, remote: FakeRemote, bob: str, local_account: Account
+) -> None:
+    _block(runtime, "remote.test", severity=Severity.SILENCE)
+    follow = {
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": f"{bob}#follows/1",
+        "type": "Follow",
+        "actor": bob,
+        "object": local_account.uri,
+    }
+    assert (await post_activity(client, follow, remote.key_pair(bob))).status_code == 202
+    auth = {"Authorization": f"Bearer {issue_token(runtime, local_account)}"}
+    [request] = (await client.get("/api/v1/follow_requests", headers=auth)).json()
+    assert request["acct"] == "bob@remote.test"
+    assert not [a for a in remote.inbox if a.get("type") == "Accept"]
