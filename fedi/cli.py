@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated, NoReturn
 import typer
 
 from fedi import __version__
-from fedi.cli_moderation import add_account_commands, domains_app, reports_app
+from fedi.cli_moderation import add_account_commands, domains_app, reports_app, rules_app
 from fedi.config import ConfigError, Settings, load_settings
 from fedi.errors import FediError
 
@@ -32,6 +32,7 @@ accounts_app = typer.Typer(
 app.add_typer(accounts_app, name="accounts")
 app.add_typer(domains_app, name="domains")
 app.add_typer(reports_app, name="reports")
+app.add_typer(rules_app, name="rules")
 db_app = typer.Typer(help="Move the database (SQLite to PostgreSQL).", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 media_app = typer.Typer(help="Move media files (local directory to a bucket).", no_args_is_help=True)

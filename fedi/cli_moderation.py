@@ -1,6 +1,6 @@
-"""`fedi accounts suspend|unsuspend|delete|approve|role`, `fedi domains …`, `fedi reports list`:
-the tootctl commands an admin reaches for. Actions are written to the audit log with no
-moderator (the command line); running servers see domain changes within seconds."""
+"""`fedi accounts suspend|unsuspend|delete|approve|role`, `fedi domains …`, `fedi reports list`
+and `fedi rules …`: the tootctl commands an admin reaches for. Actions are written to the audit
+log with no moderator (the command line); running servers see domain changes within seconds."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ if TYPE_CHECKING:
 
 domains_app = typer.Typer(help="Block, unblock, list and purge remote domains.", no_args_is_help=True)
 reports_app = typer.Typer(help="Read the report queue.", no_args_is_help=True)
+rules_app = typer.Typer(help="List and edit the server rules.", no_args_is_help=True)
 
 Name = Annotated[str, typer.Argument(help="A local username (alice) or a remote handle (bob@example.org).")]
 Domain = Annotated[str, typer.Argument(help="A remote domain, e.g. spam.example (covers its subdomains).")]
@@ -219,3 +220,51 @@ def list_reports(
             f"{report.id}\t{report.created_at:%Y-%m-%d %H:%M}\t{reporter} -> {view.target.acct()}"
             f"\t{report.category}\t{len(view.statuses)} posts\t{comment}"
         )
+
+
+@rules_app.command("list")
+def list_rules() -> None:
+    """The server rules in force, with their ids (reports name rules by id)."""
+    from fedi.services import rules
+
+    runtime = _runtime()
+    with runtime.db.reader() as session:
+        in_force = rules.current(session, runtime.settings)
+    if not in_force:
+        typer.echo("no rules yet: add one with `fedi rules add TEXT`")
+    for rule in in_force:
+        hint = f"\t({rule.hint})" if rule.hint else ""
+        typer.echo(f"{rule.id}\t{rule.text}{hint}")
+
+
+@rules_app.command("add")
+def add_rule(
+    text: Annotated[str, typer.Argument(help="The rule, at most 300 characters.")],
+    hint: Annotated[str, typer.Option(help="A longer explanation.")] = "",
+) -> None:
+    """Add a rule at the end."""
+    from fedi.services import rules
+
+    _run("rule added", lambda s, rt: rules.add(s, rt.settings, text, hint, by=None))
+
+
+@rules_app.command("edit")
+def edit_rule(
+    rule_id: Annotated[int, typer.Argument(metavar="ID", help="The rule's id (see `fedi rules list`).")],
+    text: Annotated[str, typer.Argument(help="The new wording.")],
+    hint: Annotated[str | None, typer.Option(help="A new explanation (unchanged when left out).")] = None,
+) -> None:
+    """Reword a rule (reports that named it keep naming it)."""
+    from fedi.services import rules
+
+    _run(f"rule {rule_id} changed", lambda s, rt: rules.edit(s, rt.settings, rule_id, text, hint, by=None))
+
+
+@rules_app.command("remove")
+def remove_rule(
+    rule_id: Annotated[int, typer.Argument(metavar="ID", help="The rule's id (see `fedi rules list`).")],
+) -> None:
+    """Remove a rule (reports that named it still show it)."""
+    from fedi.services import rules
+
+    _run(f"rule {rule_id} removed", lambda s, rt: rules.remove(s, rt.settings, rule_id, by=None))

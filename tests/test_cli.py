@@ -33,6 +33,11 @@ COMMANDS = [
     ["domains", "purge"],
     ["reports"],
     ["reports", "list"],
+    ["rules"],
+    ["rules", "list"],
+    ["rules", "add"],
+    ["rules", "edit"],
+    ["rules", "remove"],
     ["doctor"],
 ]
 

@@ -78,6 +78,15 @@ def test_account_and_domain_commands(config_file: Path) -> None:  # noqa: F811
     assert _invoke(config_file, "domains", "unblock", "spam.example")[0] == 1
     assert "no domain is blocked" in _invoke(config_file, "domains", "list")[1]
 
+    assert "no rules yet" in _invoke(config_file, "rules", "list")[1]
+    assert _invoke(config_file, "rules", "add", "Be kind", "--hint", "Really")[0] == 0
+    [rule_id] = [line.split("\t")[0] for line in _invoke(config_file, "rules", "list")[1].splitlines()]
+    assert _invoke(config_file, "rules", "edit", rule_id, "Be kinder")[0] == 0
+    assert f"{rule_id}\tBe kinder\t(Really)" in _invoke(config_file, "rules", "list")[1]
+    assert _invoke(config_file, "rules", "add", "x" * 301)[0] == 1
+    assert _invoke(config_file, "rules", "remove", rule_id)[0] == 0
+    assert _invoke(config_file, "rules", "remove", rule_id)[0] == 1
+
     with runtime.db.reader() as session:
         actions = [a.action for a in session.exec(select(AdminAction).order_by(AdminAction.id)).all()]  # type: ignore[arg-type]
     runtime.close()
@@ -89,4 +98,7 @@ def test_account_and_domain_commands(config_file: Path) -> None:  # noqa: F811
         "create_domain_block",
         "update_domain_block",
         "destroy_domain_block",
+        "create_rule",
+        "update_rule",
+        "destroy_rule",
     ]

@@ -10,7 +10,7 @@ made), rides along on media and statuses; stock clients ignore unknown keys.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -25,6 +25,7 @@ from fedi.models.moderation import DomainAllow, DomainBlock
 from fedi.models.notifications import Marker
 from fedi.models.oauth import OAuthApplication
 from fedi.models.statuses import Status, StatusEdit, Tag
+from fedi.store.moderation import Rule
 from fedi.store.views import NotificationView, ReportView, StatusView
 from fedi.urls import Urls
 
@@ -434,11 +435,18 @@ def streaming_url(urls: Urls) -> str:
     return "ws" + urls.base.removeprefix("http")
 
 
-def rules(settings: Settings) -> list[Entity]:
-    return [{"id": str(n), "text": text, "hint": ""} for n, text in enumerate(settings.instance.rules, 1)]
+def rules(items: Sequence[Rule]) -> list[Entity]:
+    return [{"id": str(rule.id), "text": rule.text, "hint": rule.hint} for rule in items]
 
 
-def instance_v2(settings: Settings, urls: Urls, *, contact: Account | None, active_month: int) -> Entity:
+def instance_v2(
+    settings: Settings,
+    urls: Urls,
+    *,
+    contact: Account | None,
+    active_month: int,
+    rules_in_force: Sequence[Rule],
+) -> Entity:
     everyone = {"local": "authenticated", "remote": "authenticated"}
     return {
         "domain": settings.instance.domain,
@@ -471,7 +479,7 @@ def instance_v2(settings: Settings, urls: Urls, *, contact: Account | None, acti
             "email": settings.instance.contact_email,
             "account": account(contact, urls) if contact else None,
         },
-        "rules": rules(settings),
+        "rules": rules(rules_in_force),
     }
 
 
@@ -483,6 +491,7 @@ def instance_v1(
     user_count: int,
     status_count: int,
     domain_count: int,
+    rules_in_force: Sequence[Rule],
 ) -> Entity:
     return {
         "uri": settings.instance.domain,
@@ -500,7 +509,7 @@ def instance_v1(
         "invites_enabled": False,
         "configuration": _limits(settings),
         "contact_account": account(contact, urls) if contact else None,
-        "rules": rules(settings),
+        "rules": rules(rules_in_force),
     }
 
 
@@ -613,7 +622,11 @@ def admin_account(item: Account, user: User | None, urls: Urls) -> Entity:
 
 
 def admin_report(
-    view: ReportView, users: Mapping[int, User], statuses: list[StatusView], rules_text: list[str], urls: Urls
+    view: ReportView,
+    users: Mapping[int, User],
+    statuses: list[StatusView],
+    known_rules: Mapping[int, Rule],
+    urls: Urls,
 ) -> Entity:
     """Mastodon's Admin::Report; `users` holds the logins of the local accounts it names."""
     item = view.report
@@ -635,9 +648,5 @@ def admin_report(
         "assigned_account": named(view.assigned),
         "action_taken_by_account": named(view.action_taken_by),
         "statuses": [status(s, urls) for s in statuses],
-        "rules": [
-            {"id": str(n), "text": rules_text[n - 1], "hint": ""}
-            for n in item.rule_ids
-            if 0 < n <= len(rules_text)
-        ],
+        "rules": rules([known_rules[n] for n in item.rule_ids if n in known_rules]),
     }

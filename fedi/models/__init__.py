@@ -13,7 +13,14 @@ from fedi.models.federation import (
 from fedi.models.generations import BotReply, Generation
 from fedi.models.interactions import Bookmark, Favourite, Pin
 from fedi.models.media import MediaAttachment
-from fedi.models.moderation import AccountWarning, AdminAction, DomainAllow, DomainBlock, ModerationNote
+from fedi.models.moderation import (
+    AccountWarning,
+    AdminAction,
+    DomainAllow,
+    DomainBlock,
+    ModerationNote,
+    ServerRule,
+)
 from fedi.models.notifications import Marker, Notification
 from fedi.models.oauth import OAuthApplication, OAuthCode, OAuthToken
 from fedi.models.relationships import AccountNote, Block, Follow, Mute
@@ -58,6 +65,7 @@ __all__ = [
     "Peer",
     "Pin",
     "Report",
+    "ServerRule",
     "Status",
     "StatusEdit",
     "StatusTag",

@@ -1,14 +1,15 @@
-"""Moderation state: instance domain blocks and allows, warnings, notes and the audit log."""
+"""Moderation state: instance domain blocks and allows, warnings, notes, the audit log and the
+server rules."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Column, Text
+from sqlalchemy import BigInteger, Column, Text
 from sqlmodel import Field, SQLModel
 
-from fedi.models.base import bigint_fk, id_field, time_now
+from fedi.models.base import bigint_fk, id_field, time_now, time_or_none
 
 
 class Severity(StrEnum):
@@ -86,3 +87,20 @@ class AdminAction(SQLModel, table=True):
     target_id: str = Field(max_length=255)
     detail: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     created_at: datetime = time_now(index=True)
+
+
+class ServerRule(SQLModel, table=True):
+    """A server rule, once rules are edited here (until then, `instance.rules` from the config).
+
+    Removed rules stay, marked, so the reports that named them still show their text.
+    """
+
+    __tablename__ = "server_rules"
+
+    id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    hint: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    position: int = 0
+    created_at: datetime = time_now()
+    updated_at: datetime = time_now()
+    deleted_at: datetime | None = time_or_none()

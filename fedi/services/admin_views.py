@@ -6,9 +6,11 @@ from dataclasses import dataclass
 
 from sqlmodel import Session
 
+from fedi.config import Settings
 from fedi.models.accounts import Account, User
-from fedi.services import moderation, reports
+from fedi.services import moderation, reports, rules
 from fedi.store import moderation as store
+from fedi.store.moderation import Rule
 from fedi.store.paging import Page
 from fedi.store.views import ReportView, StatusView, report_views, status_views
 
@@ -24,6 +26,7 @@ class AdminReport:
     view: ReportView
     users: dict[int, User]
     statuses: list[StatusView]
+    rules: dict[int, Rule]
 
 
 def account(session: Session, account_id: int) -> AdminAccount:
@@ -48,12 +51,13 @@ def accounts(
     return [AdminAccount(a, users.get(a.id)) for a in found]
 
 
-def report(session: Session, report_id: int) -> AdminReport:
-    return _complete(session, report_views(session, [reports.get(session, report_id)]))[0]
+def report(session: Session, settings: Settings, report_id: int) -> AdminReport:
+    return _complete(session, settings, report_views(session, [reports.get(session, report_id)]))[0]
 
 
 def report_page(
     session: Session,
+    settings: Settings,
     paging: Page,
     *,
     resolved: bool,
@@ -63,10 +67,10 @@ def report_page(
     found = store.reports(
         session, paging, resolved=resolved, account_id=account_id, target_account_id=target_account_id
     )
-    return _complete(session, report_views(session, found))
+    return _complete(session, settings, report_views(session, found))
 
 
-def _complete(session: Session, views: list[ReportView]) -> list[AdminReport]:
+def _complete(session: Session, settings: Settings, views: list[ReportView]) -> list[AdminReport]:
     named = {
         a.id
         for v in views
@@ -74,4 +78,5 @@ def _complete(session: Session, views: list[ReportView]) -> list[AdminReport]:
         if a is not None and a.local
     }
     users = store.users_of(session, named)
-    return [AdminReport(v, users, status_views(session, v.statuses, None)) for v in views]
+    known = rules.known(session, settings)
+    return [AdminReport(v, users, status_views(session, v.statuses, None), known) for v in views]

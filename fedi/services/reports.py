@@ -21,7 +21,7 @@ from fedi.errors import NotFound, Unprocessable
 from fedi.models.accounts import Account
 from fedi.models.federation import Report
 from fedi.runtime import Runtime
-from fedi.services import audit, notifications, system, visibility
+from fedi.services import audit, notifications, rules, system, visibility
 from fedi.services.federation import outbox
 from fedi.store import accounts as account_store
 from fedi.store import moderation as store
@@ -66,8 +66,8 @@ def file(session: Session, rt: Runtime, reporter: Account, draft: ReportDraft) -
         statuses.append(status)
     if len(draft.comment) > COMMENT_MAX:
         raise Unprocessable(f"comment is longer than {COMMENT_MAX} characters", field="comment")
-    rule_count = len(rt.settings.instance.rules)
-    if any(not 1 <= rule <= rule_count for rule in draft.rule_ids):
+    in_force = {rule.id for rule in rules.current(session, rt.settings)}
+    if any(rule not in in_force for rule in draft.rule_ids):
         raise Unprocessable("rule_ids names a rule this server does not have", field="rule_ids")
     # Naming rules makes a report a violation report, whatever the category said (as Mastodon).
     category = Category.VIOLATION if draft.rule_ids else draft.category or Category.OTHER

@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlmodel import Session, col, select
 
 from fedi.models.accounts import Account, Role, User
 from fedi.models.federation import Report
-from fedi.models.moderation import AccountWarning, AdminAction, DomainAllow, DomainBlock, ModerationNote
+from fedi.models.moderation import (
+    AccountWarning,
+    AdminAction,
+    DomainAllow,
+    DomainBlock,
+    ModerationNote,
+    ServerRule,
+)
 from fedi.models.statuses import Status
 from fedi.store.paging import Page, fetch_page
 
@@ -168,3 +176,18 @@ def users_of(session: Session, account_ids: Iterable[int]) -> dict[int, User]:
     if not wanted:
         return {}
     return {u.account_id: u for u in session.exec(select(User).where(col(User.account_id).in_(wanted))).all()}
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A rule as clients see it (from the table, or from the config's list)."""
+
+    id: int
+    text: str
+    hint: str = ""
+
+
+def server_rules(session: Session) -> list[ServerRule]:
+    """Every rule row, removed ones included, in the order they are shown."""
+    stmt = select(ServerRule).order_by(col(ServerRule.position), col(ServerRule.id))
+    return list(session.exec(stmt).all())

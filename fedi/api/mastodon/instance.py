@@ -14,30 +14,39 @@ from fedi.models.accounts import Account
 from fedi.runtime import Runtime
 from fedi.services import domain_blocks as domain_blocks_service
 from fedi.services import instance, readiness
+from fedi.services import rules as server_rules
+from fedi.store.moderation import Rule
 
 
 @dataclass(frozen=True)
 class _Facts:
     stats: instance.Stats
     contact: Account | None
+    rules: list[Rule]
 
 
-def _facts(session: Session) -> _Facts:
-    return _Facts(instance.stats(session), instance.contact(session))
+def _facts(session: Session, rt: Runtime) -> _Facts:
+    return _Facts(
+        instance.stats(session), instance.contact(session), server_rules.current(session, rt.settings)
+    )
 
 
 async def v2(request: Request) -> Response:
     rt = runtime_of(request)
-    facts = await read(request, _facts)
+    facts = await read(request, lambda s: _facts(s, rt))
     entity = to_mastodon.instance_v2(
-        rt.settings, rt.urls, contact=facts.contact, active_month=facts.stats.active_month
+        rt.settings,
+        rt.urls,
+        contact=facts.contact,
+        active_month=facts.stats.active_month,
+        rules_in_force=facts.rules,
     )
     return JSONResponse(entity | await _fedi_extension(rt))
 
 
 async def v1(request: Request) -> Response:
     rt = runtime_of(request)
-    facts = await read(request, _facts)
+    facts = await read(request, lambda s: _facts(s, rt))
     entity = to_mastodon.instance_v1(
         rt.settings,
         rt.urls,
@@ -45,6 +54,7 @@ async def v1(request: Request) -> Response:
         user_count=facts.stats.user_count,
         status_count=facts.stats.status_count,
         domain_count=facts.stats.domain_count,
+        rules_in_force=facts.rules,
     )
     return JSONResponse(entity | await _fedi_extension(rt))
 
@@ -63,7 +73,10 @@ async def peers(request: Request) -> Response:
 
 
 async def rules(request: Request) -> Response:
-    return JSONResponse(to_mastodon.rules(runtime_of(request).settings))
+    rt = runtime_of(request)
+    return JSONResponse(
+        to_mastodon.rules(await read(request, lambda s: server_rules.current(s, rt.settings)))
+    )
 
 
 async def domain_blocks(request: Request) -> Response:

@@ -20,6 +20,17 @@ depends_on = None
 
 def upgrade() -> None:
     op.create_table(
+        "server_rules",
+        sa.Column("id", sa.BigInteger(), autoincrement=False, nullable=False),
+        sa.Column("text", sa.Text(), nullable=False),
+        sa.Column("hint", sa.Text(), nullable=False),
+        sa.Column("position", sa.Integer(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("deleted_at", sa.DateTime(timezone=True), nullable=True),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_server_rules")),
+    )
+    op.create_table(
         "domain_allows",
         sa.Column("id", sa.BigInteger(), autoincrement=False, nullable=False),
         sa.Column("domain", sa.String(length=255), nullable=False),
@@ -246,3 +257,4 @@ def downgrade() -> None:
     op.drop_table("admin_actions")
     op.drop_table("domain_blocks")
     op.drop_table("domain_allows")
+    op.drop_table("server_rules")

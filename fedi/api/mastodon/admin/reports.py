@@ -23,19 +23,20 @@ WRITE = "admin:write:reports"
 
 
 def _entity(request: Request, found: AdminReport) -> dict[str, object]:
-    rules = runtime_of(request).settings.instance.rules
-    return to_mastodon.admin_report(found.view, found.users, found.statuses, rules, urls_of(request))
+    return to_mastodon.admin_report(found.view, found.users, found.statuses, found.rules, urls_of(request))
 
 
 async def index(request: Request) -> Response:
     """Unresolved reports unless `resolved` is true; `account_id` (by) and `target_account_id`."""
     await authorize_staff(request, READ)
+    rt = runtime_of(request)
     params = await read_params(request)
     page = page_of(params, default=100, maximum=200)
     found = await read(
         request,
         lambda s: admin_views.report_page(
             s,
+            rt.settings,
             page,
             resolved=params.flag("resolved"),
             account_id=params.id("account_id"),
@@ -48,17 +49,20 @@ async def index(request: Request) -> Response:
 async def show(request: Request) -> Response:
     await authorize_staff(request, READ)
     report_id = path_id(request)
-    return JSONResponse(_entity(request, await read(request, lambda s: admin_views.report(s, report_id))))
+    settings = runtime_of(request).settings
+    found = await read(request, lambda s: admin_views.report(s, settings, report_id))
+    return JSONResponse(_entity(request, found))
 
 
 def _change(change: Callable[[Session, int, Account], object]) -> Callable[[Request], Awaitable[Response]]:
     async def handler(request: Request) -> Response:
         caller = await authorize_staff(request, WRITE)
         report_id = path_id(request)
+        settings = runtime_of(request).settings
 
         def run(session: Session) -> AdminReport:
             change(session, report_id, caller.me(session))
-            return admin_views.report(session, report_id)
+            return admin_views.report(session, settings, report_id)
 
         return JSONResponse(_entity(request, await write(request, run)))
 
