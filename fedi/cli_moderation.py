@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from fedi.models.accounts import Account
     from fedi.runtime import Runtime
 
-domains_app = typer.Typer(help="Block, unblock, list and purge remote domains.", no_args_is_help=True)
+domains_app = typer.Typer(help="Block, unblock, allow, list and purge remote domains.", no_args_is_help=True)
 reports_app = typer.Typer(help="Read the report queue.", no_args_is_help=True)
 rules_app = typer.Typer(help="List and edit the server rules.", no_args_is_help=True)
 
@@ -157,6 +157,27 @@ def unblock(domain: Domain) -> None:
         f"unblocked {domain}",
         lambda s, rt: domain_blocks.delete_block(
             s, rt, domain_blocks.block_by_domain(s, rt, domain).id, by=None
+        ),
+    )
+
+
+@domains_app.command("allow")
+def allow(domain: Domain) -> None:
+    """Put a domain on the allow list (what federates in allowlist mode)."""
+    from fedi.services import domain_blocks
+
+    _run(f"allowed {domain}", lambda s, rt: domain_blocks.create_allow(s, rt, domain, by=None))
+
+
+@domains_app.command("disallow")
+def disallow(domain: Domain) -> None:
+    """Take a domain off the allow list."""
+    from fedi.services import domain_blocks
+
+    _run(
+        f"{domain} is no longer allowed",
+        lambda s, rt: domain_blocks.delete_allow(
+            s, rt, domain_blocks.allow_by_domain(s, rt, domain).id, by=None
         ),
     )
 

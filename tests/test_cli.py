@@ -30,6 +30,8 @@ COMMANDS = [
     ["domains", "block"],
     ["domains", "unblock"],
     ["domains", "list"],
+    ["domains", "allow"],
+    ["domains", "disallow"],
     ["domains", "purge"],
     ["reports"],
     ["reports", "list"],

@@ -77,6 +77,10 @@ def test_account_and_domain_commands(config_file: Path) -> None:  # noqa: F811
     assert _invoke(config_file, "domains", "unblock", "spam.example")[0] == 0
     assert _invoke(config_file, "domains", "unblock", "spam.example")[0] == 1
     assert "no domain is blocked" in _invoke(config_file, "domains", "list")[1]
+    assert _invoke(config_file, "domains", "allow", "friends.example")[0] == 0
+    assert "friends.example\tallowed" in _invoke(config_file, "domains", "list")[1]
+    assert _invoke(config_file, "domains", "disallow", "friends.example")[0] == 0
+    assert _invoke(config_file, "domains", "disallow", "friends.example")[0] == 1
 
     assert "no rules yet" in _invoke(config_file, "rules", "list")[1]
     assert _invoke(config_file, "rules", "add", "Be kind", "--hint", "Really")[0] == 0
@@ -98,6 +102,8 @@ def test_account_and_domain_commands(config_file: Path) -> None:  # noqa: F811
         "create_domain_block",
         "update_domain_block",
         "destroy_domain_block",
+        "create_domain_allow",
+        "destroy_domain_allow",
         "create_rule",
         "update_rule",
         "destroy_rule",

@@ -122,6 +122,13 @@ def create_allow(session: Session, rt: Runtime, domain: str, *, by: Account | No
     return allow
 
 
+def allow_by_domain(session: Session, rt: Runtime, domain: str) -> DomainAllow:
+    allow = store.domain_allow_by_domain(session, normalize(rt, domain))
+    if allow is None:
+        raise NotFound(f"{domain} is not on the allow list")
+    return allow
+
+
 def get_allow(session: Session, allow_id: int) -> DomainAllow:
     allow = session.get(DomainAllow, allow_id)
     if allow is None:

@@ -4,6 +4,7 @@ search and timelines; lifting a block restores federation for new activity."""
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import httpx
 import pytest
@@ -16,7 +17,7 @@ from fedi.models.federation import Delivery, InboxItem, Report
 from fedi.models.media import MediaAttachment
 from fedi.models.moderation import AdminAction, Severity
 from fedi.models.statuses import Status
-from fedi.runtime import Runtime
+from fedi.runtime import Runtime, build_runtime
 from fedi.services import domain_blocks, relationships, statuses
 from fedi.services.domain_blocks import BlockSettings
 from fedi.services.federation import outbox
@@ -298,3 +299,26 @@ async def test_follows_from_a_silenced_domain_need_approval(
     [request] = (await client.get("/api/v1/follow_requests", headers=auth)).json()
     assert request["acct"] == "bob@remote.test"
     assert not [a for a in remote.inbox if a.get("type") == "Accept"]
+
+
+async def test_allowlist_mode_federates_only_with_allowed_domains(
+    database_url: str, tmp_path: Path, remote: FakeRemote, bob: str
+) -> None:
+    from fedi.app import create_app
+    from fedi.services.system import ensure_system_accounts
+    from tests.conftest import make_test_settings
+
+    settings = make_test_settings(tmp_path / "data", database_url, federation={"allowlist_mode": True})
+    runtime = build_runtime(settings, immediate_jobs=True, transport=remote.transport())
+    ensure_system_accounts(runtime)
+    try:
+        transport = httpx.ASGITransport(app=create_app(runtime))
+        async with httpx.AsyncClient(transport=transport, base_url=settings.base_url) as client:
+            assert await _deliver_post(client, remote, bob, 1) == 403
+            assert remote.requests == [] and _count(runtime, InboxItem) == 0
+            with runtime.db.session() as session:
+                domain_blocks.create_allow(session, runtime, "remote.test", by=None)
+            assert await _deliver_post(client, remote, bob, 2) == 202
+            assert await _deliver_post(client, remote, EVE, 1) == 202  # a name under an allowed one
+    finally:
+        runtime.close()
