@@ -68,6 +68,8 @@ async def test_a_local_suspension_federates_delete_and_can_be_undone(
     assert (await client.get("/api/v1/accounts/verify_credentials", headers=alice.auth)).status_code == 401
     assert (await client.get(f"/api/v1/statuses/{posted['id']}", headers=carol.auth)).status_code == 404
     assert "<p>mine</p>" not in await _public(client)
+    profile_posts = await client.get(f"/api/v1/accounts/{alice.account.id}/statuses", headers=carol.auth)
+    assert profile_posts.json() == []
     assert (
         await client.get("/users/alice", headers={"Accept": "application/activity+json"})
     ).status_code == 404
@@ -75,6 +77,8 @@ async def test_a_local_suspension_federates_delete_and_can_be_undone(
     _undo(runtime, carol, alice.account, Action.SUSPEND)
     assert (await client.get(f"/api/v1/statuses/{posted['id']}", headers=carol.auth)).status_code == 200
     assert "<p>mine</p>" in await _public(client)
+    profile_posts = await client.get(f"/api/v1/accounts/{alice.account.id}/statuses", headers=carol.auth)
+    assert [s["id"] for s in profile_posts.json()] == [posted["id"]]
     with runtime.db.reader() as session:
         log = [(a.action, a.account_id) for a in session.exec(select(AdminAction)).all()]
         [warning] = session.exec(select(AccountWarning)).all()
