@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Annotated, NoReturn
 import typer
 
 from fedi import __version__
+from fedi.cli_moderation import add_account_commands, domains_app, reports_app, rules_app
 from fedi.config import ConfigError, Settings, load_settings
 from fedi.errors import FediError
 
@@ -28,9 +29,12 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 accounts_app = typer.Typer(
-    help="Create and list local accounts, and set their passwords.", no_args_is_help=True
+    help="Create, list and moderate local accounts, and set their passwords.", no_args_is_help=True
 )
 app.add_typer(accounts_app, name="accounts")
+app.add_typer(domains_app, name="domains")
+app.add_typer(reports_app, name="reports")
+app.add_typer(rules_app, name="rules")
 db_app = typer.Typer(help="Move the database (SQLite to PostgreSQL).", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 media_app = typer.Typer(
@@ -281,6 +285,7 @@ def accounts_create(
     admin: Annotated[bool, typer.Option("--admin", help="Grant administrator rights.")] = False,
 ) -> None:
     """Create a local account that can log in."""
+    from fedi.models.accounts import Role
     from fedi.services.accounts import create_local_account
 
     runtime = _runtime_for_command()
@@ -292,7 +297,7 @@ def accounts_create(
                 username=username,
                 email=email,
                 password=password,
-                admin=admin,
+                role=Role.ADMIN if admin else Role.USER,
             )
     except FediError as exc:
         _fail(exc.message, code=1)
@@ -327,6 +332,7 @@ def accounts_password(
 @accounts_app.command("list")
 def accounts_list() -> None:
     """List local accounts that can log in."""
+    from fedi.models.accounts import Role
     from fedi.store import accounts as store
 
     runtime = _runtime_for_command()
@@ -336,8 +342,11 @@ def accounts_list() -> None:
         typer.echo("no local accounts yet: create one with `fedi accounts create NAME --email E`")
         return
     for account, user in rows:
-        role = " (admin)" if user.admin else ""
+        role = "" if user.role == Role.USER else f" ({user.role})"
         typer.echo(f"@{account.username}\t{user.email}\t{account.created_at:%Y-%m-%d}{role}")
+
+
+add_account_commands(accounts_app)
 
 
 @db_app.command("copy")

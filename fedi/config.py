@@ -50,6 +50,8 @@ class InstanceSettings(Section):
     description: str = "A fediverse home for images made on this server's own GPU."
     contact_email: str = ""
     registrations_open: bool = False
+    # Sign-ups (when open) wait for a moderator's approval before they can sign in.
+    approval_required: bool = False
     rules: list[str] = Field(default_factory=list)
 
     @field_validator("domain")
@@ -177,6 +179,9 @@ class FederationSettings(Section):
     # Processed received activities are deleted after this many days. Their ids de-duplicate
     # redeliveries until then, so it must outlast senders' retries (Mastodon's span ~3 days).
     inbox_retention_days: Annotated[float, Field(ge=3, le=3650)] = 7.0
+    # Federate only with the domains on the allow list (`/api/v1/admin/domain_allows`; Mastodon's
+    # limited federation mode): everyone else is treated as suspended.
+    allowlist_mode: bool = False
 
 
 class GenerationSettings(Section):

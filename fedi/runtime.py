@@ -25,6 +25,7 @@ from fedi.urls import Urls
 if TYPE_CHECKING:
     from fedi.media.storage import LocalStorage, S3Storage
     from fedi.services.federation.budgets import HostBudgets
+    from fedi.services.federation.domain_policy import DomainPolicy
     from fedi.services.federation.fetches import Fetches
     from fedi.services.federation.inbox import InboxWriter, KeyCache
 
@@ -37,6 +38,8 @@ class Runtime:
     urls: Urls
     broadcaster: Broadcaster
     http: FederationClient
+    # The instance's domain blocks and allows, from memory (checked before every remote request).
+    domains: DomainPolicy
     _instance_key: KeyPair | None = field(default=None, repr=False)
     _inbox_writer: InboxWriter | None = field(default=None, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
@@ -118,17 +121,26 @@ def build_runtime(
 
     `transport` replaces the network for the federation client (tests pass fake servers).
     """
+    from fedi.services.federation.domain_policy import DomainPolicy
+
     global _current
     db = Database(make_engine(settings))
+    domains = DomainPolicy(
+        db, allowlist_mode=settings.federation.allowlist_mode, local_host=settings.instance.domain
+    )
+
+    def before_request(url: str) -> None:
+        db.transactions.refuse_network(url)
+        domains.refuse_request(url)
+
     runtime = Runtime(
         settings=settings,
         db=db,
         jobs=JobQueue(settings, immediate=immediate_jobs),
         urls=Urls(settings.base_url, settings.media_base_url),
         broadcaster=_broadcaster(settings, db),
-        http=FederationClient(
-            _client_config(settings), transport=transport, before_request=db.transactions.refuse_network
-        ),
+        http=FederationClient(_client_config(settings), transport=transport, before_request=before_request),
+        domains=domains,
     )
     _current = runtime
     return runtime

@@ -1,6 +1,7 @@
 """Bearer tokens and scopes: who is calling, and whether the token allows what they ask.
 
-401 for a missing, unknown, revoked or expired token; 403 when the token lacks the scope;
+401 for a missing, unknown, revoked or expired token; 403 when the token lacks the scope (or,
+for the admin API, its user lacks a moderator role);
 422 when an endpoint needs a user and the token is an app's own (client_credentials).
 """
 
@@ -14,7 +15,7 @@ from starlette.requests import HTTPConnection
 
 from fedi.api.context import run_sync, runtime_of
 from fedi.errors import Forbidden, Unauthorized, Unprocessable
-from fedi.models.accounts import Account
+from fedi.models.accounts import Account, Role
 from fedi.models.oauth import OAuthApplication
 from fedi.security import scopes as scope_rules
 from fedi.services import oauth
@@ -32,6 +33,7 @@ class Caller:
     # A snapshot for reads; writes load the account again in their own session (`me`).
     account: Account | None
     expires_at: datetime | None
+    role: Role = Role.USER
 
     @property
     def viewer(self) -> Account:
@@ -88,6 +90,7 @@ async def authenticate(request: HTTPConnection, token: str | None = None) -> Cal
         user_id=found.token.user_id,
         account=found.account,
         expires_at=found.token.expires_at,
+        role=Role(found.user.role) if found.user is not None else Role.USER,
     )
 
 
@@ -103,6 +106,14 @@ async def authorize(request: HTTPConnection, *any_of: str, user: bool = True) ->
     require(caller, *any_of)
     if user and caller.account is None:
         raise Unprocessable("This method requires an authenticated user")
+    return caller
+
+
+async def authorize_staff(request: HTTPConnection, *any_of: str, role: Role = Role.MODERATOR) -> Caller:
+    """A caller with one of the (admin) scopes whose user holds `role` or above (Mastodon: 403)."""
+    caller = await authorize(request, *any_of)
+    if not caller.role.at_least(role):
+        raise Forbidden("This action is not allowed")
     return caller
 
 

@@ -21,6 +21,7 @@ from fedi.api.mastodon import (
     notifications,
     preferences,
     relationships,
+    reports,
     search,
     statuses,
     streaming,
@@ -29,6 +30,9 @@ from fedi.api.mastodon import (
     timelines,
     trends,
 )
+from fedi.api.mastodon.admin import accounts as admin_accounts
+from fedi.api.mastodon.admin import domains as admin_domains
+from fedi.api.mastodon.admin import reports as admin_reports
 from fedi.api.oauth import authorize, token
 from fedi.config import Settings
 from fedi.observability import metrics
@@ -36,6 +40,48 @@ from fedi.web import about, composer, feeds, gallery, hashtags, interaction, log
 from fedi.web import settings as profile_settings
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "web" / "static"
+
+
+def admin_routes(v1: str) -> list[BaseRoute]:
+    """Mastodon's admin API subset (Mastodon.py writes some collection paths with a trailing slash)."""
+    accounts_base = f"{v1}/admin/accounts/{{id}}"
+    reports_base = f"{v1}/admin/reports/{{id}}"
+    return [
+        Route(f"{v1}/admin/accounts", admin_accounts.index),
+        Route(accounts_base, admin_accounts.show),
+        Route(f"{accounts_base}/action", admin_accounts.action, methods=["POST"]),
+        *(
+            Route(f"{accounts_base}/{name}", getattr(admin_accounts, name), methods=["POST"])
+            for name in ("approve", "reject", "enable", "unsilence", "unsuspend", "unsensitive")
+        ),
+        Route(f"{v1}/admin/reports", admin_reports.index),
+        Route(reports_base, admin_reports.show),
+        *(
+            Route(f"{reports_base}/{name}", getattr(admin_reports, name), methods=["POST"])
+            for name in ("assign_to_self", "unassign", "resolve", "reopen")
+        ),
+        *(
+            Route(path, handler, methods=[method])
+            for collection in (f"{v1}/admin/domain_blocks", f"{v1}/admin/domain_blocks/")
+            for path, handler, method in (
+                (collection, admin_domains.blocks, "GET"),
+                (collection, admin_domains.create_block, "POST"),
+            )
+        ),
+        Route(f"{v1}/admin/domain_blocks/{{id}}", admin_domains.block, methods=["GET"]),
+        Route(f"{v1}/admin/domain_blocks/{{id}}", admin_domains.update_block, methods=["PUT"]),
+        Route(f"{v1}/admin/domain_blocks/{{id}}", admin_domains.delete_block, methods=["DELETE"]),
+        *(
+            Route(path, handler, methods=[method])
+            for collection in (f"{v1}/admin/domain_allows", f"{v1}/admin/domain_allows/")
+            for path, handler, method in (
+                (collection, admin_domains.allows, "GET"),
+                (collection, admin_domains.create_allow, "POST"),
+            )
+        ),
+        Route(f"{v1}/admin/domain_allows/{{id}}", admin_domains.allow, methods=["GET"]),
+        Route(f"{v1}/admin/domain_allows/{{id}}", admin_domains.delete_allow, methods=["DELETE"]),
+    ]
 
 
 def routes(settings: Settings) -> list[BaseRoute]:
@@ -186,6 +232,8 @@ def mastodon_routes() -> list[BaseRoute]:
         Route(f"{v1}/blocks", relationships.blocks),
         Route(f"{v1}/mutes", relationships.mutes),
         Route(f"{v1}/preferences", preferences.show),
+        Route(f"{v1}/reports", reports.create, methods=["POST"]),
+        *admin_routes(v1),
         Route("/api/v2/search", search.search),
         # Media
         Route(f"{v1}/media", media.upload, methods=["POST"]),
@@ -201,6 +249,7 @@ def mastodon_routes() -> list[BaseRoute]:
         Route("/api/v2/instance", instance.v2),
         Route(f"{v1}/instance/peers", instance.peers),
         Route(f"{v1}/instance/rules", instance.rules),
+        Route(f"{v1}/instance/domain_blocks", instance.domain_blocks),
         Route(f"{v1}/instance/extended_description", instance.extended_description),
         Route(f"{v1}/instance/activity", stubs.instance_activity),
         # Streaming

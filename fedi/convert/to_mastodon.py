@@ -9,7 +9,8 @@ made), rides along on media and statuses; stock clients ignore unknown keys.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import hashlib
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -17,13 +18,15 @@ from fedi import __version__
 from fedi.config import Settings
 from fedi.convert.common import avatar_url, header_url, media_url, preview_url
 from fedi.media.images import SUPPORTED_TYPES
-from fedi.models.accounts import Account, User
+from fedi.models.accounts import Account, Role, User
 from fedi.models.generations import Generation
 from fedi.models.media import MediaAttachment
+from fedi.models.moderation import DomainAllow, DomainBlock
 from fedi.models.notifications import Marker
 from fedi.models.oauth import OAuthApplication
 from fedi.models.statuses import Status, StatusEdit, Tag
-from fedi.store.views import NotificationView, StatusView
+from fedi.store.moderation import Rule
+from fedi.store.views import NotificationView, ReportView, StatusView
 from fedi.urls import Urls
 
 # The Mastodon release whose API fedi implements; clients parse the leading semver.
@@ -79,7 +82,7 @@ def account(item: Account, urls: Urls) -> Entity:
         "indexable": item.indexable,
         "noindex": not item.indexable,
         "hide_collections": False,
-        "limited": False,
+        "limited": item.silenced,
         "memorial": item.memorial,
         "suspended": item.suspended,
         "roles": [],
@@ -113,10 +116,17 @@ def credential_account(item: Account, user: User, urls: Urls, *, follow_requests
     }
 
 
+# Mastodon's default roles: ids and permission bits (UserRole::FLAGS) as its seeds make them.
+_ROLES: dict[str, Entity] = {
+    Role.USER: {"id": "-99", "name": "", "permissions": "65536", "color": "", "highlighted": False},
+    Role.MODERATOR: {"id": "1", "name": "Moderator", "permissions": "1308", "color": "", "highlighted": True},
+    Role.ADMIN: {"id": "2", "name": "Admin", "permissions": "1048572", "color": "", "highlighted": True},
+    Role.OWNER: {"id": "3", "name": "Owner", "permissions": "1048575", "color": "", "highlighted": True},
+}
+
+
 def role(user: User) -> Entity:
-    if user.admin:
-        return {"id": "3", "name": "Owner", "permissions": "1048575", "color": "", "highlighted": True}
-    return {"id": "-99", "name": "", "permissions": "65536", "color": "", "highlighted": False}
+    return dict(_ROLES[Role(user.role)])
 
 
 def relationship(fields: Mapping[str, Any]) -> Entity:
@@ -143,7 +153,8 @@ def status(view: StatusView, urls: Urls, viewer_id: int | None = None) -> Entity
         "reblog": None,
         "content": item.content,
         "visibility": item.visibility,
-        "sensitive": item.sensitive,
+        # A moderator can mark everything an account posts sensitive.
+        "sensitive": item.sensitive or view.account.sensitized,
         "spoiler_text": item.spoiler_text,
         "language": item.language,
         "media_attachments": [media(m, urls) for m in view.media],
@@ -333,10 +344,29 @@ def notification(
     }
     if view.status is not None:
         entity["status"] = status(view.status, urls, viewer_id)
+    if view.report is not None:
+        entity["report"] = report(view.report, urls)
     return entity
 
 
 FEDI_TYPES_SHOWN_AS = {"fedi_remix": "mention"}
+
+
+def report(view: ReportView, urls: Urls) -> Entity:
+    """Mastodon's Report entity (what the reporter and the notified moderators see)."""
+    item = view.report
+    return {
+        "id": str(item.id),
+        "action_taken": item.action_taken_at is not None,
+        "action_taken_at": iso_or_none(item.action_taken_at),
+        "category": item.category,
+        "comment": item.comment,
+        "forwarded": item.forwarded,
+        "created_at": iso(item.created_at),
+        "status_ids": [str(s.id) for s in view.statuses],
+        "rule_ids": [str(r) for r in item.rule_ids],
+        "target_account": account(view.target, urls),
+    }
 
 
 def marker(item: Marker) -> Entity:
@@ -429,11 +459,18 @@ def streaming_url(urls: Urls) -> str:
     return "ws" + urls.base.removeprefix("http")
 
 
-def rules(settings: Settings) -> list[Entity]:
-    return [{"id": str(n), "text": text, "hint": ""} for n, text in enumerate(settings.instance.rules, 1)]
+def rules(items: Sequence[Rule]) -> list[Entity]:
+    return [{"id": str(rule.id), "text": rule.text, "hint": rule.hint} for rule in items]
 
 
-def instance_v2(settings: Settings, urls: Urls, *, contact: Account | None, active_month: int) -> Entity:
+def instance_v2(
+    settings: Settings,
+    urls: Urls,
+    *,
+    contact: Account | None,
+    active_month: int,
+    rules_in_force: Sequence[Rule],
+) -> Entity:
     everyone = {"local": "authenticated", "remote": "authenticated"}
     return {
         "domain": settings.instance.domain,
@@ -457,7 +494,7 @@ def instance_v2(settings: Settings, urls: Urls, *, contact: Account | None, acti
         },
         "registrations": {
             "enabled": settings.instance.registrations_open,
-            "approval_required": False,
+            "approval_required": settings.instance.approval_required,
             "message": None,
             "url": None,
         },
@@ -466,7 +503,7 @@ def instance_v2(settings: Settings, urls: Urls, *, contact: Account | None, acti
             "email": settings.instance.contact_email,
             "account": account(contact, urls) if contact else None,
         },
-        "rules": rules(settings),
+        "rules": rules(rules_in_force),
     }
 
 
@@ -478,6 +515,7 @@ def instance_v1(
     user_count: int,
     status_count: int,
     domain_count: int,
+    rules_in_force: Sequence[Rule],
 ) -> Entity:
     return {
         "uri": settings.instance.domain,
@@ -491,11 +529,11 @@ def instance_v1(
         "thumbnail": urls.static("header.png"),
         "languages": ["en"],
         "registrations": settings.instance.registrations_open,
-        "approval_required": False,
+        "approval_required": settings.instance.approval_required,
         "invites_enabled": False,
         "configuration": _limits(settings),
         "contact_account": account(contact, urls) if contact else None,
-        "rules": rules(settings),
+        "rules": rules(rules_in_force),
     }
 
 
@@ -538,4 +576,101 @@ def generation(row: Generation, media_item: MediaAttachment | None, urls: Urls) 
         "media_attachment": media(media_item, urls) if media_item is not None else None,
         "created_at": iso(row.created_at),
         "finished_at": iso_or_none(row.finished_at),
+    }
+
+
+# Moderation ----------------------------------------------------------------------------------
+
+
+def obfuscated(domain: str) -> str:
+    """The middle of the name starred out, dots kept (Mastodon's obfuscated blocks)."""
+    keep = len(domain) // 4
+    return "".join(
+        "*" if keep < i < len(domain) - keep and char != "." else char for i, char in enumerate(domain)
+    )
+
+
+def instance_domain_block(item: DomainBlock) -> Entity:
+    """A block as /api/v1/instance/domain_blocks lists it: the digest lets a reader check a
+    domain they know against an obfuscated entry."""
+    return {
+        "domain": obfuscated(item.domain) if item.obfuscate else item.domain,
+        "digest": hashlib.sha256(item.domain.encode()).hexdigest(),
+        "severity": item.severity,
+        "comment": item.public_comment or "",
+    }
+
+
+def admin_domain_block(item: DomainBlock) -> Entity:
+    return {
+        "id": str(item.id),
+        "domain": item.domain,
+        "digest": hashlib.sha256(item.domain.encode()).hexdigest(),
+        "created_at": iso(item.created_at),
+        "severity": item.severity,
+        "reject_media": item.reject_media,
+        "reject_reports": item.reject_reports,
+        "private_comment": item.private_comment,
+        "public_comment": item.public_comment,
+        "obfuscate": item.obfuscate,
+    }
+
+
+def admin_domain_allow(item: DomainAllow) -> Entity:
+    return {"id": str(item.id), "domain": item.domain, "created_at": iso(item.created_at)}
+
+
+def admin_account(item: Account, user: User | None, urls: Urls) -> Entity:
+    """Mastodon's Admin::Account (no IP addresses are kept here: `ip` is null, `ips` empty)."""
+    return {
+        "id": str(item.id),
+        "username": item.username,
+        "domain": item.domain,
+        "created_at": iso(item.created_at),
+        "email": user.email if user is not None else None,
+        "ip": None,
+        "ips": [],
+        "locale": user.locale if user is not None else None,
+        "invite_request": (user.sign_up_reason or None) if user is not None else None,
+        "role": role(user) if user is not None else None,
+        "confirmed": user is not None,
+        "approved": user.approved if user is not None else True,
+        "disabled": user.disabled if user is not None else False,
+        "silenced": item.silenced,
+        "suspended": item.suspended,
+        "sensitized": item.sensitized,
+        "account": account(item, urls),
+        "created_by_application_id": None,
+        "invited_by_account_id": None,
+    }
+
+
+def admin_report(
+    view: ReportView,
+    users: Mapping[int, User],
+    statuses: list[StatusView],
+    known_rules: Mapping[int, Rule],
+    urls: Urls,
+) -> Entity:
+    """Mastodon's Admin::Report; `users` holds the logins of the local accounts it names."""
+    item = view.report
+
+    def named(who: Account | None) -> Entity | None:
+        return admin_account(who, users.get(who.id), urls) if who is not None else None
+
+    return {
+        "id": str(item.id),
+        "action_taken": item.action_taken_at is not None,
+        "action_taken_at": iso_or_none(item.action_taken_at),
+        "category": item.category,
+        "comment": item.comment,
+        "forwarded": item.forwarded,
+        "created_at": iso(item.created_at),
+        "updated_at": iso(item.updated_at),
+        "account": named(view.reporter),
+        "target_account": named(view.target),
+        "assigned_account": named(view.assigned),
+        "action_taken_by_account": named(view.action_taken_by),
+        "statuses": [status(s, urls) for s in statuses],
+        "rules": rules([known_rules[n] for n in item.rule_ids if n in known_rules]),
     }

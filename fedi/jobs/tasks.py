@@ -38,6 +38,22 @@ def fetch_parent(status_id: int, depth: int, run: int = 1) -> None:
     fetch(current(), status_id, depth, run)
 
 
+@job(retries=3, retry_delay=30, backoff=2)
+def purge_domain(domain: str) -> None:
+    """Remove the follows and posts of a suspended domain's accounts."""
+    from fedi.services.purge import purge_domain as purge
+
+    purge(current(), domain)
+
+
+@periodic("41")
+def purge_suspended_accounts() -> None:
+    """Hourly: remove what accounts suspended more than 30 days ago left behind."""
+    from fedi.services.moderation import purge_expired_suspensions
+
+    purge_expired_suspensions(current())
+
+
 @periodic("*")
 def sweep() -> None:
     """Queue again the work whose job was lost: due deliveries and stale inbox items."""

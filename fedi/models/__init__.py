@@ -13,6 +13,14 @@ from fedi.models.federation import (
 from fedi.models.generations import BotReply, Generation
 from fedi.models.interactions import Bookmark, Favourite, Pin
 from fedi.models.media import MediaAttachment
+from fedi.models.moderation import (
+    AccountWarning,
+    AdminAction,
+    DomainAllow,
+    DomainBlock,
+    ModerationNote,
+    ServerRule,
+)
 from fedi.models.notifications import Marker, Notification
 from fedi.models.oauth import OAuthApplication, OAuthCode, OAuthToken
 from fedi.models.processes import IdNode
@@ -32,10 +40,14 @@ __all__ = [
     "Account",
     "AccountMove",
     "AccountNote",
+    "AccountWarning",
+    "AdminAction",
     "Block",
     "Bookmark",
     "BotReply",
     "Delivery",
+    "DomainAllow",
+    "DomainBlock",
     "Favourite",
     "Follow",
     "Generation",
@@ -46,6 +58,7 @@ __all__ = [
     "Marker",
     "MediaAttachment",
     "Mention",
+    "ModerationNote",
     "Mute",
     "Notification",
     "OAuthApplication",
@@ -55,6 +68,7 @@ __all__ = [
     "Peer",
     "Pin",
     "Report",
+    "ServerRule",
     "Status",
     "StatusEdit",
     "StatusTag",

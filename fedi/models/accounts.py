@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import Column, Text, UniqueConstraint
@@ -54,6 +55,14 @@ class Account(SQLModel, table=True):
     moved_to_uri: str | None = Field(default=None, max_length=2048)
     memorial: bool = False
     suspended: bool = False
+    # When the suspension began: unsuspending is possible for 30 days, then the data is purged.
+    # A suspension by a domain block carries the block's creation time (undone with the block).
+    suspended_at: datetime | None = time_or_none()
+    # Limited (silenced): hidden from public timelines. A silence by a domain block carries the
+    # block's creation time, like a suspension.
+    silenced_at: datetime | None = time_or_none()
+    # Every post's media is marked sensitive.
+    sensitized: bool = False
     followers_count: int = 0
     following_count: int = 0
     statuses_count: int = 0
@@ -69,6 +78,10 @@ class Account(SQLModel, table=True):
         return self.domain is None
 
     @property
+    def silenced(self) -> bool:
+        return self.silenced_at is not None
+
+    @property
     def bot(self) -> bool:
         return self.actor_type in BOT_ACTOR_TYPES
 
@@ -81,6 +94,19 @@ def acct_key(username: str, domain: str | None) -> str:
     return f"{username.lower()}@{(domain or '').lower()}"
 
 
+class Role(StrEnum):
+    """Who may do what: each role may do everything the ones before it may."""
+
+    USER = "user"
+    MODERATOR = "moderator"
+    ADMIN = "admin"
+    OWNER = "owner"
+
+    def at_least(self, other: Role) -> bool:
+        order = list(Role)
+        return order.index(self) >= order.index(other)
+
+
 class User(SQLModel, table=True):
     """A person who logs in; owns exactly one local account."""
 
@@ -90,7 +116,10 @@ class User(SQLModel, table=True):
     account_id: int = bigint_fk("accounts.id")
     email: str = Field(max_length=320, unique=True)
     password_hash: str = Field(max_length=255)
-    admin: bool = False
+    role: str = Field(default=Role.USER, max_length=16)
+    # False while a sign-up in approval mode waits for a moderator; such a user cannot log in.
+    approved: bool = True
+    sign_up_reason: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     locale: str = Field(default="en", max_length=16)
     default_visibility: str = Field(default="public", max_length=16)
     default_sensitive: bool = False
@@ -100,3 +129,11 @@ class User(SQLModel, table=True):
     # Signed into every web session; signing out or changing the password bumps it, so every
     # cookie issued before stops working at once (the cookie itself lives for 14 days).
     session_version: int = 0
+
+    @property
+    def admin(self) -> bool:
+        return Role(self.role).at_least(Role.ADMIN)
+
+    @property
+    def moderator(self) -> bool:
+        return Role(self.role).at_least(Role.MODERATOR)

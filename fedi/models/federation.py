@@ -106,17 +106,29 @@ class Tombstone(SQLModel, table=True):
 
 
 class Report(SQLModel, table=True):
-    """A report (Flag), received from another server or filed by a local user."""
+    """A report (Flag), received from another server or filed by a local user.
+
+    Open until a moderator resolves it (`action_taken_at`); reopening clears that.
+    """
 
     __tablename__ = "reports"
 
     id: int = id_field()
     uri: str | None = Field(default=None, max_length=2048, unique=True)
+    # A remote report names the reporting server's actor (often its instance actor).
     reporter_account_id: int | None = bigint_fk("accounts.id", nullable=True, ondelete="SET NULL")
     target_account_id: int = bigint_fk("accounts.id")
     status_uris: list[str] = json_list()
     comment: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    category: str = Field(default="other", max_length=16)
+    rule_ids: list[int] = json_list()
+    # Sent on to the reported account's server as a Flag.
+    forwarded: bool = False
+    assigned_account_id: int | None = bigint_fk("accounts.id", nullable=True, ondelete="SET NULL")
+    action_taken_at: datetime | None = time_or_none()
+    action_taken_by_account_id: int | None = bigint_fk("accounts.id", nullable=True, ondelete="SET NULL")
     created_at: datetime = time_now()
+    updated_at: datetime = time_now()
 
 
 class AccountMove(SQLModel, table=True):

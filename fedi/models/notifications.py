@@ -18,6 +18,7 @@ NOTIFICATION_TYPES = (
     "favourite",
     "update",
     "admin.report",
+    "admin.sign_up",
     # Someone remixed or edited the recipient's image (fedi's own type: shown to stock clients,
     # which do not know it, as a mention).
     "fedi_remix",
@@ -36,6 +37,8 @@ class Notification(SQLModel, table=True):
     from_account_id: int = bigint_fk("accounts.id")
     type: str = Field(max_length=32)
     status_id: int | None = bigint_fk("statuses.id", nullable=True)
+    # The report an admin.report notification is about.
+    report_id: int | None = bigint_fk("reports.id", nullable=True)
     created_at: datetime = time_now()
 
 

@@ -1,7 +1,8 @@
 """OAuth scopes as Mastodon defines them: top-level scopes and the granular ones they imply.
 
 `read` grants every `read:*`, `write` every `write:*`; the deprecated `follow` grants the
-relationship sub-scopes. A token holding `read:statuses` holds only that.
+relationship sub-scopes; `admin:read` and `admin:write` grant their `admin:…:*` sub-scopes (and
+only those: `read` does not include `admin:read`). A token holding `read:statuses` holds only that.
 """
 
 from __future__ import annotations
@@ -36,9 +37,21 @@ WRITE = (
     "write:reports",
     "write:statuses",
 )
+# Mastodon's admin scopes: a token needs them and its user needs a moderator role or above.
+_ADMIN_RESOURCES = (
+    "accounts",
+    "reports",
+    "domain_allows",
+    "domain_blocks",
+    "ip_blocks",
+    "email_domain_blocks",
+    "canonical_email_blocks",
+)
+ADMIN_READ = tuple(f"admin:read:{resource}" for resource in _ADMIN_RESOURCES)
+ADMIN_WRITE = tuple(f"admin:write:{resource}" for resource in _ADMIN_RESOURCES)
 FOLLOW = ("read:blocks", "read:follows", "read:mutes", "write:blocks", "write:follows", "write:mutes")
-TOP_LEVEL = ("read", "write", "follow", "push", "profile")
-ALL = (*TOP_LEVEL, *READ, *WRITE)
+TOP_LEVEL = ("read", "write", "follow", "push", "profile", "admin:read", "admin:write")
+ALL = (*TOP_LEVEL, *READ, *WRITE, *ADMIN_READ, *ADMIN_WRITE)
 DEFAULT = "read"
 
 
@@ -60,6 +73,10 @@ def expand(scopes: Iterable[str]) -> frozenset[str]:
         granted.update(WRITE)
     if "follow" in granted:
         granted.update(FOLLOW)
+    if "admin:read" in granted:
+        granted.update(ADMIN_READ)
+    if "admin:write" in granted:
+        granted.update(ADMIN_WRITE)
     return frozenset(granted)
 
 
@@ -75,6 +92,8 @@ _TOP_LEVEL_TEXT = {
     "follow": "follow, block and mute accounts",
     "push": "receive push notifications",
     "profile": "see your profile (name, handle, picture)",
+    "admin:read": "read this server's moderation data (with your moderator role)",
+    "admin:write": "take moderation actions on this server (with your moderator role)",
 }
 
 
@@ -82,6 +101,7 @@ def describe(scope: str) -> str:
     """Plain words for the consent page."""
     if scope in _TOP_LEVEL_TEXT:
         return _TOP_LEVEL_TEXT[scope]
-    action, _, what = scope.partition(":")
+    action, _, what = scope.removeprefix("admin:").partition(":")
     verb = "read" if action == "read" else "change"
-    return f"{verb} your {what.replace('_', ' ')}"
+    whose = "this server's" if scope.startswith("admin:") else "your"
+    return f"{verb} {whose} {what.replace('_', ' ')}"

@@ -9,7 +9,7 @@ from sqlmodel import Session
 
 from activitypub.signatures.keys import generate_rsa_private_key_pem, public_key_pem_of
 from fedi.errors import Forbidden, NotFound, Unprocessable
-from fedi.models.accounts import Account, User, acct_key
+from fedi.models.accounts import Account, Role, User, acct_key
 from fedi.security.passwords import hash_password
 from fedi.store import accounts as store
 from fedi.urls import Urls
@@ -18,6 +18,7 @@ from fedi.urls import Urls
 USERNAME = re.compile(r"^[a-z0-9_]+([a-z0-9_.-]+[a-z0-9_]+)?$", re.IGNORECASE)
 USERNAME_MAX = 30
 PASSWORD_MIN = 8
+REASON_MAX = 1000
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 RESERVED = frozenset({"actor", "admin", "inbox", "root", "support", "about", "settings", "api", "oauth"})
 
@@ -41,7 +42,7 @@ def create_local_account(
     username: str,
     email: str | None = None,
     password: str | None = None,
-    admin: bool = False,
+    role: Role = Role.USER,
     actor_type: str = "Person",
     display_name: str = "",
 ) -> Account:
@@ -84,7 +85,7 @@ def create_local_account(
                 account_id=account.id,
                 email=email,
                 password_hash=hash_password(password),
-                admin=admin,
+                role=role,
             )
         )
         session.flush()
@@ -96,17 +97,28 @@ def register(
     urls: Urls,
     *,
     registrations_open: bool,
+    approval_required: bool = False,
     username: str,
     email: str,
     password: str,
     agreement: bool,
+    reason: str = "",
 ) -> Account:
-    """Sign-up from an app (Mastodon's POST /api/v1/accounts), when the instance allows it."""
+    """Sign-up from an app (Mastodon's POST /api/v1/accounts), when the instance allows it; in
+    approval mode the login waits for a moderator (`reason` is what the person told them)."""
     if not registrations_open:
         raise Forbidden("Registrations are closed on this server")
     if not agreement:
         raise Unprocessable("agreement: the server rules must be accepted", field="agreement")
-    return create_local_account(session, urls, username=username, email=email, password=password)
+    if len(reason) > REASON_MAX:
+        raise Unprocessable(f"reason is longer than {REASON_MAX} characters", field="reason")
+    account = create_local_account(session, urls, username=username, email=email, password=password)
+    if approval_required:
+        user = user_of(session, account)
+        user.approved = False
+        user.sign_up_reason = reason.strip()
+        session.add(user)
+    return account
 
 
 def user_of(session: Session, account: Account) -> User:

@@ -12,6 +12,7 @@ from fedi.models.notifications import Notification
 from fedi.runtime import Runtime
 from fedi.services import events
 from fedi.store import accounts as account_store
+from fedi.store import moderation as moderation_store
 from fedi.store import notifications as store
 from fedi.store import relationships as relationship_store
 from fedi.store.paging import Page
@@ -25,6 +26,7 @@ def notify(
     type: str,
     from_account_id: int,
     status_id: int | None = None,
+    report_id: int | None = None,
 ) -> Notification | None:
     """Notify a local account, unless it is about itself or from someone it mutes or blocks."""
     if recipient_id == from_account_id:
@@ -37,15 +39,34 @@ def notify(
     mute = relationship_store.mute(session, recipient_id, from_account_id)
     if mute is not None and mute.notifications:
         return None
-    if store.exists_like(session, recipient_id, type, from_account_id, status_id):
+    if store.exists_like(session, recipient_id, type, from_account_id, status_id, report_id):
         return None  # the same event processed twice (a redelivered activity) notifies once
     item = Notification(
-        account_id=recipient_id, type=type, from_account_id=from_account_id, status_id=status_id
+        account_id=recipient_id,
+        type=type,
+        from_account_id=from_account_id,
+        status_id=status_id,
+        report_id=report_id,
     )
     session.add(item)
     session.flush()
     events.notification(session, rt, item)
     return item
+
+
+def notify_staff(
+    session: Session, rt: Runtime, *, type: str, from_account_id: int, report_id: int | None = None
+) -> None:
+    """Notify every moderator and admin (admin.report, admin.sign_up)."""
+    for account_id in moderation_store.staff_account_ids(session):
+        notify(
+            session,
+            rt,
+            recipient_id=account_id,
+            type=type,
+            from_account_id=from_account_id,
+            report_id=report_id,
+        )
 
 
 def withdraw(

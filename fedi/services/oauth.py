@@ -279,7 +279,7 @@ def authenticate(session: Session, access_token: str) -> Authenticated | None:
         token.expires_at is not None and token.expires_at <= datetime.now(UTC)
     ):
         return None
-    if token.user_id is not None and (user is None or user.disabled or account is None or account.suspended):
+    if token.user_id is not None and (user is None or account is None or not may_sign_in(user, account)):
         return None
     return Authenticated(token, application, user, account)
 
@@ -296,7 +296,10 @@ def login(session: Session, email: str, password: str) -> User | None:
     user = account_store.user_by_email(session, email.strip())
     # An unknown address costs a hash check too, so timing does not tell which addresses exist.
     stored = user.password_hash if user is not None else _decoy_hash()
-    if not verify_password(stored, password) or user is None or user.disabled:
+    if not verify_password(stored, password) or user is None:
+        return None
+    account = account_store.get(session, user.account_id)
+    if account is None or not may_sign_in(user, account):
         return None
     if needs_rehash(stored):
         # Hashes made with weaker argon2 parameters are upgraded as their owners sign in.
@@ -310,9 +313,17 @@ def _decoy_hash() -> str:
     return hash_password(new_secret())
 
 
+def may_sign_in(user: User, account: Account) -> bool:
+    """Disabled users, sign-ups still waiting for approval and suspended accounts cannot."""
+    return not user.disabled and user.approved and not account.suspended
+
+
 def user(session: Session, user_id: int) -> User | None:
     found = session.get(User, user_id)
-    return None if found is None or found.disabled else found
+    if found is None:
+        return None
+    account = account_store.get(session, found.account_id)
+    return found if account is not None and may_sign_in(found, account) else None
 
 
 def end_web_sessions(session: Session, user_id: int) -> None:

@@ -122,7 +122,8 @@ def follow(
         account_id=follower.id,
         target_account_id=target.id,
         uri=f"{follower.uri}#follows/{follow_id}",
-        accepted=target.local and not target.locked,
+        # A silenced (limited) account's follows need approval, as on Mastodon.
+        accepted=target.local and not target.locked and not follower.silenced,
         show_reblogs=reblogs,
         notify=notify,
     )
@@ -253,7 +254,8 @@ def unmute(session: Session, actor: Account, target_id: int) -> None:
 def received_follow(
     session: Session, rt: Runtime, follower: Account, target: Account, follow_uri: str
 ) -> None:
-    """A remote Follow of a local account: accepted at once unless the account is locked."""
+    """A remote Follow of a local account: accepted at once unless the account is locked or the
+    follower is silenced (itself or by its domain's block)."""
     if store.block(session, target.id, follower.id):
         refused = Follow(account_id=follower.id, target_account_id=target.id, uri=follow_uri)
         outbox.follow_answered(session, rt, target, follower, refused, accepted=False)
@@ -264,7 +266,7 @@ def received_follow(
             account_id=follower.id,
             target_account_id=target.id,
             uri=follow_uri[:2048],
-            accepted=not target.locked,
+            accepted=not (target.locked or follower.silenced),
         )
         session.add(row)
         session.flush()

@@ -23,7 +23,9 @@ def home(session: Session, viewer: Account, page: Page) -> list[StatusView]:
     return [
         v
         for v in views
-        if v.account.id not in hidden and (v.reblog is None or v.reblog.account.id not in hidden)
+        if v.account.id not in hidden
+        and not v.account.suspended
+        and (v.reblog is None or (v.reblog.account.id not in hidden and not v.reblog.account.suspended))
     ]
 
 
@@ -76,7 +78,7 @@ def account_statuses(
     author = account_store.get(session, account_id)
     if author is None or author.deleted_at is not None:
         raise NotFound()
-    if viewer is not None and relationship_store.block(session, author.id, viewer.id):
+    if author.suspended or (viewer is not None and relationship_store.block(session, author.id, viewer.id)):
         return []
     if pinned:
         pins = interaction_store.pinned_statuses(session, author.id) if page.max_id is None else []

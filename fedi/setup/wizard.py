@@ -227,6 +227,7 @@ def _weights(cache_dir: str, answers: Answers, choice: str, io: Prompter) -> Non
 def _admin(config: Path, given: Given, io: Prompter) -> None:
     from fedi.db import make_engine, migrate
     from fedi.errors import FediError
+    from fedi.models.accounts import Role
     from fedi.runtime import build_runtime
     from fedi.services.accounts import create_local_account
     from fedi.services.system import ensure_system_accounts
@@ -259,7 +260,7 @@ def _admin(config: Path, given: Given, io: Prompter) -> None:
         try:
             with runtime.db.session() as session:
                 create_local_account(
-                    session, runtime.urls, username=username, email=email, password=password, admin=True
+                    session, runtime.urls, username=username, email=email, password=password, role=Role.OWNER
                 )
         except FediError as exc:
             raise SetupStopped(f"the admin account was not created: {exc.message}") from None

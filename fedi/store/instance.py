@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from fedi.models.accounts import Account, User
+from fedi.models.accounts import Account, Role, User
 from fedi.models.federation import Delivery, InboxItem
 from fedi.models.generations import Generation
 from fedi.models.statuses import Status
@@ -53,7 +53,7 @@ def first_admin(session: Session) -> Account | None:
     stmt = (
         select(Account)
         .join(User, col(User.account_id) == col(Account.id))
-        .where(User.admin == True, User.disabled == False)  # noqa: E712
+        .where(col(User.role).in_([Role.ADMIN, Role.OWNER]), User.disabled == False)  # noqa: E712
         .order_by(col(User.id))
     )
     return session.exec(stmt).first()

@@ -36,12 +36,15 @@ def page_for(
     return fetch_page(session, stmt, Notification.id, page)
 
 
-def exists_like(session: Session, account_id: int, type: str, from_id: int, status_id: int | None) -> bool:
+def exists_like(
+    session: Session, account_id: int, type: str, from_id: int, status_id: int | None, report_id: int | None
+) -> bool:
     stmt = select(Notification.id).where(
         Notification.account_id == account_id,
         Notification.type == type,
         Notification.from_account_id == from_id,
         Notification.status_id == status_id,
+        Notification.report_id == report_id,
     )
     return session.exec(stmt).first() is not None
 

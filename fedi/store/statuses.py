@@ -288,8 +288,14 @@ def _has_media() -> Exists:
 
 
 def _without_hidden_authors(stmt: SelectOfScalar[Status], viewer_id: int | None) -> SelectOfScalar[Status]:
-    """Public timelines hide suspended authors, and for a viewer the ones they block or mute."""
-    stmt = stmt.where(~exists().where(col(Account.id) == col(Status.account_id), col(Account.suspended)))
+    """Public timelines hide suspended and silenced authors, and for a viewer the ones they
+    block or mute."""
+    stmt = stmt.where(
+        ~exists().where(
+            col(Account.id) == col(Status.account_id),
+            col(Account.suspended) | col(Account.silenced_at).is_not(None),
+        )
+    )
     if viewer_id is None:
         return stmt
     return stmt.where(

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from sqlmodel import Session, col, select
 
 from fedi.models.accounts import Account
+from fedi.models.federation import Report
 from fedi.models.media import MediaAttachment
 from fedi.models.notifications import Notification
 from fedi.models.statuses import Status, Tag
@@ -88,10 +89,58 @@ def status_view(session: Session, status: Status, viewer: Account | None) -> Sta
 
 
 @dataclass
+class ReportView:
+    """A report with the accounts it names and the reported posts still stored."""
+
+    report: Report
+    target: Account
+    reporter: Account | None
+    statuses: list[Status]
+    assigned: Account | None = None
+    action_taken_by: Account | None = None
+
+
+def report_views(session: Session, reports: list[Report]) -> list[ReportView]:
+    ids = {
+        i
+        for r in reports
+        for i in (
+            r.target_account_id,
+            r.reporter_account_id,
+            r.assigned_account_id,
+            r.action_taken_by_account_id,
+        )
+        if i is not None
+    }
+    accounts = accounts_by_id(session, ids)
+    uris = {uri for r in reports for uri in r.status_uris}
+    found = (
+        {s.uri: s for s in session.exec(select(Status).where(col(Status.uri).in_(uris))).all()}
+        if uris
+        else {}
+    )
+    return [
+        ReportView(
+            report=r,
+            target=accounts[r.target_account_id],
+            reporter=accounts.get(r.reporter_account_id) if r.reporter_account_id else None,
+            statuses=[found[uri] for uri in r.status_uris if uri in found],
+            assigned=accounts.get(r.assigned_account_id) if r.assigned_account_id else None,
+            action_taken_by=(
+                accounts.get(r.action_taken_by_account_id) if r.action_taken_by_account_id else None
+            ),
+        )
+        for r in reports
+        if r.target_account_id in accounts
+    ]
+
+
+@dataclass
 class NotificationView:
     notification: Notification
     account: Account
     status: StatusView | None = None
+    report: ReportView | None = None
 
 
 def notification_views(
@@ -101,9 +150,17 @@ def notification_views(
     accounts = accounts_by_id(session, {n.from_account_id for n in items})
     statuses = status_store.many(session, {n.status_id for n in items if n.status_id is not None})
     views = {v.status.id: v for v in status_views(session, list(statuses.values()), viewer)}
+    report_ids = {n.report_id for n in items if n.report_id is not None}
+    found = session.exec(select(Report).where(col(Report.id).in_(report_ids))).all() if report_ids else []
+    reports = {v.report.id: v for v in report_views(session, list(found))}
     result = []
     for item in items:
         status = views.get(item.status_id) if item.status_id is not None else None
-        if item.from_account_id in accounts and (item.status_id is None or status is not None):
-            result.append(NotificationView(item, accounts[item.from_account_id], status))
+        report = reports.get(item.report_id) if item.report_id is not None else None
+        if (
+            item.from_account_id in accounts
+            and (item.status_id is None or status is not None)
+            and (item.report_id is None or report is not None)
+        ):
+            result.append(NotificationView(item, accounts[item.from_account_id], status, report))
     return result

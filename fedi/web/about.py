@@ -10,7 +10,7 @@ from starlette.responses import Response
 
 from fedi.api.context import read, runtime_of
 from fedi.runtime import Runtime
-from fedi.services import generations, instance
+from fedi.services import generations, instance, rules
 from fedi.web import present
 from fedi.web.pages import page, render
 from fedi.web.session import current_account
@@ -28,6 +28,7 @@ def _facts(session: Session, rt: Runtime) -> dict[str, Any]:
     contact = instance.contact(session)
     return {
         "settings": rt.settings.instance,
+        "rules": rules.current(session, rt.settings),
         "base_url": rt.urls.base,
         "stats": instance.stats(session),
         "contact": present.person(contact, rt.urls) if contact else None,

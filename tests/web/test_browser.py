@@ -28,6 +28,7 @@ from activitypub.testing import STATIC_KEYS
 from activitypub.webfinger import Acct, jrd
 from fedi.config import load_settings
 from fedi.db import make_engine, migrate
+from fedi.models.accounts import Role
 from fedi.runtime import Runtime, build_runtime
 from fedi.services import oauth
 from fedi.services.accounts import create_local_account
@@ -123,7 +124,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
                 username=name,
                 email=f"{name}@example.org",
                 password=PASSWORD,
-                admin=name == "alice",
+                role=Role.ADMIN if name == "alice" else Role.USER,
                 display_name=display,
             )
         tokens[name] = _token(runtime, account.id)

@@ -20,6 +20,7 @@ from playwright.sync_api import Page, expect, sync_playwright
 
 from fedi.config import load_settings
 from fedi.db import make_engine, migrate
+from fedi.models.accounts import Role
 from fedi.runtime import build_runtime
 from fedi.services.accounts import create_local_account
 from fedi.services.readiness import DOCS_URL, NOT_SET_UP
@@ -88,7 +89,7 @@ def test_the_composer_on_a_fresh_instance_then_with_tiny(tmp_path: Path) -> None
                 username=name,
                 email=f"{name}@example.org",
                 password=PASSWORD,
-                admin=admin,
+                role=Role.ADMIN if admin else Role.USER,
             )
     runtime.close()
 

@@ -10,7 +10,7 @@ import httpx
 import pytest
 from sqlmodel import select
 
-from fedi.models.accounts import Account
+from fedi.models.accounts import Account, Role
 from fedi.models.generations import Generation
 from fedi.runtime import Runtime
 from fedi.services import generations
@@ -205,7 +205,7 @@ async def test_before_any_prompt_the_composer_says_whether_images_can_be_made(
 
     with runtime.db.session() as session:
         create_local_account(
-            session, runtime.urls, username="ops", email="ops@example.org", password=PASSWORD, admin=True
+            session, runtime.urls, username="ops", email="ops@example.org", password=PASSWORD, role=Role.ADMIN
         )
     monkeypatch.setattr(runtime.settings.generation, "preset", "sd-turbo")  # its licence is not accepted
     await sign_in(client)

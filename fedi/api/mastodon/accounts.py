@@ -18,7 +18,7 @@ from fedi.convert import to_mastodon
 from fedi.models.accounts import Account
 from fedi.runtime import Runtime
 from fedi.services import accounts as accounts_service
-from fedi.services import directory, oauth, profiles, relationships, resolver, timelines
+from fedi.services import directory, notifications, oauth, profiles, relationships, resolver, timelines
 from fedi.services.relationships import Relationship
 
 
@@ -33,12 +33,16 @@ async def register(request: Request) -> Response:
             session,
             rt.urls,
             registrations_open=rt.settings.instance.registrations_open,
+            approval_required=rt.settings.instance.approval_required,
             username=params.text("username", "", max_length=64) or "",
             email=params.text("email", "", max_length=320) or "",
             password=params.text("password", "", max_length=1024) or "",
             agreement=params.flag("agreement"),
+            reason=params.text("reason", "", max_length=1024) or "",
         )
         user = accounts_service.user_of(session, account)
+        if not user.approved:
+            notifications.notify_staff(session, rt, type="admin.sign_up", from_account_id=account.id)
         issued = oauth.issue(session, caller.application, sorted(caller.scopes), user_id=user.id)
         return to_mastodon.token(issued.access_token, issued.token.scopes, issued.token.created_at)
 

@@ -1,4 +1,4 @@
-"""/api/v1/instance and /api/v2/instance, with peers, rules and activity."""
+"""/api/v1/instance and /api/v2/instance, with peers, rules, domain blocks and activity."""
 
 from __future__ import annotations
 
@@ -12,31 +12,41 @@ from fedi.api.context import read, run_sync, runtime_of
 from fedi.convert import to_mastodon
 from fedi.models.accounts import Account
 from fedi.runtime import Runtime
+from fedi.services import domain_blocks as domain_blocks_service
 from fedi.services import instance, readiness
+from fedi.services import rules as server_rules
+from fedi.store.moderation import Rule
 
 
 @dataclass(frozen=True)
 class _Facts:
     stats: instance.Stats
     contact: Account | None
+    rules: list[Rule]
 
 
-def _facts(session: Session) -> _Facts:
-    return _Facts(instance.stats(session), instance.contact(session))
+def _facts(session: Session, rt: Runtime) -> _Facts:
+    return _Facts(
+        instance.stats(session), instance.contact(session), server_rules.current(session, rt.settings)
+    )
 
 
 async def v2(request: Request) -> Response:
     rt = runtime_of(request)
-    facts = await read(request, _facts)
+    facts = await read(request, lambda s: _facts(s, rt))
     entity = to_mastodon.instance_v2(
-        rt.settings, rt.urls, contact=facts.contact, active_month=facts.stats.active_month
+        rt.settings,
+        rt.urls,
+        contact=facts.contact,
+        active_month=facts.stats.active_month,
+        rules_in_force=facts.rules,
     )
     return JSONResponse(entity | await _fedi_extension(rt))
 
 
 async def v1(request: Request) -> Response:
     rt = runtime_of(request)
-    facts = await read(request, _facts)
+    facts = await read(request, lambda s: _facts(s, rt))
     entity = to_mastodon.instance_v1(
         rt.settings,
         rt.urls,
@@ -44,6 +54,7 @@ async def v1(request: Request) -> Response:
         user_count=facts.stats.user_count,
         status_count=facts.stats.status_count,
         domain_count=facts.stats.domain_count,
+        rules_in_force=facts.rules,
     )
     return JSONResponse(entity | await _fedi_extension(rt))
 
@@ -55,11 +66,23 @@ async def _fedi_extension(rt: Runtime) -> dict[str, object]:
 
 
 async def peers(request: Request) -> Response:
-    return JSONResponse(await read(request, instance.peers))
+    """Known domains, less those this server suspended (as Mastodon leaves them out)."""
+    rt = runtime_of(request)
+    known = await read(request, instance.peers)
+    return JSONResponse([domain for domain in known if not rt.domains.suspended(domain)])
 
 
 async def rules(request: Request) -> Response:
-    return JSONResponse(to_mastodon.rules(runtime_of(request).settings))
+    rt = runtime_of(request)
+    return JSONResponse(
+        to_mastodon.rules(await read(request, lambda s: server_rules.current(s, rt.settings)))
+    )
+
+
+async def domain_blocks(request: Request) -> Response:
+    """The servers this one limits or suspends, with their public comments (open to all)."""
+    listed = await read(request, domain_blocks_service.public_list)
+    return JSONResponse([to_mastodon.instance_domain_block(b) for b in listed])
 
 
 async def extended_description(request: Request) -> Response:

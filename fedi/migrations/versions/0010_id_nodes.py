@@ -1,7 +1,7 @@
 """processes claim id nodes, so that processes sharing a database never mint the same id
 
 Revision ID: 0010
-Revises: 0007
+Revises: 0008
 Create Date: 2026-11-29 14:20:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0010"
-down_revision = "0007"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 

@@ -173,7 +173,10 @@ def _apply_host_rules(
     held: list[Outcome] = []
     for delivery in deliveries:
         peer = peers.get(delivery.host)
-        if peer is not None and peer.unavailable and not always:
+        if rt.domains.suspended(delivery.host):
+            # Blocked after the activity was stored: it never leaves.
+            held.append(Outcome.of(delivery, "skipped", error="domain blocked"))
+        elif peer is not None and peer.unavailable and not always:
             held.append(Outcome.of(delivery, "skipped", error="host unavailable"))
         elif peer is not None and peer.circuit_open_until is not None and peer.circuit_open_until > now:
             held.append(Outcome.of(delivery, "postponed"))

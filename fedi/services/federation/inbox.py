@@ -153,7 +153,11 @@ def _parse(body: bytes) -> ActivityView:
 
 
 def _check_claims(rt: Runtime, activity: ActivityView, key_id: str) -> None:
-    """What can be refused without the key: local ids, ids on the wrong server."""
+    """What can be refused without the key: local ids, ids on the wrong server, blocked servers."""
+    if rt.domains.suspended(remote.host_or_none(activity.actor)) or rt.domains.suspended(
+        remote.host_or_none(key_id)
+    ):
+        raise Forbidden("This server is blocked here")
     if remote.is_local_uri(rt, activity.actor) or remote.is_local_uri(rt, activity.id):
         raise BadRequest("Activities from this server cannot arrive from outside")
     if not same_origin(activity.id, activity.actor):
@@ -343,6 +347,8 @@ def require_signed_fetch(rt: Runtime, *, method: str, url: str, headers: dict[st
     if not rt.settings.federation.authorized_fetch:
         return
     key_id = _key_id(headers)
+    if rt.domains.suspended(remote.host_or_none(key_id)):
+        raise Forbidden("This server is blocked here")
     signer = verified_signer(rt, method, url, headers, b"", key_id)
     if signer.suspended or signer.deleted:
         raise Forbidden("The signer's account is suspended or deleted")

@@ -31,8 +31,13 @@ from fedi.store.views import StatusView
 def send(
     session: Session, rt: Runtime, sender: Account, activity: dict[str, Any], inboxes: Iterable[str]
 ) -> OutboxActivity | None:
-    """Store `activity` for delivery to each remote inbox (none: nothing is stored)."""
-    targets = [i for i in dict.fromkeys(inboxes) if i and not _is_ours(rt, i)]
+    """Store `activity` for delivery to each remote inbox (none: nothing is stored); servers
+    this instance suspended get nothing."""
+    targets = [
+        i
+        for i in dict.fromkeys(inboxes)
+        if i and not _is_ours(rt, i) and not rt.domains.suspended(host_of(i))
+    ]
     if not targets:
         return None
     row = OutboxActivity(

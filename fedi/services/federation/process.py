@@ -29,10 +29,10 @@ from activitypub.vocab import ACTOR_TYPES, OBJECT_TYPES
 from fedi.content.sanitize import clean_html, to_plain_text
 from fedi.errors import FediError
 from fedi.models.accounts import Account
-from fedi.models.federation import AccountMove, InboxItem, Report, Tombstone
+from fedi.models.federation import AccountMove, InboxItem, Tombstone
 from fedi.models.statuses import Status
 from fedi.runtime import Runtime
-from fedi.services import events, interactions, relationships, statuses
+from fedi.services import events, interactions, purge, relationships, reports, statuses
 from fedi.services.federation import remote
 from fedi.services.federation.fetches import FetchPending, RemoteError, retry_delay, wait
 from fedi.services.visibility import can_view, narrowest
@@ -40,7 +40,6 @@ from fedi.store import accounts as account_store
 from fedi.store import inbox as inbox_store
 from fedi.store import relationships as relationship_store
 from fedi.store import statuses as status_store
-from fedi.store.paging import Page
 from fedi.store.views import status_view
 
 log = logging.getLogger(__name__)
@@ -78,9 +77,13 @@ def process(rt: Runtime, item_id: int) -> None:
         actor = account_store.by_uri(session, activity.actor)
         try:
             with session.begin_nested():
-                outcome = (
-                    _dispatch(session, rt, actor, activity) if actor is not None else "ignored: unknown actor"
-                )
+                if actor is None:
+                    outcome = "ignored: unknown actor"
+                elif _suspended(rt, actor) and activity.type != "Delete":
+                    # Accepted before a suspension (of the account or its domain): dropped.
+                    outcome = "ignored: the actor is suspended here"
+                else:
+                    outcome = _dispatch(session, rt, actor, activity)
         except (FediError, FormatError) as exc:
             outcome = f"ignored: {exc}"
         item.state = "done" if outcome == "done" else "ignored"
@@ -117,6 +120,10 @@ def _references(rt: Runtime, activity: ActivityView) -> list[Future[Any]]:
     if activity.type == "Move" and activity.target and object_id == activity.actor:
         return [remote.actor(rt, activity.target, refresh=True)]
     return []
+
+
+def _suspended(rt: Runtime, actor: Account) -> bool:
+    return actor.suspended or rt.domains.suspended(actor.domain)
 
 
 def _postpone(rt: Runtime, item_id: int, attempt: int) -> None:
@@ -311,23 +318,7 @@ def _delete_actor(session: Session, rt: Runtime, actor: Account) -> None:
     actor.deleted_at = datetime.now(UTC)
     actor.suspended = True
     session.add(actor)
-    for follow, _ in relationship_store.followers(session, actor.id, Page(limit=10_000)):
-        session.delete(follow)
-    for follow, _ in relationship_store.following(session, actor.id, Page(limit=10_000)):
-        session.delete(follow)
-    while batch := status_store.by_account(
-        session,
-        actor.id,
-        Page(limit=200),
-        visibilities=("public", "unlisted", "private", "direct"),
-        include_processing=True,
-        exclude_replies=False,
-        exclude_reblogs=False,
-        only_media=False,
-        tagged=None,
-    ):
-        for status in batch:
-            statuses.remove(session, rt, status, federate=False)
+    purge.remove_everything(session, rt, actor)
 
 
 def on_like(session: Session, rt: Runtime, actor: Account, activity: ActivityView) -> str:
@@ -365,27 +356,7 @@ def on_block(session: Session, rt: Runtime, actor: Account, activity: ActivityVi
 
 
 def on_flag(session: Session, rt: Runtime, actor: Account, activity: ActivityView) -> str:
-    targets = [
-        get_id(o) for o in (activity.object if isinstance(activity.object, list) else [activity.object])
-    ]
-    accounts = [a for uri in targets if uri and (a := _local_account(session, rt, uri)) is not None]
-    if not accounts:
-        status_uris = [u for u in targets if u and status_store.by_uri(session, u)]
-        owners = [status_store.by_uri(session, u) for u in status_uris]
-        accounts = [a for s in owners if s and (a := account_store.get(session, s.account_id)) and a.local]
-    if not accounts:
-        return "ignored: report of nothing local"
-    content = activity.raw.get("content")
-    session.add(
-        Report(
-            uri=activity.id,
-            reporter_account_id=actor.id if actor.actor_type in ACTOR_TYPES else None,
-            target_account_id=accounts[0].id,
-            status_uris=[u for u in targets if u and u != accounts[0].uri][:50],
-            comment=to_plain_text(content)[:5000] if isinstance(content, str) else "",
-        )
-    )
-    return "done"
+    return reports.received_flag(session, rt, actor, activity)
 
 
 def on_move(session: Session, rt: Runtime, actor: Account, activity: ActivityView) -> str:

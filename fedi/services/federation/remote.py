@@ -33,6 +33,7 @@ from fedi.ids import new_id
 from fedi.models.accounts import Account, acct_key
 from fedi.models.federation import Tombstone
 from fedi.models.media import MediaAttachment
+from fedi.models.moderation import Severity
 from fedi.models.statuses import Status
 from fedi.runtime import Runtime
 from fedi.services import media_cache, reach, trends
@@ -58,6 +59,13 @@ def is_local_uri(rt: Runtime, uri: str) -> bool:
         return host_of(uri) == rt.urls.host
     except FormatError:
         return False
+
+
+def host_or_none(uri: str) -> str | None:
+    try:
+        return host_of(uri)
+    except FormatError:
+        return None
 
 
 def _host(uri: str) -> str:
@@ -227,7 +235,9 @@ def upsert_actor(session: Session, rt: Runtime, document: dict[str, Any]) -> Acc
     view = _actor_view(document)
     if view.type not in ACTOR_TYPES or not view.preferred_username or not view.inbox:
         raise RemoteError(f"{view.id} is not a usable actor")
-    if not USERNAME.fullmatch(view.preferred_username):
+    # An instance actor is named after its server (Mastodon's convention), port included on
+    # loopback set-ups, which a plain username cannot be.
+    if not USERNAME.fullmatch(view.preferred_username) and view.preferred_username != _host(view.id):
         raise RemoteError(f"{view.id} has a username that is not letters, digits, '_', '.' or '-'")
     if is_local_uri(rt, view.id):
         raise RemoteError("refusing a remote copy of a local actor")
@@ -261,8 +271,9 @@ def upsert_actor(session: Session, rt: Runtime, document: dict[str, Any]) -> Acc
         account.public_key_pem = view.public_key_pem
         account.public_key_id = view.public_key_id
     account.assertion_keys = [{"id": key_id, "pem": pem} for key_id, pem in view.ed25519_keys]
-    account.avatar_remote_url = view.icon_url
-    account.header_remote_url = view.image_url
+    rejects_media = rt.domains.rejects_media(domain)
+    account.avatar_remote_url = None if rejects_media else view.icon_url
+    account.header_remote_url = None if rejects_media else view.image_url
     account.locked = view.manually_approves_followers
     account.discoverable = view.discoverable
     account.indexable = view.indexable
@@ -273,7 +284,11 @@ def upsert_actor(session: Session, rt: Runtime, document: dict[str, Any]) -> Acc
     account.also_known_as = view.also_known_as[:20]
     account.moved_to_uri = view.moved_to
     account.memorial = view.memorial
-    account.suspended = view.suspended
+    # A suspension here (`suspended_at`) outlasts whatever the actor's own server says.
+    account.suspended = view.suspended or account.suspended_at is not None
+    rule = rt.domains.rule_for(domain)
+    if rule is not None and rule.severity == Severity.SILENCE and account.silenced_at is None:
+        account.silenced_at = rule.created_at
     account.created_at = _clamp(view.published) if view.published else account.created_at
     account.fetched_at = account.updated_at = datetime.now(UTC)
     account.deleted_at = None
@@ -446,6 +461,9 @@ def apply_note_details(session: Session, rt: Runtime, status: Status, note: Note
     status_store.set_mentions(session, status.id, mentioned)
     status_store.set_tags(session, status.id, [t[:255] for t in note.hashtags[:20]])
     generation = _generation(note)
+    # A domain whose media this server rejects keeps only links to its files (Mastodon shows
+    # such attachments as "unknown": a link, no preview).
+    rejected = rt.domains.rejects_media(host_or_none(status.uri))
     # An edit keeps the cached copy of an image it still carries (same URL).
     previous = {item.remote_url: item for item in status_view(session, status, None).media}
     for item in previous.values():
@@ -454,7 +472,7 @@ def apply_note_details(session: Session, rt: Runtime, status: Status, note: Note
     for position, attachment in enumerate(note.attachments[:MAX_ATTACHMENTS]):
         focus = attachment.focal_point or (0.0, 0.0)
         cached = previous.get(attachment.url)
-        if cached is not None and cached.file_key is not None and attachment.url not in kept:
+        if not rejected and cached is not None and cached.file_key is not None and attachment.url not in kept:
             kept.add(attachment.url)
         else:
             cached = None
@@ -463,12 +481,12 @@ def apply_note_details(session: Session, rt: Runtime, status: Status, note: Note
                 account_id=status.account_id,
                 status_id=status.id,
                 position=position,
-                type=_media_type(attachment.media_type),
+                type="unknown" if rejected else _media_type(attachment.media_type),
                 remote_url=attachment.url,
                 mime_type=(attachment.media_type or "image/jpeg")[:64],
-                width=attachment.width,
-                height=attachment.height,
-                blurhash=attachment.blurhash,
+                width=None if rejected else attachment.width,
+                height=None if rejected else attachment.height,
+                blurhash=None if rejected else attachment.blurhash,
                 description=(attachment.alt or "")[:1500],
                 focus_x=focus[0],
                 focus_y=focus[1],
@@ -479,7 +497,7 @@ def apply_note_details(session: Session, rt: Runtime, status: Status, note: Note
     session.flush()
     dropped = [item for url, item in previous.items() if url not in kept]
     media_cache.remove_files_after_commit(session, rt, dropped)
-    if note.attachments and rt.settings.media.cache_remote:
+    if note.attachments and rt.settings.media.cache_remote and not rejected:
         rt.jobs.after_commit(session, "cache_remote_media", status.id)
 
 
