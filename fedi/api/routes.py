@@ -148,6 +148,7 @@ def web_routes() -> list[BaseRoute]:
         Route("/imagine/{id}/cancel", composer.cancel, methods=["POST"]),
         Route("/settings/profile", profile_settings.settings_page, methods=["GET"]),
         Route("/settings/profile", profile_settings.save, methods=["POST"]),
+        Route("/settings/export", profile_settings.export, methods=["POST"]),
         Route("/authorize_interaction", interaction.interaction_page, methods=["GET"]),
         Route("/authorize_interaction", interaction.follow, methods=["POST"]),
     ]

@@ -1,18 +1,24 @@
-"""Profile settings: avatar, header, display name, bio, profile fields, locked; and the quota."""
+"""Profile settings: avatar, header, display name, bio, profile fields, locked; the quota; and
+the account's archive."""
 
 from __future__ import annotations
 
+import os
+import tempfile
+from pathlib import Path
 from typing import Any
 
 from sqlmodel import Session
+from starlette.background import BackgroundTask
 from starlette.datastructures import FormData, UploadFile
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import FileResponse, RedirectResponse, Response
 
 from fedi.api.context import fetch_first, read, run_sync, runtime_of
 from fedi.errors import PayloadTooLarge, Unprocessable
 from fedi.models.accounts import Account
 from fedi.runtime import Runtime
+from fedi.services import export as export_service
 from fedi.services import generations, profiles, resolver
 from fedi.web import present
 from fedi.web.pages import page, render, sign_in_first
@@ -93,3 +99,32 @@ async def _image(form: FormData, name: str, limit: int) -> bytes | None:
     if upload.size is not None and upload.size > limit:
         raise PayloadTooLarge(f"{name}: the file is larger than {limit // (1024 * 1024)} MB")
     return await upload.read()
+
+
+@page
+async def export(request: Request) -> Response:
+    """The signed-in account's archive (fedi.services.export), built into a temporary file off
+    the event loop and streamed; the file is removed once sent."""
+    rt = runtime_of(request)
+    if current_user_id(request) is None:
+        return sign_in_first(request)
+    check_same_site(request, rt.urls.base)
+    async with request.form(max_files=0, max_fields=2) as form:
+        check_csrf(request, form)
+    me = await current_account(request)
+    if me is None:
+        return sign_in_first(request)
+    handle, name = tempfile.mkstemp(prefix="fedi-archive-", suffix=".zip")
+    os.close(handle)
+    path = Path(name)
+    try:
+        await run_sync(export_service.write_archive_file, rt, me.id, path)
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+    return FileResponse(
+        path,
+        media_type="application/zip",
+        filename=f"{me.username}-archive.zip",
+        background=BackgroundTask(path.unlink, missing_ok=True),
+    )
