@@ -199,6 +199,7 @@ class Credentials:
     actions: list[str]
     # Who signed: the issuer (organisation) and common name of the signing certificate.
     signer: dict[str, Any]
+    licence: str | None = None
 
 
 def read_credentials(image: bytes, mime_type: str) -> Credentials | None:
@@ -230,4 +231,8 @@ def read_credentials(image: bytes, mime_type: str) -> Credentials | None:
         ingredients=list(active.get("ingredients", [])),
         actions=[str(a.get("action")) for a in actions],
         signer=dict(active.get("signature_info") or {}),
+        licence=next(
+            (a["data"].get("licence") for a in active.get("assertions", []) if a["label"] == LICENCE_LABEL),
+            None,
+        ),
     )

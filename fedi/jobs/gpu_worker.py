@@ -92,6 +92,7 @@ class Lineage:
 
     original_url: str
     source: Ingredient | None = None
+    licence: str | None = None
 
 
 def source_ingredient(storage: MediaStorage, source: dict[str, str]) -> Ingredient | None:
@@ -140,7 +141,9 @@ def encode(settings: Settings, made: GeneratedImage, lineage: Lineage) -> dict[s
     # Content Credentials: the original says how it was made; the preview that it is a resized
     # copy of the original (named by its URL).
     identity = signing_identity(settings).signing
-    original = sign_generated(original, "image/webp", made.params, identity, ingredient=lineage.source)
+    original = sign_generated(
+        original, "image/webp", made.params, identity, ingredient=lineage.source, licence=lineage.licence
+    )
     original_ingredient = Ingredient(original, "image/webp", lineage.original_url)
     preview = sign_derivative(preview, "image/webp", original_ingredient, identity)
     return {
@@ -152,7 +155,7 @@ def encode(settings: Settings, made: GeneratedImage, lineage: Lineage) -> dict[s
         "height": made.image.height,
         "thumbnail_width": preview_width,
         "thumbnail_height": preview_height,
-        "params": made.params.to_dict(),
+        "params": made.params.to_dict() | ({"licence": lineage.licence} if lineage.licence else {}),
         "seconds": made.seconds,
         "flagged": flagged,
     }

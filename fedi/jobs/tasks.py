@@ -104,12 +104,17 @@ def prune_inbox() -> None:
 
 @job(retries=2, retry_delay=10, queue="gpu")
 def generate_image(
-    generation_id: int, payload: dict[str, Any], owner: str, source: dict[str, str] | None = None
+    generation_id: int,
+    payload: dict[str, Any],
+    owner: str,
+    source: dict[str, str] | None = None,
+    licence: str | None = None,
 ) -> None:
     """On a GPU worker: make the image and send it back (no database needed here).
 
     `source` ({"key", "mime_type", "uri"}): the image a remix was made from, in media storage,
-    which becomes an ingredient of its Content Credentials when this host can read it."""
+    which becomes an ingredient of its Content Credentials when this host can read it.
+    `licence`: the one its author puts on their images (fedi.licences), signed into them."""
     from fedi.jobs import gpu_worker
     from fedi.services.generations import generated_keys
     from generation.errors import GenerationError
@@ -118,6 +123,7 @@ def generate_image(
     lineage = gpu_worker.Lineage(
         original_url=rt.urls.media(generated_keys(generation_id)[0]),
         source=gpu_worker.source_ingredient(rt.media, source) if source else None,
+        licence=licence,
     )
 
     def progress(step: int, total: int) -> None:

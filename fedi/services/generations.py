@@ -232,8 +232,10 @@ def _queue(session: Session, rt: Runtime, row: Generation) -> None:
     session.add(row)
     owner = f"account:{row.account_id}"
     source = _remixed_image(session, row)
+    author = session.get(Account, row.account_id)
+    licence = author.image_licence if author is not None and author.local else None
     rt.jobs.after_commit(
-        session, "generate_image", row.id, _request_payload(row), owner, source, task_id=row.task_id
+        session, "generate_image", row.id, _request_payload(row), owner, source, licence, task_id=row.task_id
     )
 
 

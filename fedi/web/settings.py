@@ -16,6 +16,7 @@ from starlette.responses import FileResponse, RedirectResponse, Response
 
 from fedi.api.context import fetch_first, read, run_sync, runtime_of
 from fedi.errors import PayloadTooLarge, Unprocessable
+from fedi.licences import ImageLicence, parse_licence
 from fedi.models.accounts import Account
 from fedi.runtime import Runtime
 from fedi.services import export as export_service
@@ -56,6 +57,7 @@ async def save(request: Request) -> Response:
                 locked=form.get("locked") == "on",
                 avatar=await _image(form, "avatar", limit),
                 header=await _image(form, "header", limit),
+                image_licence=_licence(form),
             )
             await fetch_first(
                 rt, resolver.start_mentions, changes.linked_text(), timeout=resolver.LOOKUP_WAIT_S
@@ -83,7 +85,18 @@ def _current(session: Session, rt: Runtime, me: Account) -> dict[str, Any]:
         "account": account,
         "fields": (fields + [("", "")] * 4)[:4],
         "quota": generations.quota(session, rt, account),
+        "licences": list(ImageLicence),
     }
+
+
+def _licence(form: FormData) -> ImageLicence | None:
+    value = form.get("image_licence")
+    if value is None:
+        return None
+    licence = parse_licence(value)
+    if licence is None:
+        raise Unprocessable("choose one of the licences offered", field="image_licence")
+    return licence
 
 
 def _text(form: FormData, name: str) -> str:

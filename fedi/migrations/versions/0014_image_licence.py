@@ -1,0 +1,30 @@
+"""accounts choose a licence for the images they generate
+
+Revision ID: 0014
+Revises: 0012
+Create Date: 2026-11-29 14:55:00
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0014"
+down_revision = "0012"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("accounts") as batch:
+        batch.add_column(
+            sa.Column(
+                "image_licence", sa.String(length=32), nullable=False, server_default="all-rights-reserved"
+            )
+        )
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("accounts") as batch:
+        batch.drop_column("image_licence")
