@@ -122,9 +122,15 @@ def generate_image(
     rt = current()
     lineage = gpu_worker.Lineage(
         original_url=rt.urls.media(generated_keys(generation_id)[0]),
-        source=gpu_worker.source_ingredient(rt.media, source) if source else None,
+        source=gpu_worker.source_image(rt.media, rt.http, rt.settings, source) if source else None,
         licence=licence,
     )
+    if payload.get("strength") is not None:
+        # An edit starts from its source image: without it there is nothing to edit.
+        if lineage.source is None:
+            rt.jobs.enqueue("generation_failed", generation_id, "the image to edit could not be read")
+            return
+        payload = payload | {"init_image": lineage.source.data}
 
     def progress(step: int, total: int) -> None:
         rt.jobs.enqueue("generation_progress", generation_id, step, total)

@@ -1,4 +1,4 @@
-"""accounts choose a licence for the images they generate
+"""accounts choose a licence for the images they generate; edits record their strength
 
 Revision ID: 0014
 Revises: 0012
@@ -23,8 +23,12 @@ def upgrade() -> None:
                 "image_licence", sa.String(length=32), nullable=False, server_default="all-rights-reserved"
             )
         )
+    with op.batch_alter_table("generations") as batch:
+        batch.add_column(sa.Column("strength", sa.Float(), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("generations") as batch:
+        batch.drop_column("strength")
     with op.batch_alter_table("accounts") as batch:
         batch.drop_column("image_licence")
