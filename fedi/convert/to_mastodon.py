@@ -23,14 +23,14 @@ from fedi.models.media import MediaAttachment
 from fedi.models.notifications import Marker
 from fedi.models.oauth import OAuthApplication
 from fedi.models.statuses import Status, StatusEdit, Tag
-from fedi.store.views import NotificationView, StatusView
+from fedi.store.views import GroupPage, NotificationView, StatusView
 from fedi.urls import Urls
 
 # The Mastodon release whose API fedi implements; clients parse the leading semver.
 MASTODON_VERSION = "4.3.0"
 VERSION = f"{MASTODON_VERSION} (compatible; fedi {__version__})"
-# Only what is implemented: 2 would promise grouped notifications.
-API_VERSIONS = {"mastodon": 1}
+# 2: grouped notifications (/api/v2/notifications) are implemented.
+API_VERSIONS = {"mastodon": 2}
 # The same repository NodeInfo names (fedi/services/federation/documents.py).
 SOURCE_URL = "https://github.com/fedi-ai/fedi"
 
@@ -307,12 +307,63 @@ def notification(view: NotificationView, urls: Urls, viewer_id: int | None) -> E
         "id": str(item.id),
         "type": item.type,
         "created_at": iso(item.created_at),
-        "group_key": f"ungrouped-{item.id}",
+        "group_key": item.group_key or f"ungrouped-{item.id}",
         "account": account(view.account, urls),
     }
     if view.status is not None:
         entity["status"] = status(view.status, urls, viewer_id)
     return entity
+
+
+# Types whose group names a status (Mastodon's NotificationGroupSerializer#status_type?).
+_STATUS_TYPES = ("favourite", "reblog", "status", "mention", "poll", "update")
+
+
+def grouped_notifications(
+    found: GroupPage, urls: Urls, viewer_id: int, *, paginated: bool, partial_accounts: bool = False
+) -> Entity:
+    """GroupedNotificationsResults: groups refer to accounts and statuses listed once each.
+
+    With `partial_accounts` (`expand_accounts=partial_avatars`), only each group's newest account
+    and the statuses' authors come in full; the other sample accounts come as partial ones."""
+    groups = []
+    statuses: dict[int, Entity] = {}
+    full_ids: set[int] = set()
+    for group in found.groups:
+        entity: Entity = {
+            "group_key": group.key,
+            "notifications_count": group.count,
+            "type": group.notification.type,
+            "most_recent_notification_id": str(group.newest_id),
+            "sample_account_ids": [str(a) for a in group.sample_ids if a in found.accounts],
+        }
+        if paginated:
+            entity |= {
+                "page_min_id": str(group.page_min_id),
+                "page_max_id": str(group.newest_id),
+                "latest_page_notification_at": iso(group.page_newest_at),
+            }
+        if group.status is not None and group.notification.type in _STATUS_TYPES:
+            entity["status_id"] = str(group.status.status.id)
+            statuses.setdefault(group.status.status.id, status(group.status, urls, viewer_id))
+            full_ids.add(group.status.account.id)
+        full_ids |= set(group.sample_ids[:1] if partial_accounts else group.sample_ids)
+        groups.append(entity)
+    shown = [a for a in found.accounts.values() if a.id in full_ids]
+    result: Entity = {
+        "accounts": [account(a, urls) for a in shown],
+        "statuses": list(statuses.values()),
+        "notification_groups": groups,
+    }
+    if partial_accounts:
+        others = [a for a in found.accounts.values() if a.id not in full_ids]
+        result["partial_accounts"] = [_partial_account(a, urls) for a in others]
+    return result
+
+
+def _partial_account(item: Account, urls: Urls) -> Entity:
+    whole = account(item, urls)
+    return {key: whole[key] for key in ("id", "acct", "locked", "bot", "url", "avatar", "avatar_static")}
 
 
 def marker(item: Marker) -> Entity:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import UTC, datetime
 
 from sqlmodel import Session
 
@@ -10,7 +11,7 @@ from fedi.errors import NotFound
 from fedi.models.accounts import Account
 from fedi.models.notifications import Notification
 from fedi.runtime import Runtime
-from fedi.services import events
+from fedi.services import events, notification_groups
 from fedi.store import accounts as account_store
 from fedi.store import notifications as store
 from fedi.store import relationships as relationship_store
@@ -39,8 +40,14 @@ def notify(
         return None
     if store.exists_like(session, recipient_id, type, from_account_id, status_id):
         return None  # the same event processed twice (a redelivered activity) notifies once
+    now = datetime.now(UTC)
     item = Notification(
-        account_id=recipient_id, type=type, from_account_id=from_account_id, status_id=status_id
+        account_id=recipient_id,
+        type=type,
+        from_account_id=from_account_id,
+        status_id=status_id,
+        group_key=notification_groups.key_for(session, recipient_id, type, status_id, now),
+        created_at=now,
     )
     session.add(item)
     session.flush()

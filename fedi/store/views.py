@@ -8,6 +8,7 @@ Mastodon API, the ActivityPub documents and the web pages are all rendered from 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from sqlmodel import Session, col, select
 
@@ -107,3 +108,25 @@ def notification_views(
         if item.from_account_id in accounts and (item.status_id is None or status is not None):
             result.append(NotificationView(item, accounts[item.from_account_id], status))
     return result
+
+
+@dataclass(frozen=True)
+class Group:
+    """A notification group as a page shows it (fedi/services/notification_groups.py)."""
+
+    key: str
+    notification: Notification  # the newest of the group within the page
+    status: StatusView | None
+    count: int
+    newest_id: int
+    page_min_id: int
+    page_newest_at: datetime
+    sample_ids: list[int]
+
+
+@dataclass(frozen=True)
+class GroupPage:
+    groups: list[Group]
+    accounts: dict[int, Account]
+    # Ids of the notifications the page was cut from, newest first, for the Link header.
+    paging_ids: list[int]

@@ -60,13 +60,26 @@ def alice(runtime: Runtime, local_account: Account) -> Caller:
     return Caller(local_account, issue_token(runtime, local_account))
 
 
-@pytest.fixture
-def bob(runtime: Runtime) -> Caller:
+def local_caller(runtime: Runtime, username: str) -> Caller:
     with runtime.db.session() as session:
         account = create_local_account(
-            session, runtime.urls, username="bob", email="bob@example.org", password="battery staple"
+            session,
+            runtime.urls,
+            username=username,
+            email=f"{username}@example.org",
+            password="battery staple",
         )
     return Caller(account, issue_token(runtime, account))
+
+
+@pytest.fixture
+def bob(runtime: Runtime) -> Caller:
+    return local_caller(runtime, "bob")
+
+
+@pytest.fixture
+def carol(runtime: Runtime) -> Caller:
+    return local_caller(runtime, "carol")
 
 
 def image_bytes(

@@ -1,0 +1,61 @@
+"""What clients open after the home timeline, on a real `fedi serve`, driven by Mastodon.py where
+it has the call and by plain httpx where it does not (issue 12, "Must show" 1)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import httpx
+import pytest
+from mastodon import Mastodon
+
+from tests.api.live import Server, running_server, sign_in
+
+pytestmark = pytest.mark.slow
+PEOPLE = {name: f"{name}@example.org" for name in ("alice", "bob", "carol")}
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    with running_server(tmp_path_factory.mktemp("server"), PEOPLE) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def people(server: Server) -> dict[str, Mastodon]:
+    return {name: sign_in(server, name) for name in PEOPLE}
+
+
+def bearer(api: Mastodon) -> dict[str, str]:
+    return {"Authorization": f"Bearer {api.access_token}"}
+
+
+def test_favourites_of_one_post_are_one_group(server: Server, people: dict[str, Mastodon]) -> None:
+    alice, bob, carol = people["alice"], people["bob"], people["carol"]
+    liked = alice.status_post("liked by two")
+    other = alice.status_post("liked by one")
+    bob.status_favourite(liked)
+    carol.status_favourite(liked)
+    bob.status_favourite(other)
+
+    found = alice.grouped_notifications(types=["favourite"], expand_accounts="full")
+    groups = found.notification_groups
+    assert [(g.status_id, g.notifications_count) for g in groups] == [(other.id, 1), (liked.id, 2)]
+    names = {a.id: a.username for a in found.accounts}
+    assert [names[a] for a in groups[1].sample_account_ids] == ["carol", "bob"]
+    assert {s.id for s in found.statuses} == {liked.id, other.id}
+    assert [a.username for a in alice.grouped_notification_accounts(groups[1].group_key)] == ["carol", "bob"]
+
+    page = httpx.get(
+        f"{server.base}/api/v2/notifications?types[]=favourite&limit=1", headers=bearer(alice), timeout=10
+    )
+    assert [g["status_id"] for g in page.json()["notification_groups"]] == [other.id]
+    assert 'rel="next"' in page.headers["link"]
+    older = httpx.get(page.links["next"]["url"], headers=bearer(alice), timeout=10).json()
+    assert [(g["status_id"], g["notifications_count"]) for g in older["notification_groups"]] == [
+        (liked.id, 2)
+    ]
+
+    alice.dismiss_grouped_notification(groups[0].group_key)
+    left = alice.grouped_notifications(types=["favourite"]).notification_groups
+    assert [g.status_id for g in left] == [liked.id]
