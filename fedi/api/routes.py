@@ -13,6 +13,7 @@ from fedi.api.mastodon import (
     accounts,
     apps,
     collections,
+    conversations,
     generations,
     instance,
     markers,
@@ -180,6 +181,9 @@ def mastodon_routes() -> list[BaseRoute]:
         Route("/api/v2/notifications/{group_key}", notification_groups.show),
         Route("/api/v2/notifications/{group_key}/accounts", notification_groups.accounts),
         Route("/api/v2/notifications/{group_key}/dismiss", notification_groups.dismiss, methods=["POST"]),
+        Route(f"{v1}/conversations", conversations.index),
+        Route(f"{v1}/conversations/{{id}}", conversations.remove, methods=["DELETE"]),
+        Route(f"{v1}/conversations/{{id}}/read", conversations.mark_read, methods=["POST"]),
         Route(f"{v1}/markers", markers.show, methods=["GET"]),
         Route(f"{v1}/markers", markers.save, methods=["POST"]),
         # Relationships as lists
@@ -226,6 +230,5 @@ def mastodon_routes() -> list[BaseRoute]:
         Route(f"{v1}/domain_blocks", stubs.domain_blocks),
         Route(f"{v1}/endorsements", stubs.endorsements),
         Route(f"{v1}/featured_tags", stubs.featured_tags),
-        Route(f"{v1}/conversations", stubs.conversations),
         Route(f"{v1}/scheduled_statuses", stubs.scheduled_statuses),
     ]

@@ -23,7 +23,7 @@ from fedi.models.media import MediaAttachment
 from fedi.models.notifications import Marker
 from fedi.models.oauth import OAuthApplication
 from fedi.models.statuses import Status, StatusEdit, Tag
-from fedi.store.views import GroupPage, NotificationView, StatusView
+from fedi.store.views import ConversationView, GroupPage, NotificationView, StatusView
 from fedi.urls import Urls
 
 # The Mastodon release whose API fedi implements; clients parse the leading semver.
@@ -296,6 +296,15 @@ def _meta(item: MediaAttachment) -> Entity:
 
 def _size(width: int, height: int) -> Entity:
     return {"width": width, "height": height, "size": f"{width}x{height}", "aspect": width / height}
+
+
+def conversation(view: ConversationView, urls: Urls, viewer_id: int) -> Entity:
+    return {
+        "id": str(view.conversation.id),
+        "unread": view.conversation.unread,
+        "accounts": [account(a, urls) for a in view.accounts],
+        "last_status": status(view.last_status, urls, viewer_id) if view.last_status else None,
+    }
 
 
 # Notifications, markers, preferences -----------------------------------------------------------

@@ -1,6 +1,7 @@
 """SQLModel tables only: no queries, no serialisation (see fedi.store and fedi.convert)."""
 
 from fedi.models.accounts import Account, User
+from fedi.models.conversations import Conversation, ConversationStatus
 from fedi.models.federation import (
     AccountMove,
     Delivery,
@@ -33,6 +34,8 @@ __all__ = [
     "Block",
     "Bookmark",
     "BotReply",
+    "Conversation",
+    "ConversationStatus",
     "Delivery",
     "Favourite",
     "Follow",

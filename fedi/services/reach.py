@@ -7,7 +7,7 @@ from sqlmodel import Session
 
 from fedi.models.statuses import Status
 from fedi.runtime import Runtime
-from fedi.services import bot, events, notifications
+from fedi.services import bot, conversations, events, notifications
 from fedi.store import statuses as store
 from fedi.store.views import StatusView
 
@@ -32,6 +32,7 @@ def spread(session: Session, rt: Runtime, status: Status, view: StatusView) -> N
             from_account_id=status.account_id,
             status_id=status.id,
         )
+    conversations.record(session, rt, status, view)
     bot.answer_mention(session, rt, status, view.mentions)
     events.status_created(
         session, rt, status, events.status_channels(status, home, [t.name for t in view.tags])

@@ -23,7 +23,7 @@ from fedi.models.generations import Generation
 from fedi.models.media import MediaAttachment
 from fedi.models.statuses import VISIBILITIES, Status, StatusEdit
 from fedi.runtime import Runtime
-from fedi.services import events, generations, notifications, reach, resolver, visibility
+from fedi.services import conversations, events, generations, notifications, reach, resolver, visibility
 from fedi.services.federation import outbox
 from fedi.store import media as media_store
 from fedi.store import statuses as store
@@ -372,6 +372,7 @@ def remove(session: Session, rt: Runtime, status: Status, *, federate: bool) -> 
     author.statuses_count = max(author.statuses_count - 1, 0)
     session.add(author)
     parent_id = status.in_reply_to_id
+    conversations.status_removed(session, rt, status.id)
     session.delete(status)
     session.flush()
     if parent_id is not None:

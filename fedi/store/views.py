@@ -13,6 +13,7 @@ from datetime import datetime
 from sqlmodel import Session, col, select
 
 from fedi.models.accounts import Account
+from fedi.models.conversations import Conversation
 from fedi.models.media import MediaAttachment
 from fedi.models.notifications import Notification
 from fedi.models.statuses import Status, Tag
@@ -130,3 +131,27 @@ class GroupPage:
     accounts: dict[int, Account]
     # Ids of the notifications the page was cut from, newest first, for the Link header.
     paging_ids: list[int]
+
+
+@dataclass(frozen=True)
+class ConversationView:
+    conversation: Conversation
+    accounts: list[Account]  # the other participants
+    last_status: StatusView | None
+
+
+def conversation_views(
+    session: Session, items: list[Conversation], viewer: Account
+) -> list[ConversationView]:
+    """Conversations with their participants and last statuses (fixed query count)."""
+    accounts = accounts_by_id(session, {a for c in items for a in c.participant_ids})
+    last = status_store.many(session, {c.last_status_id for c in items if c.last_status_id is not None})
+    views = {v.status.id: v for v in status_views(session, list(last.values()), viewer)}
+    return [
+        ConversationView(
+            c,
+            [accounts[a] for a in c.participant_ids if a in accounts],
+            views.get(c.last_status_id) if c.last_status_id is not None else None,
+        )
+        for c in items
+    ]

@@ -3,11 +3,15 @@ it has the call and by plain httpx where it does not (issue 12, "Must show" 1)."
 
 from __future__ import annotations
 
+import json
+import queue
+import threading
 from collections.abc import Iterator
 
 import httpx
 import pytest
-from mastodon import Mastodon
+from mastodon import Mastodon, StreamListener
+from websockets.sync.client import connect as ws_connect
 
 from tests.api.live import Server, running_server, sign_in
 
@@ -59,3 +63,39 @@ def test_favourites_of_one_post_are_one_group(server: Server, people: dict[str, 
     alice.dismiss_grouped_notification(groups[0].group_key)
     left = alice.grouped_notifications(types=["favourite"]).notification_groups
     assert [g.status_id for g in left] == [liked.id]
+
+
+class Conversations(StreamListener):  # type: ignore[misc]
+    def __init__(self) -> None:
+        self.conversations: queue.Queue[dict] = queue.Queue()
+        self.live = threading.Event()
+
+    def on_conversation(self, conversation: dict) -> None:
+        self.conversations.put(conversation)
+
+    def handle_heartbeat(self) -> None:
+        self.live.set()
+
+
+def test_a_direct_post_is_a_conversation_and_streams(server: Server, people: dict[str, Mastodon]) -> None:
+    alice, bob = people["alice"], people["bob"]
+    listener = Conversations()
+    handle = bob.stream_direct(listener, run_async=True)
+    url = server.base.replace("http://", "ws://") + "/api/v1/streaming?stream=direct"
+    try:
+        assert listener.live.wait(10), "the stream never said hello"
+        with ws_connect(url, subprotocols=[alice.access_token]) as ws:  # type: ignore[list-item]
+            ws.send(json.dumps({"type": "subscribe", "stream": "direct"}))
+            ws.send("sync")
+            assert "error" in json.loads(ws.recv(timeout=5))  # the socket is subscribed by now
+            sent = alice.status_post("@bob just between us", visibility="direct")
+            event = json.loads(ws.recv(timeout=5))
+        assert event["event"] == "conversation" and event["stream"] == ["direct"]
+        assert json.loads(event["payload"])["last_status"]["id"] == sent.id
+        streamed = listener.conversations.get(timeout=10)
+        assert streamed.last_status.id == sent.id and streamed.unread is True
+    finally:
+        handle.close()
+    [listed] = [c for c in bob.conversations() if c.last_status.id == sent.id]
+    assert [a.username for a in listed.accounts] == ["alice"]
+    assert bob.conversations_read(listed).unread is False

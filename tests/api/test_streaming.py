@@ -60,7 +60,7 @@ def test_subscribe_and_unsubscribe_messages(web: TestClient, alice: Caller, bob:
         assert ws.accepted_subprotocol == alice.token
         ws.send_json({"type": "subscribe", "stream": "hashtag", "tag": "Cats"})
         ws.send_json({"type": "subscribe", "stream": "public:local"})
-        ws.send_json({"type": "subscribe", "stream": "direct"})
+        ws.send_json({"type": "subscribe", "stream": "timeline:everything"})
         assert ws.receive_json() == {"error": "Unknown stream type", "status": 422}
         web.post("/api/v1/statuses", json={"status": "a #cats post"}, headers=bob.auth)
         streams = sorted(tuple(ws.receive_json()["stream"]) for _ in range(2))

@@ -28,7 +28,7 @@ from fedi.api.context import read, runtime_of
 from fedi.api.mastodon.common import urls_of
 from fedi.convert import to_mastodon
 from fedi.errors import FediError, NotFound, Unauthorized, Unprocessable
-from fedi.services import views
+from fedi.services import conversations, views
 from fedi.streaming import Message
 
 HEARTBEAT_SECONDS = 15
@@ -57,6 +57,8 @@ def resolve(caller: Caller, stream: str, tag: str | None) -> Stream:
         return Stream(
             [stream], [f"user:{caller.account_id}"], notifications=caller.allows("read:notifications")
         )
+    if base == "direct":
+        return Stream([stream], [f"direct:{caller.account_id}"])
     if base in ("public", "public:local", "public:remote"):
         return Stream([stream], [base], only_media=only_media)
     if base in ("hashtag", "hashtag:local"):
@@ -89,6 +91,14 @@ async def render(
             if found is None
             else (event, json.dumps(to_mastodon.notification(found, urls_of(request), viewer.id)))
         )
+    if event == "conversation":
+        conversation_id = int(message["conversation_id"])
+        conversation = await read(request, lambda s: conversations.streamed(s, viewer, conversation_id))
+        return (
+            None
+            if conversation is None
+            else (event, json.dumps(to_mastodon.conversation(conversation, urls_of(request), viewer.id)))
+        )
     if event == "delete":
         return event, str(message["status_id"])
     return None
@@ -118,6 +128,7 @@ SSE_STREAMS = {
     "public/remote": "public:remote",
     "hashtag": "hashtag",
     "hashtag/local": "hashtag:local",
+    "direct": "direct",
 }
 
 

@@ -1,6 +1,6 @@
 """Endpoints clients call at start-up for features fedi does not have (lists, filters, custom
 emojis, announcements, trends, suggestions, followed tags, domain blocks, endorsements,
-featured tags, conversations, scheduled statuses). They answer the empty shape of a real
+featured tags, scheduled statuses). They answer the empty shape of a real
 answer: a client shows "nothing here" instead of failing on a 404 (Elk's "For you" did on
 Takahē). Those that belong to a user still require a valid token with the right scope.
 """
@@ -37,7 +37,6 @@ domain_blocks = empty_list("read:blocks")
 endorsements = empty_list("read:accounts")
 featured_tags = empty_list("read:accounts")
 account_featured_tags = empty_list(public=True)
-conversations = empty_list("read:statuses")
 scheduled_statuses = empty_list("read:statuses")
 suggestions = empty_list("read")
 custom_emojis = empty_list(public=True)

@@ -1,4 +1,4 @@
-"""client API second screens: grouped notifications
+"""client API second screens: grouped notifications, conversations
 
 Revision ID: 0009
 Revises: 0007
@@ -22,8 +22,56 @@ def upgrade() -> None:
         batch.add_column(sa.Column("group_key", sa.String(length=64), nullable=True))
         batch.create_index("ix_notifications_account_id_group_key", ["account_id", "group_key"])
 
+    op.create_table(
+        "conversations",
+        sa.Column("id", sa.BigInteger(), autoincrement=False, nullable=False),
+        sa.Column("account_id", sa.BigInteger(), nullable=False),
+        sa.Column("thread", sa.String(length=2048), nullable=False),
+        sa.Column("participant_ids", sa.JSON(), nullable=False),
+        sa.Column("last_status_id", sa.BigInteger(), nullable=True),
+        sa.Column("unread", sa.Boolean(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["account_id"],
+            ["accounts.id"],
+            name=op.f("fk_conversations_account_id_accounts"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["last_status_id"],
+            ["statuses.id"],
+            name=op.f("fk_conversations_last_status_id_statuses"),
+            ondelete="SET NULL",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_conversations")),
+    )
+    with op.batch_alter_table("conversations") as batch:
+        batch.create_index("ix_conversations_account_id_last_status_id", ["account_id", "last_status_id"])
+        batch.create_index("ix_conversations_account_id_thread", ["account_id", "thread"])
+    op.create_table(
+        "conversation_statuses",
+        sa.Column("conversation_id", sa.BigInteger(), nullable=False),
+        sa.Column("status_id", sa.BigInteger(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["conversation_id"],
+            ["conversations.id"],
+            name=op.f("fk_conversation_statuses_conversation_id_conversations"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["status_id"],
+            ["statuses.id"],
+            name=op.f("fk_conversation_statuses_status_id_statuses"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("conversation_id", "status_id", name=op.f("pk_conversation_statuses")),
+    )
+    with op.batch_alter_table("conversation_statuses") as batch:
+        batch.create_index("ix_conversation_statuses_status_id", ["status_id"])
+
 
 def downgrade() -> None:
+    op.drop_table("conversation_statuses")
+    op.drop_table("conversations")
     with op.batch_alter_table("notifications") as batch:
         batch.drop_index("ix_notifications_account_id_group_key")
         batch.drop_column("group_key")
