@@ -16,6 +16,7 @@ from fedi.api.mastodon import (
     conversations,
     generations,
     instance,
+    lists,
     markers,
     media,
     notification_groups,
@@ -123,7 +124,7 @@ def mastodon_routes() -> list[BaseRoute]:
         Route(f"{v1}/accounts/{{id}}/statuses", accounts.statuses),
         Route(f"{v1}/accounts/{{id}}/followers", accounts.followers),
         Route(f"{v1}/accounts/{{id}}/following", accounts.following),
-        Route(f"{v1}/accounts/{{id}}/lists", stubs.account_lists),
+        Route(f"{v1}/accounts/{{id}}/lists", lists.of_account),
         Route(f"{v1}/accounts/{{id}}/featured_tags", stubs.account_featured_tags),
         *(
             Route(f"{v1}/accounts/{{id}}/{name}", getattr(accounts, name), methods=["POST"])
@@ -166,7 +167,7 @@ def mastodon_routes() -> list[BaseRoute]:
         Route(f"{v1}/timelines/public", timelines.public),
         Route(f"{v1}/timelines/tag/{{hashtag}}", timelines.tag),
         Route(f"{v1}/tags/{{name}}", tags.show),
-        Route(f"{v1}/timelines/list/{{id}}", timelines.list_timeline),
+        Route(f"{v1}/timelines/list/{{id}}", lists.timeline),
         Route(f"{v1}/bookmarks", collections.bookmarks),
         Route(f"{v1}/favourites", collections.favourites),
         # Notifications and markers
@@ -184,6 +185,14 @@ def mastodon_routes() -> list[BaseRoute]:
         Route(f"{v1}/conversations", conversations.index),
         Route(f"{v1}/conversations/{{id}}", conversations.remove, methods=["DELETE"]),
         Route(f"{v1}/conversations/{{id}}/read", conversations.mark_read, methods=["POST"]),
+        Route(f"{v1}/lists", lists.index, methods=["GET"]),
+        Route(f"{v1}/lists", lists.create, methods=["POST"]),
+        Route(f"{v1}/lists/{{id}}", lists.show, methods=["GET"]),
+        Route(f"{v1}/lists/{{id}}", lists.update, methods=["PUT"]),
+        Route(f"{v1}/lists/{{id}}", lists.delete, methods=["DELETE"]),
+        Route(f"{v1}/lists/{{id}}/accounts", lists.members, methods=["GET"]),
+        Route(f"{v1}/lists/{{id}}/accounts", lists.add_members, methods=["POST"]),
+        Route(f"{v1}/lists/{{id}}/accounts", lists.remove_members, methods=["DELETE"]),
         Route(f"{v1}/markers", markers.show, methods=["GET"]),
         Route(f"{v1}/markers", markers.save, methods=["POST"]),
         # Relationships as lists
@@ -215,7 +224,6 @@ def mastodon_routes() -> list[BaseRoute]:
         Route(f"{v1}/streaming/health", streaming.health),
         Route(f"{v1}/streaming/{{stream:path}}", streaming.sse),
         # Features fedi does not have, answered with their empty shapes
-        Route(f"{v1}/lists", stubs.lists),
         Route(f"{v1}/filters", stubs.filters),
         Route("/api/v2/filters", stubs.filters),
         Route(f"{v1}/custom_emojis", stubs.custom_emojis),

@@ -19,6 +19,7 @@ from fedi.convert.common import avatar_url, header_url, media_url, preview_url
 from fedi.media.images import SUPPORTED_TYPES
 from fedi.models.accounts import Account, User
 from fedi.models.generations import Generation
+from fedi.models.lists import UserList
 from fedi.models.media import MediaAttachment
 from fedi.models.notifications import Marker
 from fedi.models.oauth import OAuthApplication
@@ -304,6 +305,15 @@ def conversation(view: ConversationView, urls: Urls, viewer_id: int) -> Entity:
         "unread": view.conversation.unread,
         "accounts": [account(a, urls) for a in view.accounts],
         "last_status": status(view.last_status, urls, viewer_id) if view.last_status else None,
+    }
+
+
+def user_list(item: UserList) -> Entity:
+    return {
+        "id": str(item.id),
+        "title": item.title,
+        "replies_policy": item.replies_policy,
+        "exclusive": item.exclusive,
     }
 
 

@@ -13,6 +13,7 @@ from fedi.models.federation import (
 )
 from fedi.models.generations import BotReply, Generation
 from fedi.models.interactions import Bookmark, Favourite, Pin
+from fedi.models.lists import ListMember, UserList
 from fedi.models.media import MediaAttachment
 from fedi.models.notifications import Marker, Notification
 from fedi.models.oauth import OAuthApplication, OAuthCode, OAuthToken
@@ -43,6 +44,7 @@ __all__ = [
     "HomeFeedEntry",
     "IdempotencyKey",
     "InboxItem",
+    "ListMember",
     "Marker",
     "MediaAttachment",
     "Mention",
@@ -61,4 +63,5 @@ __all__ = [
     "Tag",
     "Tombstone",
     "User",
+    "UserList",
 ]

@@ -7,7 +7,7 @@ from sqlmodel import Session
 
 from fedi.models.statuses import Status
 from fedi.runtime import Runtime
-from fedi.services import bot, conversations, events, notifications
+from fedi.services import bot, conversations, events, lists, notifications
 from fedi.store import statuses as store
 from fedi.store.views import StatusView
 
@@ -34,6 +34,7 @@ def spread(session: Session, rt: Runtime, status: Status, view: StatusView) -> N
         )
     conversations.record(session, rt, status, view)
     bot.answer_mention(session, rt, status, view.mentions)
-    events.status_created(
-        session, rt, status, events.status_channels(status, home, [t.name for t in view.tags])
-    )
+    in_lists, exclusive_owners = lists.stream_targets(session, status, home)
+    streamed_home = [owner for owner in home if owner not in exclusive_owners]
+    channels = events.status_channels(status, streamed_home, [t.name for t in view.tags])
+    events.status_created(session, rt, status, channels + [f"list:{list_id}" for list_id in in_lists])

@@ -11,7 +11,7 @@ from fedi.ids import new_id
 from fedi.models.accounts import Account
 from fedi.models.relationships import Block, Follow, Mute
 from fedi.runtime import Runtime
-from fedi.services import notifications
+from fedi.services import lists, notifications
 from fedi.services.federation import outbox
 from fedi.store import accounts as account_store
 from fedi.store import relationships as store
@@ -154,6 +154,7 @@ def _drop_follow(session: Session, row: Follow, follower: Account, target: Accou
     session.flush()
     if follower.local:
         status_store.remove_from_home_feed(session, follower.id, target.id)
+        lists.unfollowed(session, follower.id, target.id)
     if target.local:
         for kind in ("follow", "follow_request"):
             notifications.withdraw(session, recipient_id=target.id, type=kind, from_account_id=follower.id)

@@ -25,6 +25,7 @@ from fedi.models.statuses import VISIBILITIES, Status, StatusEdit
 from fedi.runtime import Runtime
 from fedi.services import conversations, events, generations, notifications, reach, resolver, visibility
 from fedi.services.federation import outbox
+from fedi.store import lists as list_store
 from fedi.store import media as media_store
 from fedi.store import statuses as store
 from fedi.store.views import StatusView, status_view, status_views
@@ -341,7 +342,8 @@ def revision(status: Status, media: list[MediaAttachment], *, at: datetime) -> S
 
 def _channels_of(session: Session, status: Status, view: StatusView) -> list[str]:
     home = store.home_feed_owners(session, status.id)
-    return events.status_channels(status, home, [t.name for t in view.tags])
+    in_lists = [f"list:{item.id}" for item in list_store.lists_with_author(session, status.account_id, home)]
+    return events.status_channels(status, home, [t.name for t in view.tags]) + in_lists
 
 
 def delete(session: Session, rt: Runtime, actor: Account, status_id: int) -> StatusView:

@@ -10,6 +10,7 @@ from fedi.models.statuses import Status
 from fedi.services import visibility
 from fedi.store import accounts as account_store
 from fedi.store import interactions as interaction_store
+from fedi.store import lists as list_store
 from fedi.store import relationships as relationship_store
 from fedi.store import statuses as store
 from fedi.store.paging import Page
@@ -17,7 +18,10 @@ from fedi.store.views import StatusView, status_views
 
 
 def home(session: Session, viewer: Account, page: Page) -> list[StatusView]:
-    rows = store.home(session, viewer.id, page)
+    excluded = (
+        list_store.exclusive_members(viewer.id) if list_store.has_exclusive(session, viewer.id) else None
+    )
+    rows = store.home(session, viewer.id, page, hidden_authors=excluded)
     hidden = relationship_store.blocked_or_muted_ids(session, viewer.id)
     views = status_views(session, rows, viewer)
     return [

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
 from argon2 import PasswordHasher
 from PIL import Image
+from starlette.testclient import TestClient
 
 from activitypub.testing import STATIC_KEYS
 from fedi.models.accounts import Account
@@ -53,6 +55,15 @@ def issue_token(runtime: Runtime, account: Account | None, scopes: str = "read w
             user_id = user.id
         issued = oauth.issue(session, app, scopes.split(), user_id=user_id)
         return issued.access_token
+
+
+@pytest.fixture
+def web(runtime: Runtime) -> Iterator[TestClient]:
+    """The app in process through Starlette's TestClient, for WebSockets."""
+    from fedi.app import create_app
+
+    with TestClient(create_app(runtime), base_url="https://fedi.test") as client:
+        yield client
 
 
 @pytest.fixture

@@ -99,3 +99,18 @@ def test_a_direct_post_is_a_conversation_and_streams(server: Server, people: dic
     [listed] = [c for c in bob.conversations() if c.last_status.id == sent.id]
     assert [a.username for a in listed.accounts] == ["alice"]
     assert bob.conversations_read(listed).unread is False
+
+
+def test_a_list_timeline_shows_a_members_post(people: dict[str, Mastodon]) -> None:
+    alice, bob, carol = people["alice"], people["bob"], people["carol"]
+    for someone in (bob, carol):
+        alice.account_follow(someone.account_verify_credentials().id)
+    friends = alice.list_create("Friends", replies_policy="followed")
+    alice.list_accounts_add(friends, [bob.account_verify_credentials().id])
+    assert [a.username for a in alice.list_accounts(friends)] == ["bob"]
+    posted = bob.status_post("for my listeners")
+    carol.status_post("not a member")
+    assert [s.id for s in alice.timeline_list(friends)] == [posted.id]
+    assert [item.title for item in alice.lists()] == ["Friends"]
+    alice.list_delete(friends)
+    assert alice.lists() == []

@@ -1,4 +1,4 @@
-"""client API second screens: grouped notifications, conversations
+"""client API second screens: grouped notifications, conversations, lists
 
 Revision ID: 0009
 Revises: 0007
@@ -68,8 +68,46 @@ def upgrade() -> None:
     with op.batch_alter_table("conversation_statuses") as batch:
         batch.create_index("ix_conversation_statuses_status_id", ["status_id"])
 
+    op.create_table(
+        "lists",
+        sa.Column("id", sa.BigInteger(), autoincrement=False, nullable=False),
+        sa.Column("account_id", sa.BigInteger(), nullable=False),
+        sa.Column("title", sa.String(length=255), nullable=False),
+        sa.Column("replies_policy", sa.String(length=16), nullable=False),
+        sa.Column("exclusive", sa.Boolean(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["account_id"], ["accounts.id"], name=op.f("fk_lists_account_id_accounts"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_lists")),
+    )
+    with op.batch_alter_table("lists") as batch:
+        batch.create_index("ix_lists_account_id", ["account_id"])
+    op.create_table(
+        "list_accounts",
+        sa.Column("id", sa.BigInteger(), autoincrement=False, nullable=False),
+        sa.Column("list_id", sa.BigInteger(), nullable=False),
+        sa.Column("account_id", sa.BigInteger(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["list_id"], ["lists.id"], name=op.f("fk_list_accounts_list_id_lists"), ondelete="CASCADE"
+        ),
+        sa.ForeignKeyConstraint(
+            ["account_id"],
+            ["accounts.id"],
+            name=op.f("fk_list_accounts_account_id_accounts"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_list_accounts")),
+        sa.UniqueConstraint("list_id", "account_id", name="uq_list_accounts_list_account"),
+    )
+    with op.batch_alter_table("list_accounts") as batch:
+        batch.create_index("ix_list_accounts_list_id", ["list_id"])
+        batch.create_index("ix_list_accounts_account_id", ["account_id"])
+
 
 def downgrade() -> None:
+    op.drop_table("list_accounts")
+    op.drop_table("lists")
     op.drop_table("conversation_statuses")
     op.drop_table("conversations")
     with op.batch_alter_table("notifications") as batch:
