@@ -18,13 +18,21 @@ from fedi.config import Settings
 from fedi.convert.common import avatar_url, header_url, media_url, preview_url
 from fedi.media.images import SUPPORTED_TYPES
 from fedi.models.accounts import Account, User
+from fedi.models.filters import Filter, FilterKeyword, FilterStatus
 from fedi.models.generations import Generation
 from fedi.models.lists import UserList
 from fedi.models.media import MediaAttachment
 from fedi.models.notifications import Marker
 from fedi.models.oauth import OAuthApplication
 from fedi.models.statuses import Status, StatusEdit, Tag
-from fedi.store.views import ConversationView, GroupPage, NotificationView, StatusView
+from fedi.store.views import (
+    ConversationView,
+    FilterMatch,
+    FilterView,
+    GroupPage,
+    NotificationView,
+    StatusView,
+)
 from fedi.urls import Urls
 
 # The Mastodon release whose API fedi implements; clients parse the leading semver.
@@ -157,7 +165,7 @@ def status(view: StatusView, urls: Urls, viewer_id: int | None = None) -> Entity
         "application": _application_of(item),
         "poll": None,
         "card": None,
-        "filtered": [],
+        "filtered": [filter_result(m) for m in view.filtered],
         "favourited": view.favourited,
         "reblogged": view.reblogged,
         "muted": False,
@@ -201,7 +209,7 @@ def _boost(view: StatusView, urls: Urls, viewer_id: int | None) -> Entity:
         "application": None,
         "poll": None,
         "card": None,
-        "filtered": [],
+        "filtered": inner["filtered"],
     }
 
 
@@ -305,6 +313,51 @@ def conversation(view: ConversationView, urls: Urls, viewer_id: int) -> Entity:
         "unread": view.conversation.unread,
         "accounts": [account(a, urls) for a in view.accounts],
         "last_status": status(view.last_status, urls, viewer_id) if view.last_status else None,
+    }
+
+
+def filter_v2(view: FilterView) -> Entity:
+    return _filter(view.filter) | {
+        "keywords": [filter_keyword(k) for k in view.keywords],
+        "statuses": [filter_status(s) for s in view.statuses],
+    }
+
+
+def _filter(item: Filter) -> Entity:
+    return {
+        "id": str(item.id),
+        "title": item.title,
+        "context": list(item.context),
+        "expires_at": iso_or_none(item.expires_at),
+        "filter_action": item.action,
+    }
+
+
+def filter_keyword(item: FilterKeyword) -> Entity:
+    return {"id": str(item.id), "keyword": item.keyword, "whole_word": item.whole_word}
+
+
+def filter_status(item: FilterStatus) -> Entity:
+    return {"id": str(item.id), "status_id": str(item.status_id)}
+
+
+def filter_result(match: FilterMatch) -> Entity:
+    return {
+        "filter": _filter(match.filter),
+        "keyword_matches": match.keyword_matches,
+        "status_matches": [str(i) for i in match.status_matches] if match.status_matches else None,
+    }
+
+
+def filter_v1(keyword: FilterKeyword, item: Filter) -> Entity:
+    """A v1 filter is one keyword of a v2 filter (Mastodon's own mapping)."""
+    return {
+        "id": str(keyword.id),
+        "phrase": keyword.keyword,
+        "context": list(item.context),
+        "whole_word": keyword.whole_word,
+        "expires_at": iso_or_none(item.expires_at),
+        "irreversible": item.action == "hide",
     }
 
 

@@ -11,6 +11,7 @@ from fedi.models.federation import (
     Report,
     Tombstone,
 )
+from fedi.models.filters import Filter, FilterKeyword, FilterStatus
 from fedi.models.generations import BotReply, Generation
 from fedi.models.interactions import Bookmark, Favourite, Pin
 from fedi.models.lists import ListMember, UserList
@@ -39,6 +40,9 @@ __all__ = [
     "ConversationStatus",
     "Delivery",
     "Favourite",
+    "Filter",
+    "FilterKeyword",
+    "FilterStatus",
     "Follow",
     "Generation",
     "HomeFeedEntry",

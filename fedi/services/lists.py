@@ -14,8 +14,10 @@ from sqlmodel import Session
 
 from fedi.errors import NotFound, Unprocessable
 from fedi.models.accounts import Account
+from fedi.models.filters import FilterContext
 from fedi.models.lists import RepliesPolicy, UserList
 from fedi.models.statuses import Status
+from fedi.services import filters
 from fedi.store import lists as store
 from fedi.store import relationships as relationship_store
 from fedi.store.paging import Page
@@ -118,11 +120,12 @@ def holding(session: Session, viewer: Account, account_id: int) -> list[UserList
 def timeline(session: Session, viewer: Account, list_id: int, page: Page) -> list[StatusView]:
     rows = store.timeline(session, get(session, viewer, list_id), page)
     hidden = relationship_store.blocked_or_muted_ids(session, viewer.id)
-    return [
+    shown = [
         v
         for v in status_views(session, rows, viewer)
         if v.account.id not in hidden and (v.reblog is None or v.reblog.account.id not in hidden)
     ]
+    return filters.apply(session, viewer, shown, FilterContext.HOME)
 
 
 def stream_targets(

@@ -17,6 +17,7 @@ from sqlmodel import Session
 from fedi.errors import NotFound
 from fedi.models.accounts import Account
 from fedi.models.notifications import GROUPABLE_TYPES, Notification
+from fedi.services import filters
 from fedi.store import notifications as store
 from fedi.store.paging import Page
 from fedi.store.views import Group, GroupPage, accounts_by_id, notification_views
@@ -98,7 +99,7 @@ def _groups(
     keys = [k for k in (_key_of(n, grouped) for n in rows) if not k.startswith("ungrouped-")]
     facts = store.group_facts(session, viewer.id, keys, newest=newest, oldest=oldest, samples=SAMPLE_ACCOUNTS)
     groups = []
-    for view in notification_views(session, rows, viewer):
+    for view in filters.apply_to_notifications(session, viewer, notification_views(session, rows, viewer)):
         item = view.notification
         key = _key_of(item, grouped)
         found = facts.get(key)

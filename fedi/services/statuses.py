@@ -19,11 +19,21 @@ from fedi.content.text import Rendered, count_characters, render, render_plain
 from fedi.errors import NotFound, Unprocessable
 from fedi.ids import new_id
 from fedi.models.accounts import Account
+from fedi.models.filters import FilterContext
 from fedi.models.generations import Generation
 from fedi.models.media import MediaAttachment
 from fedi.models.statuses import VISIBILITIES, Status, StatusEdit
 from fedi.runtime import Runtime
-from fedi.services import conversations, events, generations, notifications, reach, resolver, visibility
+from fedi.services import (
+    conversations,
+    events,
+    filters,
+    generations,
+    notifications,
+    reach,
+    resolver,
+    visibility,
+)
 from fedi.services.federation import outbox
 from fedi.store import lists as list_store
 from fedi.store import media as media_store
@@ -409,12 +419,12 @@ def context(session: Session, viewer: Account | None, status_id: int) -> Thread:
         replies = [r for parent in frontier for r in store.replies_to(session, parent)]
         descendants.extend(replies)
         frontier = [r.id for r in replies]
-    return Thread(
-        ancestors=status_views(session, visibility.visible_filter(session, viewer, ancestors), viewer),
-        descendants=status_views(
-            session, visibility.visible_filter(session, viewer, descendants[:CONTEXT_LIMIT]), viewer
-        ),
-    )
+
+    def shown(rows: list[Status]) -> list[StatusView]:
+        views = status_views(session, visibility.visible_filter(session, viewer, rows), viewer)
+        return filters.apply(session, viewer, views, FilterContext.THREAD)
+
+    return Thread(ancestors=shown(ancestors), descendants=shown(descendants[:CONTEXT_LIMIT]))
 
 
 def history(session: Session, viewer: Account | None, status_id: int) -> list[StatusEdit]:

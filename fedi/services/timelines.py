@@ -6,8 +6,9 @@ from sqlmodel import Session
 
 from fedi.errors import NotFound
 from fedi.models.accounts import Account
+from fedi.models.filters import FilterContext
 from fedi.models.statuses import Status
-from fedi.services import visibility
+from fedi.services import filters, visibility
 from fedi.store import accounts as account_store
 from fedi.store import interactions as interaction_store
 from fedi.store import lists as list_store
@@ -24,11 +25,12 @@ def home(session: Session, viewer: Account, page: Page) -> list[StatusView]:
     rows = store.home(session, viewer.id, page, hidden_authors=excluded)
     hidden = relationship_store.blocked_or_muted_ids(session, viewer.id)
     views = status_views(session, rows, viewer)
-    return [
+    shown = [
         v
         for v in views
         if v.account.id not in hidden and (v.reblog is None or v.reblog.account.id not in hidden)
     ]
+    return filters.apply(session, viewer, shown, FilterContext.HOME)
 
 
 def public(
@@ -44,7 +46,7 @@ def public(
     rows = store.public(
         session, page, local=scope, only_media=only_media, viewer_id=viewer.id if viewer else None
     )
-    return status_views(session, rows, viewer)
+    return filters.apply(session, viewer, status_views(session, rows, viewer), FilterContext.PUBLIC)
 
 
 def tag(
@@ -62,7 +64,7 @@ def tag(
     rows = store.by_tag(
         session, found.id, page, local=local, only_media=only_media, viewer_id=viewer.id if viewer else None
     )
-    return status_views(session, rows, viewer)
+    return filters.apply(session, viewer, status_views(session, rows, viewer), FilterContext.PUBLIC)
 
 
 def account_statuses(
@@ -84,7 +86,8 @@ def account_statuses(
         return []
     if pinned:
         pins = interaction_store.pinned_statuses(session, author.id) if page.max_id is None else []
-        return status_views(session, visibility.visible_filter(session, viewer, pins), viewer)
+        views = status_views(session, visibility.visible_filter(session, viewer, pins), viewer)
+        return filters.apply(session, viewer, views, FilterContext.ACCOUNT)
     own = viewer is not None and viewer.id == author.id
     visibilities: tuple[str, ...] = ("public", "unlisted")
     if own:
@@ -107,7 +110,8 @@ def account_statuses(
         only_media=only_media,
         tagged=tag_row.id if tag_row else None,
     )
-    return status_views(session, visibility.visible_filter(session, viewer, rows), viewer)
+    views = status_views(session, visibility.visible_filter(session, viewer, rows), viewer)
+    return filters.apply(session, viewer, views, FilterContext.ACCOUNT)
 
 
 def favourites(session: Session, viewer: Account, page: Page) -> tuple[list[StatusView], list[int]]:

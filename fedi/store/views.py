@@ -14,12 +14,29 @@ from sqlmodel import Session, col, select
 
 from fedi.models.accounts import Account
 from fedi.models.conversations import Conversation
+from fedi.models.filters import Filter, FilterKeyword, FilterStatus
 from fedi.models.media import MediaAttachment
 from fedi.models.notifications import Notification
 from fedi.models.statuses import Status, Tag
 from fedi.store import interactions as interaction_store
 from fedi.store import media as media_store
 from fedi.store import statuses as status_store
+
+
+@dataclass(frozen=True)
+class FilterView:
+    filter: Filter
+    keywords: list[FilterKeyword]
+    statuses: list[FilterStatus]
+
+
+@dataclass(frozen=True)
+class FilterMatch:
+    """Mastodon's FilterResult: which of a filter's keywords and statuses matched."""
+
+    filter: Filter
+    keyword_matches: list[str] | None
+    status_matches: list[int] | None
 
 
 @dataclass
@@ -34,6 +51,8 @@ class StatusView:
     reblogged: bool = False
     bookmarked: bool = False
     pinned: bool = False
+    # The viewer's filters this status matches in the context it is shown in.
+    filtered: list[FilterMatch] = field(default_factory=list)
 
 
 def accounts_by_id(session: Session, ids: set[int]) -> dict[int, Account]:

@@ -114,3 +114,22 @@ def test_a_list_timeline_shows_a_members_post(people: dict[str, Mastodon]) -> No
     assert [item.title for item in alice.lists()] == ["Friends"]
     alice.list_delete(friends)
     assert alice.lists() == []
+
+
+def test_hide_filters_remove_and_warn_filters_mark(people: dict[str, Mastodon]) -> None:
+    alice, bob = people["alice"], people["bob"]
+    alice.account_follow(bob.account_verify_credentials().id)
+    hidden = alice.create_filter_v2(
+        "Weather", ["home"], "hide", keywords_attributes=[{"keyword": "rain", "whole_word": True}]
+    )
+    warned = alice.create_filter_v2("Sport", ["home"], "warn", keywords_attributes=[{"keyword": "football"}])
+    rainy = bob.status_post("more rain today")
+    sporty = bob.status_post("football tonight")
+    home = {s.id: s for s in alice.timeline_home(limit=40)}
+    assert rainy.id not in home
+    [result] = home[sporty.id].filtered
+    assert result.filter.id == warned.id and result.keyword_matches == ["football"]
+    assert [f.title for f in alice.filters_v2()] == ["Weather", "Sport"]
+    alice.delete_filter_v2(hidden)
+    alice.delete_filter_v2(warned)
+    assert rainy.id in {s.id for s in alice.timeline_home(limit=40)}

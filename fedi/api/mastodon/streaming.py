@@ -29,6 +29,7 @@ from fedi.api.mastodon.common import urls_of
 from fedi.convert import to_mastodon
 from fedi.errors import FediError, NotFound, Unauthorized, Unprocessable
 from fedi.ids import parse_id
+from fedi.models.filters import FilterContext
 from fedi.services import conversations, lists, views
 from fedi.streaming import Message
 
@@ -45,6 +46,7 @@ class Stream:
     only_media: bool = False
     notifications: bool = True
     list_id: int | None = None  # a list stream, for its owner only
+    context: FilterContext = FilterContext.HOME  # which of the viewer's filters apply
 
 
 def _argument(stream: str, get: Callable[[str], object]) -> str | None:
@@ -80,11 +82,11 @@ def resolve(caller: Caller, stream: str, tag: str | None) -> Stream:
     if base == "direct":
         return Stream([stream], [f"direct:{caller.account_id}"])
     if base in ("public", "public:local", "public:remote"):
-        return Stream([stream], [base], only_media=only_media)
+        return Stream([stream], [base], only_media=only_media, context=FilterContext.PUBLIC)
     if base in ("hashtag", "hashtag:local"):
         if not tag:
             raise Unprocessable("tag is missing", field="tag")
-        return Stream([stream, tag], [f"{base}:{tag.lower().lstrip('#')}"])
+        return Stream([stream, tag], [f"{base}:{tag.lower().lstrip('#')}"], context=FilterContext.PUBLIC)
     raise Unprocessable("Unknown stream type", field="stream")
 
 
@@ -96,7 +98,10 @@ async def render(
     if event in ("update", "status.update"):
         status_id = int(message["status_id"])
         view = await read(
-            request, lambda s: views.streamed_status(s, viewer, status_id, only_media=stream.only_media)
+            request,
+            lambda s: views.streamed_status(
+                s, viewer, status_id, stream.context, only_media=stream.only_media
+            ),
         )
         return (
             None

@@ -1,4 +1,4 @@
-"""Endpoints clients call at start-up for features fedi does not have (filters, custom
+"""Endpoints clients call at start-up for features fedi does not have (custom
 emojis, announcements, trends, suggestions, followed tags, domain blocks, endorsements,
 featured tags, scheduled statuses). They answer the empty shape of a real
 answer: a client shows "nothing here" instead of failing on a 404 (Elk's "For you" did on
@@ -28,7 +28,6 @@ def empty_list(*scopes: str, public: bool = False) -> Endpoint:
     return handler
 
 
-filters = empty_list("read:filters")
 announcements = empty_list("read")
 followed_tags = empty_list("read:follows")
 domain_blocks = empty_list("read:blocks")

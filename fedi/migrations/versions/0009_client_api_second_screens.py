@@ -1,4 +1,4 @@
-"""client API second screens: grouped notifications, conversations, lists
+"""client API second screens: grouped notifications, conversations, lists, filters
 
 Revision ID: 0009
 Revises: 0007
@@ -104,8 +104,67 @@ def upgrade() -> None:
         batch.create_index("ix_list_accounts_list_id", ["list_id"])
         batch.create_index("ix_list_accounts_account_id", ["account_id"])
 
+    op.create_table(
+        "filters",
+        sa.Column("id", sa.BigInteger(), autoincrement=False, nullable=False),
+        sa.Column("account_id", sa.BigInteger(), nullable=False),
+        sa.Column("title", sa.String(length=255), nullable=False),
+        sa.Column("context", sa.JSON(), nullable=False),
+        sa.Column("action", sa.String(length=8), nullable=False),
+        sa.Column("expires_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["account_id"], ["accounts.id"], name=op.f("fk_filters_account_id_accounts"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_filters")),
+    )
+    with op.batch_alter_table("filters") as batch:
+        batch.create_index("ix_filters_account_id", ["account_id"])
+    op.create_table(
+        "filter_keywords",
+        sa.Column("id", sa.BigInteger(), autoincrement=False, nullable=False),
+        sa.Column("filter_id", sa.BigInteger(), nullable=False),
+        sa.Column("keyword", sa.String(length=512), nullable=False),
+        sa.Column("whole_word", sa.Boolean(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["filter_id"],
+            ["filters.id"],
+            name=op.f("fk_filter_keywords_filter_id_filters"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_filter_keywords")),
+    )
+    with op.batch_alter_table("filter_keywords") as batch:
+        batch.create_index("ix_filter_keywords_filter_id", ["filter_id"])
+    op.create_table(
+        "filter_statuses",
+        sa.Column("id", sa.BigInteger(), autoincrement=False, nullable=False),
+        sa.Column("filter_id", sa.BigInteger(), nullable=False),
+        sa.Column("status_id", sa.BigInteger(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["filter_id"],
+            ["filters.id"],
+            name=op.f("fk_filter_statuses_filter_id_filters"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["status_id"],
+            ["statuses.id"],
+            name=op.f("fk_filter_statuses_status_id_statuses"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_filter_statuses")),
+        sa.UniqueConstraint("filter_id", "status_id", name="uq_filter_statuses_filter_status"),
+    )
+    with op.batch_alter_table("filter_statuses") as batch:
+        batch.create_index("ix_filter_statuses_filter_id", ["filter_id"])
+        batch.create_index("ix_filter_statuses_status_id", ["status_id"])
+
 
 def downgrade() -> None:
+    op.drop_table("filter_statuses")
+    op.drop_table("filter_keywords")
+    op.drop_table("filters")
     op.drop_table("list_accounts")
     op.drop_table("lists")
     op.drop_table("conversation_statuses")
