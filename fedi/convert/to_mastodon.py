@@ -514,12 +514,13 @@ def _limits(settings: Settings) -> Entity:
             "video_frame_rate_limit": 0,
             "video_matrix_limit": 0,
         },
-        # No polls yet; these satisfy decoders that require the keys.
+        # fedi has no polls. Ice Cubes cannot read an instance whose configuration lacks these
+        # keys (INTEROP.md), so they stay, saying that a poll may have no options at all.
         "polls": {
-            "max_options": 4,
-            "max_characters_per_option": 50,
+            "max_options": 0,
+            "max_characters_per_option": 0,
             "min_expiration": 300,
-            "max_expiration": 2629746,
+            "max_expiration": 300,
         },
     }
 
@@ -533,7 +534,6 @@ def rules(settings: Settings) -> list[Entity]:
 
 
 def instance_v2(settings: Settings, urls: Urls, *, contact: Account | None, active_month: int) -> Entity:
-    everyone = {"local": "authenticated", "remote": "authenticated"}
     return {
         "domain": settings.instance.domain,
         "title": settings.instance.name,
@@ -548,10 +548,10 @@ def instance_v2(settings: Settings, urls: Urls, *, contact: Account | None, acti
             "urls": {"streaming": streaming_url(urls), "status": None},
             **_limits(settings),
             "translation": {"enabled": False},
+            # Link timelines (`trending_link_feeds`) do not exist here.
             "timelines_access": {
-                "live_feeds": everyone | {"local": "public", "remote": "public"},
-                "hashtag_feeds": everyone | {"local": "public", "remote": "public"},
-                "trending_link_feeds": everyone,
+                "live_feeds": {"local": "public", "remote": "public"},
+                "hashtag_feeds": {"local": "public", "remote": "public"},
             },
         },
         "registrations": {
