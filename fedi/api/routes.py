@@ -142,6 +142,7 @@ def mastodon_routes() -> list[BaseRoute]:
         ),
         # Statuses
         Route(f"{v1}/statuses", statuses.create, methods=["POST"]),
+        Route(f"{v1}/statuses", statuses.index, methods=["GET"]),
         Route(f"{v1}/statuses/{{id}}", statuses.show, methods=["GET"]),
         Route(f"{v1}/statuses/{{id}}", statuses.delete, methods=["DELETE"]),
         Route(f"{v1}/statuses/{{id}}", statuses.edit, methods=["PUT"]),

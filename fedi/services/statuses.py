@@ -392,6 +392,13 @@ def remove(session: Session, rt: Runtime, status: Status, *, federate: bool) -> 
     events.status_deleted(session, rt, status.id, channels)
 
 
+def many_views(session: Session, viewer: Account | None, status_ids: list[int]) -> list[StatusView]:
+    """The statuses among these the viewer may see, in the order asked (unknown ones left out)."""
+    found = store.many(session, status_ids)
+    rows = [found[i] for i in dict.fromkeys(status_ids) if i in found]
+    return status_views(session, visibility.visible_filter(session, viewer, rows), viewer)
+
+
 def get_view(session: Session, viewer: Account | None, status_id: int) -> StatusView:
     return status_view(session, visibility.visible_status(session, viewer, status_id), viewer)
 

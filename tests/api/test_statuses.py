@@ -158,3 +158,24 @@ async def test_bad_statuses_are_refused_and_store_nothing(
         assert response.status_code == 422, (body, response.text)
         assert response.json()["field"] == field
     assert count_statuses(runtime) == before
+
+
+async def test_several_statuses_at_once(client: httpx.AsyncClient, alice: Caller, bob: Caller) -> None:
+    public = (await client.post("/api/v1/statuses", json={"status": "one"}, headers=bob.auth)).json()["id"]
+    private = (
+        await client.post(
+            "/api/v1/statuses", json={"status": "two", "visibility": "private"}, headers=bob.auth
+        )
+    ).json()["id"]
+    own = (await client.post("/api/v1/statuses", json={"status": "three"}, headers=alice.auth)).json()["id"]
+    query = f"id[]={own}&id[]={private}&id[]=12345&id[]={public}"
+    found = await client.get(f"/api/v1/statuses?{query}", headers=alice.auth)
+    assert [s["id"] for s in found.json()] == [own, public]  # asked order; unseen and unknown left out
+    assert [s["id"] for s in (await client.get(f"/api/v1/statuses?{query}", headers=bob.auth)).json()] == [
+        own,
+        private,
+        public,
+    ]
+    too_many = "&".join(f"id[]={n}" for n in range(1, 22))
+    assert (await client.get(f"/api/v1/statuses?{too_many}")).status_code == 422
+    assert (await client.get("/api/v1/statuses")).json() == []
