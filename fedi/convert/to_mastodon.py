@@ -261,13 +261,13 @@ def context(
     }
 
 
-def tag(item: Tag, urls: Urls) -> Entity:
+def tag(item: Tag, urls: Urls, *, following: bool = False) -> Entity:
     return {
         "id": str(item.id),
         "name": item.display_name,
         "url": urls.tag(item.name),
         "history": [],
-        "following": False,
+        "following": following,
     }
 
 

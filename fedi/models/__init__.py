@@ -28,6 +28,7 @@ from fedi.models.statuses import (
     StatusTag,
     Tag,
 )
+from fedi.models.tag_follows import TagFollow
 
 __all__ = [
     "Account",
@@ -65,6 +66,7 @@ __all__ = [
     "StatusEdit",
     "StatusTag",
     "Tag",
+    "TagFollow",
     "Tombstone",
     "User",
     "UserList",

@@ -7,7 +7,7 @@ from sqlmodel import Session
 
 from fedi.models.statuses import Status
 from fedi.runtime import Runtime
-from fedi.services import bot, conversations, events, lists, notifications
+from fedi.services import bot, conversations, events, lists, notifications, tag_follows
 from fedi.store import statuses as store
 from fedi.store.views import StatusView
 
@@ -22,6 +22,7 @@ def spread(session: Session, rt: Runtime, status: Status, view: StatusView) -> N
             home += local_mentions
     if status.local:
         home.append(status.account_id)
+    home += tag_follows.readers(session, status, [t.id for t in view.tags])
     store.add_to_home_feeds(session, status.id, home)
     for account_id in local_mentions:
         notifications.notify(

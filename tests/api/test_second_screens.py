@@ -133,3 +133,12 @@ def test_hide_filters_remove_and_warn_filters_mark(people: dict[str, Mastodon]) 
     alice.delete_filter_v2(hidden)
     alice.delete_filter_v2(warned)
     assert rainy.id in {s.id for s in alice.timeline_home(limit=40)}
+
+
+def test_a_followed_tag_brings_in_an_unfollowed_authors_post(people: dict[str, Mastodon]) -> None:
+    carol, bob = people["carol"], people["bob"]
+    assert carol.tag_follow("Knitting").following is True
+    assert [t.name for t in carol.followed_tags()] == ["Knitting"]
+    posted = bob.status_post("a scarf #knitting")
+    assert posted.id in [s.id for s in carol.timeline_home(limit=40)]
+    assert carol.tag_unfollow("knitting").following is False

@@ -1,5 +1,5 @@
 """Endpoints clients call at start-up for features fedi does not have (custom
-emojis, announcements, trends, suggestions, followed tags, domain blocks, endorsements,
+emojis, announcements, trends, suggestions, domain blocks, endorsements,
 featured tags, scheduled statuses). They answer the empty shape of a real
 answer: a client shows "nothing here" instead of failing on a 404 (Elk's "For you" did on
 Takahē). Those that belong to a user still require a valid token with the right scope.
@@ -29,7 +29,6 @@ def empty_list(*scopes: str, public: bool = False) -> Endpoint:
 
 
 announcements = empty_list("read")
-followed_tags = empty_list("read:follows")
 domain_blocks = empty_list("read:blocks")
 endorsements = empty_list("read:accounts")
 featured_tags = empty_list("read:accounts")
