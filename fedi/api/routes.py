@@ -162,6 +162,8 @@ def mastodon_routes() -> list[BaseRoute]:
                 "unbookmark",
                 "pin",
                 "unpin",
+                "mute",
+                "unmute",
             )
         ),
         # Timelines and the viewer's collections

@@ -168,7 +168,7 @@ def status(view: StatusView, urls: Urls, viewer_id: int | None = None) -> Entity
         "filtered": [filter_result(m) for m in view.filtered],
         "favourited": view.favourited,
         "reblogged": view.reblogged,
-        "muted": False,
+        "muted": view.muted,
         "bookmarked": view.bookmarked,
     }
     if viewer_id is not None and viewer_id == item.account_id:

@@ -1,7 +1,7 @@
 """SQLModel tables only: no queries, no serialisation (see fedi.store and fedi.convert)."""
 
 from fedi.models.accounts import Account, User
-from fedi.models.conversations import Conversation, ConversationStatus
+from fedi.models.conversations import Conversation, ConversationMute, ConversationStatus
 from fedi.models.federation import (
     AccountMove,
     Delivery,
@@ -38,6 +38,7 @@ __all__ = [
     "Bookmark",
     "BotReply",
     "Conversation",
+    "ConversationMute",
     "ConversationStatus",
     "Delivery",
     "Favourite",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Column, ForeignKey, Index
+from sqlalchemy import BigInteger, Column, ForeignKey, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from fedi.models.base import bigint_fk, id_field, json_list
@@ -40,3 +40,15 @@ class ConversationStatus(SQLModel, table=True):
             BigInteger, ForeignKey("statuses.id", ondelete="CASCADE"), primary_key=True, index=True
         )
     )
+
+
+class ConversationMute(SQLModel, table=True):
+    """A thread whose notifications an account no longer wants (muting a conversation)."""
+
+    __tablename__ = "conversation_mutes"
+    __table_args__ = (UniqueConstraint("account_id", "thread", name="uq_conversation_mutes_account_thread"),)
+
+    id: int = id_field()
+    account_id: int = bigint_fk("accounts.id")
+    # The URI of the thread's first post (or of the post the first one known here answers).
+    thread: str = Field(max_length=2048)

@@ -18,6 +18,7 @@ from fedi.models.filters import Filter, FilterKeyword, FilterStatus
 from fedi.models.media import MediaAttachment
 from fedi.models.notifications import Notification
 from fedi.models.statuses import Status, Tag
+from fedi.store import conversation_mutes
 from fedi.store import interactions as interaction_store
 from fedi.store import media as media_store
 from fedi.store import statuses as status_store
@@ -51,6 +52,7 @@ class StatusView:
     reblogged: bool = False
     bookmarked: bool = False
     pinned: bool = False
+    muted: bool = False  # the viewer muted the status's conversation
     # The viewer's filters this status matches in the context it is shown in.
     filtered: list[FilterMatch] = field(default_factory=list)
 
@@ -78,6 +80,7 @@ def status_views(session: Session, statuses: list[Status], viewer: Account | Non
         if viewer is not None
         else {"favourited": set(), "bookmarked": set(), "pinned": set(), "reblogged": set()}
     )
+    muted_threads = conversation_mutes.threads_muted_by(session, viewer.id) if viewer is not None else set()
 
     def build(status: Status) -> StatusView:
         return StatusView(
@@ -90,6 +93,7 @@ def status_views(session: Session, statuses: list[Status], viewer: Account | Non
             reblogged=status.id in flags["reblogged"],
             bookmarked=status.id in flags["bookmarked"],
             pinned=status.id in flags["pinned"],
+            muted=bool(muted_threads) and conversation_mutes.thread_of(session, status) in muted_threads,
         )
 
     views: list[StatusView] = []

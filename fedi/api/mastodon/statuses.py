@@ -198,5 +198,11 @@ bookmark = _status_action("write:bookmarks", lambda s, rt, me, i, p: interaction
 unbookmark = _status_action(
     "write:bookmarks", lambda s, rt, me, i, p: interactions.bookmark(s, me, i, on=False)
 )
+mute = _status_action(
+    "write:mutes", lambda s, rt, me, i, p: interactions.mute_conversation(s, me, i, on=True)
+)
+unmute = _status_action(
+    "write:mutes", lambda s, rt, me, i, p: interactions.mute_conversation(s, me, i, on=False)
+)
 pin = _status_action("write:accounts", lambda s, rt, me, i, p: interactions.pin(s, me, i, on=True))
 unpin = _status_action("write:accounts", lambda s, rt, me, i, p: interactions.pin(s, me, i, on=False))

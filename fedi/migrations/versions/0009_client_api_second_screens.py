@@ -1,4 +1,4 @@
-"""client API second screens: grouped notifications, conversations, lists, filters, followed tags
+"""client API second screens: grouped notifications, conversations, lists, filters, followed tags, muted conversations
 
 Revision ID: 0009
 Revises: 0007
@@ -47,6 +47,22 @@ def upgrade() -> None:
     with op.batch_alter_table("conversations") as batch:
         batch.create_index("ix_conversations_account_id_last_status_id", ["account_id", "last_status_id"])
         batch.create_index("ix_conversations_account_id_thread", ["account_id", "thread"])
+    op.create_table(
+        "conversation_mutes",
+        sa.Column("id", sa.BigInteger(), autoincrement=False, nullable=False),
+        sa.Column("account_id", sa.BigInteger(), nullable=False),
+        sa.Column("thread", sa.String(length=2048), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["account_id"],
+            ["accounts.id"],
+            name=op.f("fk_conversation_mutes_account_id_accounts"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_conversation_mutes")),
+        sa.UniqueConstraint("account_id", "thread", name="uq_conversation_mutes_account_thread"),
+    )
+    with op.batch_alter_table("conversation_mutes") as batch:
+        batch.create_index("ix_conversation_mutes_account_id", ["account_id"])
     op.create_table(
         "conversation_statuses",
         sa.Column("conversation_id", sa.BigInteger(), nullable=False),
@@ -191,6 +207,7 @@ def downgrade() -> None:
     op.drop_table("list_accounts")
     op.drop_table("lists")
     op.drop_table("conversation_statuses")
+    op.drop_table("conversation_mutes")
     op.drop_table("conversations")
     with op.batch_alter_table("notifications") as batch:
         batch.drop_index("ix_notifications_account_id_group_key")

@@ -1,0 +1,41 @@
+"""Muted conversations: which thread a status belongs to, and who mutes which threads."""
+
+from __future__ import annotations
+
+from sqlalchemy import delete
+from sqlmodel import Session, col, select
+
+from fedi.models.conversations import ConversationMute
+from fedi.models.statuses import Status
+
+MAX_DEPTH = 40
+
+
+def thread_of(session: Session, status: Status) -> str:
+    """The URI of the first post of the status's thread that is known here, or of the post it
+    answers (which is the same for every reply below it)."""
+    top, depth = status, 0
+    while top.in_reply_to_id is not None and depth < MAX_DEPTH:
+        parent = session.get(Status, top.in_reply_to_id)
+        if parent is None:
+            break
+        top, depth = parent, depth + 1
+    return top.in_reply_to_uri or top.uri
+
+
+def threads_muted_by(session: Session, account_id: int) -> set[str]:
+    stmt = select(ConversationMute.thread).where(ConversationMute.account_id == account_id)
+    return set(session.exec(stmt).all())
+
+
+def mute(session: Session, account_id: int, thread: str) -> None:
+    if thread not in threads_muted_by(session, account_id):
+        session.add(ConversationMute(account_id=account_id, thread=thread))
+
+
+def unmute(session: Session, account_id: int, thread: str) -> None:
+    session.exec(
+        delete(ConversationMute).where(
+            col(ConversationMute.account_id) == account_id, col(ConversationMute.thread) == thread
+        )
+    )
