@@ -34,12 +34,11 @@ def key_for(
         return None
     prefix = type if type == "follow" else f"{type}-{status_id}"
     bucket = int(now.timestamp()) // 3600
-    previous = store.latest_group_key(session, recipient_id, type, status_id)
-    if previous is not None:
-        previous_bucket = int(previous.rsplit("-", 1)[1])
-        if bucket < previous_bucket + MAX_GROUP_SPAN_HOURS:
-            bucket = previous_bucket
-    return f"{prefix}-{bucket}"
+    # A group joined must have begun less than MAX_GROUP_SPAN_HOURS ago; at most one can have
+    # (a later one starts only once the span is over), so a dozen exact keys are looked up.
+    recent = [f"{prefix}-{b}" for b in range(bucket - MAX_GROUP_SPAN_HOURS + 1, bucket + 1)]
+    found = store.existing_group_keys(session, recipient_id, recent)
+    return max(found, key=lambda k: int(k.rsplit("-", 1)[1])) if found else f"{prefix}-{bucket}"
 
 
 def _grouper(grouped_types: Sequence[str] | None) -> tuple[str, ...]:

@@ -155,17 +155,12 @@ def group_facts(
     }
 
 
-def latest_group_key(session: Session, account_id: int, type: str, status_id: int | None) -> str | None:
-    """The key of the newest grouped notification of this kind (a favourite of this status...)."""
+def existing_group_keys(session: Session, account_id: int, keys: Sequence[str]) -> list[str]:
+    """Which of these group keys this account's notifications already use (index lookups)."""
     stmt = select(Notification.group_key).where(
-        Notification.account_id == account_id,
-        Notification.type == type,
-        col(Notification.group_key).is_not(None),
-        col(Notification.status_id) == status_id
-        if status_id is not None
-        else col(Notification.status_id).is_(None),
+        Notification.account_id == account_id, col(Notification.group_key).in_(keys)
     )
-    return session.exec(stmt.order_by(col(Notification.id).desc()).limit(1)).first()
+    return [key for key in session.exec(stmt.distinct()).all() if key is not None]
 
 
 def _in_group(account_id: int, group_key: str) -> list[Any]:

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import httpx
 
+from fedi.models.notifications import Notification
+from fedi.runtime import Runtime
+from fedi.services import notification_groups
 from tests.api import entities
 from tests.api.conftest import Caller
 from tests.api.test_timelines import links, post
@@ -139,3 +144,26 @@ async def test_partial_accounts_and_bad_parameters(
     bad = await client.get("/api/v2/notifications?expand_accounts=all", headers=alice.auth)
     assert bad.status_code == 400 and "error" in bad.json()
     assert (await client.get("/api/v2/notifications")).status_code == 401
+
+
+def test_a_group_spans_at_most_twelve_hours(runtime: Runtime, alice: Caller, bob: Caller) -> None:
+    start = datetime(2026, 11, 29, 8, 30, tzinfo=UTC)
+    recipient, sender = alice.account.id, bob.account.id
+    with runtime.db.session() as session:
+
+        def notified(at: datetime) -> str | None:
+            key = notification_groups.key_for(session, recipient, "follow", None, at)
+            session.add(
+                Notification(account_id=recipient, from_account_id=sender, type="follow", group_key=key)
+            )
+            session.flush()
+            return key
+
+        first = notified(start)
+        assert notified(start + timedelta(hours=11, minutes=20)) == first  # bucket 8 + 11 = 19
+        later = notified(start + timedelta(hours=11, minutes=40))  # bucket 20: the span is over
+        assert later != first
+        assert notified(start + timedelta(hours=12)) == later
+        assert notification_groups.key_for(session, recipient, "mention", None, start) is None
+        favourite = notification_groups.key_for(session, recipient, "favourite", 42, start)
+        assert favourite == f"favourite-42-{int(start.timestamp()) // 3600}"
