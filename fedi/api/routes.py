@@ -250,7 +250,7 @@ def mastodon_routes() -> list[BaseRoute]:
         Route(f"{v1}/instance/peers", instance.peers),
         Route(f"{v1}/instance/rules", instance.rules),
         Route(f"{v1}/instance/extended_description", instance.extended_description),
-        Route(f"{v1}/instance/activity", stubs.instance_activity),
+        Route(f"{v1}/instance/activity", instance.activity),
         # Streaming
         WebSocketRoute(f"{v1}/streaming", streaming.websocket),
         WebSocketRoute(f"{v1}/streaming/", streaming.websocket),

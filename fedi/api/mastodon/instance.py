@@ -58,6 +58,21 @@ async def peers(request: Request) -> Response:
     return JSONResponse(await read(request, instance.peers))
 
 
+async def activity(request: Request) -> Response:
+    weeks = await read(request, instance.activity)
+    return JSONResponse(
+        [
+            {
+                "week": str(int(w.start.timestamp())),
+                "statuses": str(w.statuses),
+                "logins": str(w.logins),
+                "registrations": str(w.registrations),
+            }
+            for w in weeks
+        ]
+    )
+
+
 async def rules(request: Request) -> Response:
     return JSONResponse(to_mastodon.rules(runtime_of(request).settings))
 
