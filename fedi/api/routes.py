@@ -123,6 +123,7 @@ def mastodon_routes() -> list[BaseRoute]:
         Route(f"{v1}/accounts/lookup", accounts.lookup),
         Route(f"{v1}/accounts/search", accounts.search),
         Route(f"{v1}/accounts/{{id}}", accounts.account),
+        Route(f"{v1}/profile/{{kind:str}}", accounts.remove_profile_image, methods=["DELETE"]),
         Route(f"{v1}/accounts/{{id}}/statuses", accounts.statuses),
         Route(f"{v1}/accounts/{{id}}/followers", accounts.followers),
         Route(f"{v1}/accounts/{{id}}/following", accounts.following),

@@ -198,3 +198,24 @@ async def test_apps_can_sign_people_up_when_registrations_are_open(
     assert taken.status_code == 422
     with runtime.db.reader() as session:
         assert len(session.exec(select(User).where(User.email == "newbie@example.org")).all()) == 1
+
+
+async def test_removing_the_avatar_and_header(client: httpx.AsyncClient, alice: Caller) -> None:
+    files = {
+        "avatar": ("a.png", image_bytes(), "image/png"),
+        "header": ("h.png", image_bytes(size=(300, 100)), "image/png"),
+    }
+    me = (await client.patch("/api/v1/accounts/update_credentials", files=files, headers=alice.auth)).json()
+    avatar_path = me["avatar"].removeprefix("https://fedi.test")
+    assert (await client.get(avatar_path)).status_code == 200
+    removed = await client.delete("/api/v1/profile/avatar", headers=alice.auth)
+    assert removed.status_code == 200
+    assert removed.json()["avatar"].startswith("https://fedi.test/static/")  # the default image
+    assert removed.json()["header"] == me["header"]
+    assert (await client.get(avatar_path)).status_code == 404  # the file is gone
+    header = (await client.delete("/api/v1/profile/header", headers=alice.auth)).json()
+    assert header["header"].startswith("https://fedi.test/static/")
+    assert (
+        await client.delete("/api/v1/profile/avatar", headers=alice.auth)
+    ).status_code == 200  # again: no-op
+    assert (await client.delete("/api/v1/profile/banner", headers=alice.auth)).status_code == 404

@@ -61,6 +61,14 @@ async def update_credentials(request: Request) -> Response:
     return JSONResponse(_credential_entity(request, credentials))
 
 
+async def remove_profile_image(request: Request) -> Response:
+    """DELETE /api/v1/profile/avatar and /header (Mastodon 4.2)."""
+    caller = await authorize(request, "write:accounts")
+    rt, kind = runtime_of(request), str(request.path_params["kind"])
+    credentials = await run_sync(profiles.remove_image, rt, caller.account_id, kind)
+    return JSONResponse(_credential_entity(request, credentials))
+
+
 def _credential_entity(request: Request, credentials: profiles.Credentials) -> dict[str, object]:
     return to_mastodon.credential_account(
         credentials.account,
