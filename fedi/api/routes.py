@@ -121,6 +121,7 @@ def mastodon_routes() -> list[BaseRoute]:
         Route(f"{v1}/accounts/update_credentials", accounts.update_credentials, methods=["PATCH"]),
         Route(f"{v1}/accounts/relationships", accounts.relationships_of),
         Route(f"{v1}/accounts/lookup", accounts.lookup),
+        Route(f"{v1}/accounts/familiar_followers", accounts.familiar_followers),
         Route(f"{v1}/accounts/search", accounts.search),
         Route(f"{v1}/accounts/{{id}}", accounts.account),
         Route(f"{v1}/profile/{{kind:str}}", accounts.remove_profile_image, methods=["DELETE"]),
@@ -236,6 +237,7 @@ def mastodon_routes() -> list[BaseRoute]:
         Route(f"{v1}/blocks", relationships.blocks),
         Route(f"{v1}/mutes", relationships.mutes),
         Route(f"{v1}/preferences", preferences.show),
+        Route(f"{v1}/directory", accounts.profile_directory),
         Route("/api/v2/search", search.search),
         # Media
         Route(f"{v1}/media", media.upload, methods=["POST"]),

@@ -133,3 +133,24 @@ def set_note(session: Session, viewer: Account, target_id: int, comment: str) ->
     session.add(note)
     session.flush()
     return relationships(session, viewer, [target.id])[0]
+
+
+FAMILIAR_LIMIT = 80
+ORDERS = ("active", "new")
+
+
+def familiar_followers(
+    session: Session, viewer: Account, account_ids: list[int]
+) -> list[tuple[int, list[Account]]]:
+    """For each account: its followers whom the viewer follows (Mastodon's familiar followers)."""
+    return [
+        (account_id, store.familiar_followers(session, viewer.id, account_id, limit=FAMILIAR_LIMIT))
+        for account_id in dict.fromkeys(account_ids)
+    ]
+
+
+def listing(session: Session, *, offset: int, limit: int, order: str, local: bool) -> list[Account]:
+    """The profile directory: accounts that chose to be discoverable."""
+    if order not in ORDERS:
+        raise Unprocessable("order must be active or new", field="order")
+    return account_store.directory(session, offset=offset, limit=limit, order=order, local=local)

@@ -217,3 +217,25 @@ def notes_about(session: Session, account_id: int, target_ids: Iterable[int]) ->
         AccountNote.account_id == account_id, col(AccountNote.target_account_id).in_(ids)
     )
     return {note.target_account_id: note for note in session.exec(stmt).all()}
+
+
+def familiar_followers(session: Session, viewer_id: int, target_id: int, *, limit: int) -> list[Account]:
+    """Followers of the target whom the viewer follows (both follows accepted)."""
+    followed = select(Follow.target_account_id).where(
+        Follow.account_id == viewer_id,
+        Follow.accepted == True,  # noqa: E712
+    )
+    stmt = (
+        select(Account)
+        .join(Follow, col(Follow.account_id) == col(Account.id))
+        .where(
+            Follow.target_account_id == target_id,
+            Follow.accepted == True,  # noqa: E712
+            col(Follow.account_id).in_(followed),
+            col(Account.deleted_at).is_(None),
+            Account.suspended == False,  # noqa: E712
+        )
+        .order_by(col(Follow.id).desc())
+        .limit(limit)
+    )
+    return list(session.exec(stmt).all())

@@ -6,7 +6,7 @@ import httpx
 
 from activitypub.testing import FakeRemote
 from fedi.runtime import Runtime
-from tests.api.conftest import Caller, image_bytes, issue_token
+from tests.api.conftest import Caller, image_bytes, issue_token, local_caller
 
 
 async def test_update_credentials_from_a_multipart_form(client: httpx.AsyncClient, alice: Caller) -> None:
@@ -219,3 +219,34 @@ async def test_removing_the_avatar_and_header(client: httpx.AsyncClient, alice: 
         await client.delete("/api/v1/profile/avatar", headers=alice.auth)
     ).status_code == 200  # again: no-op
     assert (await client.delete("/api/v1/profile/banner", headers=alice.auth)).status_code == 404
+
+
+async def test_familiar_followers_and_the_directory(
+    client: httpx.AsyncClient, runtime: Runtime, alice: Caller, bob: Caller
+) -> None:
+    carol, dave = local_caller(runtime, "carol"), local_caller(runtime, "dave")
+    await client.post(f"/api/v1/accounts/{carol.account.id}/follow", headers=alice.auth)
+    await client.post(f"/api/v1/accounts/{bob.account.id}/follow", headers=carol.auth)
+    await client.post(f"/api/v1/accounts/{bob.account.id}/follow", headers=dave.auth)
+    found = await client.get(
+        f"/api/v1/accounts/familiar_followers?id[]={bob.account.id}&id[]={dave.account.id}",
+        headers=alice.auth,
+    )
+    assert [(f["id"], [a["username"] for a in f["accounts"]]) for f in found.json()] == [
+        (str(bob.account.id), ["carol"]),  # dave follows bob too, but alice does not follow dave
+        (str(dave.account.id), []),
+    ]
+
+    for caller, text in ((bob, "first"), (dave, "second")):
+        await client.post("/api/v1/statuses", json={"status": text}, headers=caller.auth)
+    await client.patch(
+        "/api/v1/accounts/update_credentials", data={"discoverable": "false"}, headers=dave.auth
+    )
+    active = (await client.get("/api/v1/directory?order=active")).json()
+    assert [a["username"] for a in active] == ["bob"]  # dave opted out; the others never posted
+    new = [a["username"] for a in (await client.get("/api/v1/directory?order=new&local=true")).json()]
+    assert new[:3] == ["carol", "bob", "alice"] and "dave" not in new
+    assert [
+        a["username"] for a in (await client.get("/api/v1/directory?order=new&offset=1&limit=1")).json()
+    ] == ["bob"]
+    assert (await client.get("/api/v1/directory?order=popular")).status_code == 422

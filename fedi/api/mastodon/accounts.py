@@ -15,6 +15,7 @@ from fedi.api.mastodon.common import accounts_page, statuses_page, urls_of
 from fedi.api.pagination import page_of
 from fedi.api.params import Params, path_id, read_params
 from fedi.convert import to_mastodon
+from fedi.errors import Unprocessable
 from fedi.models.accounts import Account
 from fedi.runtime import Runtime
 from fedi.services import accounts as accounts_service
@@ -240,3 +241,34 @@ note = _relationship_action(
     "write:accounts",
     lambda s, rt, me, target, p: directory.set_note(s, me, target, p.text("comment", "") or ""),
 )
+
+
+MAX_FAMILIAR_IDS = 40
+
+
+async def familiar_followers(request: Request) -> Response:
+    caller = await authorize(request, "read:follows")
+    ids = (await read_params(request)).ids("id")
+    if len(ids) > MAX_FAMILIAR_IDS:
+        raise Unprocessable(f"At most {MAX_FAMILIAR_IDS} ids", field="id")
+    found = await read(request, lambda s: directory.familiar_followers(s, caller.viewer, ids))
+    urls = urls_of(request)
+    return JSONResponse(
+        [
+            {"id": str(i), "accounts": [to_mastodon.account(a, urls) for a in accounts]}
+            for i, accounts in found
+        ]
+    )
+
+
+async def profile_directory(request: Request) -> Response:
+    await optional_caller(request, "read:accounts")
+    params = await read_params(request)
+    offset = params.integer("offset", 0, low=0, high=10_000) or 0
+    limit = min(max(params.integer("limit", 40) or 40, 1), 80)
+    order, local = params.text("order", max_length=16) or "active", params.flag("local")
+    found = await read(
+        request, lambda s: directory.listing(s, offset=offset, limit=limit, order=order, local=local)
+    )
+    urls = urls_of(request)
+    return JSONResponse([to_mastodon.account(a, urls) for a in found])
