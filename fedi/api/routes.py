@@ -31,6 +31,7 @@ from fedi.api.mastodon import (
     stubs,
     tags,
     timelines,
+    trends,
 )
 from fedi.api.oauth import authorize, token
 from fedi.config import Settings
@@ -262,10 +263,10 @@ def mastodon_routes() -> list[BaseRoute]:
         # Features fedi does not have, answered with their empty shapes
         Route(f"{v1}/custom_emojis", stubs.custom_emojis),
         Route(f"{v1}/announcements", stubs.announcements),
-        Route(f"{v1}/trends", stubs.trends),
-        Route(f"{v1}/trends/tags", stubs.trends),
-        Route(f"{v1}/trends/statuses", stubs.trends),
-        Route(f"{v1}/trends/links", stubs.trends),
+        Route(f"{v1}/trends", trends.tags),
+        Route(f"{v1}/trends/tags", trends.tags),
+        Route(f"{v1}/trends/statuses", trends.statuses),
+        Route(f"{v1}/trends/links", trends.links),
         Route(f"{v1}/suggestions", stubs.suggestions),
         Route("/api/v2/suggestions", stubs.suggestions),
         Route(f"{v1}/domain_blocks", stubs.domain_blocks),

@@ -25,6 +25,7 @@ from fedi.models.media import MediaAttachment
 from fedi.models.notifications import Marker
 from fedi.models.oauth import OAuthApplication
 from fedi.models.statuses import Status, StatusEdit, Tag
+from fedi.store.trends import Day
 from fedi.store.views import (
     ConversationView,
     FilterMatch,
@@ -261,12 +262,15 @@ def context(
     }
 
 
-def tag(item: Tag, urls: Urls, *, following: bool = False) -> Entity:
+def tag(item: Tag, urls: Urls, *, following: bool = False, history: list[Day] | None = None) -> Entity:
     return {
         "id": str(item.id),
         "name": item.display_name,
         "url": urls.tag(item.name),
-        "history": [],
+        "history": [
+            {"day": str(int(d.start.timestamp())), "uses": str(d.uses), "accounts": str(d.accounts)}
+            for d in history or []
+        ],
         "following": following,
     }
 
