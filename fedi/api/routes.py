@@ -14,6 +14,7 @@ from fedi.api.mastodon import (
     apps,
     collections,
     conversations,
+    featured_tags,
     filters,
     generations,
     instance,
@@ -130,7 +131,7 @@ def mastodon_routes() -> list[BaseRoute]:
         Route(f"{v1}/accounts/{{id}}/followers", accounts.followers),
         Route(f"{v1}/accounts/{{id}}/following", accounts.following),
         Route(f"{v1}/accounts/{{id}}/lists", lists.of_account),
-        Route(f"{v1}/accounts/{{id}}/featured_tags", stubs.account_featured_tags),
+        Route(f"{v1}/accounts/{{id}}/featured_tags", featured_tags.of_account),
         *(
             Route(f"{v1}/accounts/{{id}}/{name}", getattr(accounts, name), methods=["POST"])
             for name in (
@@ -271,6 +272,9 @@ def mastodon_routes() -> list[BaseRoute]:
         Route("/api/v2/suggestions", stubs.suggestions),
         Route(f"{v1}/domain_blocks", stubs.domain_blocks),
         Route(f"{v1}/endorsements", stubs.endorsements),
-        Route(f"{v1}/featured_tags", stubs.featured_tags),
+        Route(f"{v1}/featured_tags", featured_tags.index, methods=["GET"]),
+        Route(f"{v1}/featured_tags", featured_tags.create, methods=["POST"]),
+        Route(f"{v1}/featured_tags/suggestions", featured_tags.suggestions),
+        Route(f"{v1}/featured_tags/{{id}}", featured_tags.delete, methods=["DELETE"]),
         Route(f"{v1}/scheduled_statuses", stubs.scheduled_statuses),
     ]

@@ -25,6 +25,7 @@ from fedi.models.media import MediaAttachment
 from fedi.models.notifications import Marker
 from fedi.models.oauth import OAuthApplication
 from fedi.models.statuses import Status, StatusEdit, Tag
+from fedi.store.featured_tags import Featured
 from fedi.store.trends import Day
 from fedi.store.views import (
     ConversationView,
@@ -275,6 +276,16 @@ def tag(item: Tag, urls: Urls, *, following: bool = False, history: list[Day] | 
     }
 
 
+def featured_tag(item: Featured, owner: Account, urls: Urls) -> Entity:
+    return {
+        "id": str(item.row.id),
+        "name": item.tag.display_name,
+        "url": f"{urls.profile(owner.username)}/tagged/{item.tag.name}",
+        "statuses_count": str(item.statuses_count),
+        "last_status_at": item.last_status_at.date().isoformat() if item.last_status_at else None,
+    }
+
+
 # Media ---------------------------------------------------------------------------------------
 
 
@@ -503,7 +514,7 @@ def userinfo(item: Account, urls: Urls) -> Entity:
 
 def _limits(settings: Settings) -> Entity:
     return {
-        "accounts": {"max_featured_tags": 0, "max_pinned_statuses": 5},
+        "accounts": {"max_featured_tags": 10, "max_pinned_statuses": 5},
         "statuses": {
             "max_characters": settings.api.max_characters,
             "max_media_attachments": 4,

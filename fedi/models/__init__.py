@@ -2,6 +2,7 @@
 
 from fedi.models.accounts import Account, User
 from fedi.models.conversations import Conversation, ConversationMute, ConversationStatus
+from fedi.models.featured_tags import FeaturedTag
 from fedi.models.federation import (
     AccountMove,
     Delivery,
@@ -42,6 +43,7 @@ __all__ = [
     "ConversationStatus",
     "Delivery",
     "Favourite",
+    "FeaturedTag",
     "Filter",
     "FilterKeyword",
     "FilterStatus",

@@ -21,7 +21,8 @@ NAME = re.compile(r"^\w*[^\W\d_]\w*$")
 MAX_NAME = 255
 
 
-def _name(value: str) -> str:
+def tag_name(value: str) -> str:
+    """A hashtag name as typed (with or without `#`), or 422."""
     name = value.strip().lstrip("#")
     if len(name) > MAX_NAME or not NAME.match(name):
         raise Unprocessable("Not a hashtag name", field="name")
@@ -29,7 +30,7 @@ def _name(value: str) -> str:
 
 
 def follow(session: Session, viewer: Account, value: str) -> Tag:
-    name = _name(value)
+    name = tag_name(value)
     tag = status_store.tag_by_name(session, name)
     if tag is None:
         tag = Tag(name=name.lower(), display_name=name)
@@ -42,7 +43,7 @@ def follow(session: Session, viewer: Account, value: str) -> Tag:
 
 
 def unfollow(session: Session, viewer: Account, value: str) -> Tag:
-    tag = status_store.tag_by_name(session, _name(value))
+    tag = status_store.tag_by_name(session, tag_name(value))
     if tag is None:
         raise NotFound()
     store.remove(session, viewer.id, tag.id)

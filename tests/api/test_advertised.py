@@ -77,8 +77,12 @@ def test_the_streaming_url_streams(web: TestClient, alice: Caller) -> None:
 
 async def test_account_limits(client: httpx.AsyncClient, alice: Caller) -> None:
     limits = (await configuration(client))["accounts"]
-    assert limits["max_featured_tags"] == 0
-    assert (await client.get("/api/v1/featured_tags", headers=alice.auth)).json() == []
+    most_tags = limits["max_featured_tags"]
+    for n in range(most_tags):
+        answer = await client.post("/api/v1/featured_tags", json={"name": f"tag{n}x"}, headers=alice.auth)
+        assert answer.status_code == 200, answer.text
+    over = await client.post("/api/v1/featured_tags", json={"name": "onemore"}, headers=alice.auth)
+    assert over.status_code == 422
     pins = limits["max_pinned_statuses"]
     ids = [await post(client, alice, f"pin {n}") for n in range(pins + 1)]
     for status_id in ids[:pins]:

@@ -1,4 +1,4 @@
-"""client API second screens: grouped notifications, conversations, lists, filters, followed tags, muted conversations
+"""client API second screens: grouped notifications, conversations, lists, filters, followed tags, muted conversations, featured tags
 
 Revision ID: 0009
 Revises: 0007
@@ -198,8 +198,31 @@ def upgrade() -> None:
         batch.create_index("ix_tag_follows_account_id", ["account_id"])
         batch.create_index("ix_tag_follows_tag_id", ["tag_id"])
 
+    op.create_table(
+        "featured_tags",
+        sa.Column("id", sa.BigInteger(), autoincrement=False, nullable=False),
+        sa.Column("account_id", sa.BigInteger(), nullable=False),
+        sa.Column("tag_id", sa.BigInteger(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["account_id"],
+            ["accounts.id"],
+            name=op.f("fk_featured_tags_account_id_accounts"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["tag_id"], ["tags.id"], name=op.f("fk_featured_tags_tag_id_tags"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_featured_tags")),
+        sa.UniqueConstraint("account_id", "tag_id", name="uq_featured_tags_account_tag"),
+    )
+    with op.batch_alter_table("featured_tags") as batch:
+        batch.create_index("ix_featured_tags_account_id", ["account_id"])
+        batch.create_index("ix_featured_tags_tag_id", ["tag_id"])
+
 
 def downgrade() -> None:
+    op.drop_table("featured_tags")
     op.drop_table("tag_follows")
     op.drop_table("filter_statuses")
     op.drop_table("filter_keywords")
