@@ -132,6 +132,17 @@ def mastodon_routes() -> list[BaseRoute]:
         Route(f"{v1}/accounts/{{id}}/following", accounts.following),
         Route(f"{v1}/accounts/{{id}}/lists", lists.of_account),
         Route(f"{v1}/accounts/{{id}}/featured_tags", featured_tags.of_account),
+        Route(f"{v1}/accounts/{{id}}/endorsements", accounts.endorsements),
+        # Mastodon 4.4 names (endorse) and the older ones (pin)
+        *(
+            Route(f"{v1}/accounts/{{id}}/{name}", handler, methods=["POST"])
+            for name, handler in (
+                ("endorse", accounts.endorse),
+                ("pin", accounts.endorse),
+                ("unendorse", accounts.unendorse),
+                ("unpin", accounts.unendorse),
+            )
+        ),
         *(
             Route(f"{v1}/accounts/{{id}}/{name}", getattr(accounts, name), methods=["POST"])
             for name in (
@@ -271,7 +282,7 @@ def mastodon_routes() -> list[BaseRoute]:
         Route(f"{v1}/suggestions", stubs.suggestions),
         Route("/api/v2/suggestions", stubs.suggestions),
         Route(f"{v1}/domain_blocks", stubs.domain_blocks),
-        Route(f"{v1}/endorsements", stubs.endorsements),
+        Route(f"{v1}/endorsements", accounts.endorsements),
         Route(f"{v1}/featured_tags", featured_tags.index, methods=["GET"]),
         Route(f"{v1}/featured_tags", featured_tags.create, methods=["POST"]),
         Route(f"{v1}/featured_tags/suggestions", featured_tags.suggestions),

@@ -19,7 +19,7 @@ from fedi.models.lists import ListMember, UserList
 from fedi.models.media import MediaAttachment
 from fedi.models.notifications import Marker, Notification
 from fedi.models.oauth import OAuthApplication, OAuthCode, OAuthToken
-from fedi.models.relationships import AccountNote, Block, Follow, Mute
+from fedi.models.relationships import AccountNote, Block, Endorsement, Follow, Mute
 from fedi.models.statuses import (
     HomeFeedEntry,
     IdempotencyKey,
@@ -42,6 +42,7 @@ __all__ = [
     "ConversationMute",
     "ConversationStatus",
     "Delivery",
+    "Endorsement",
     "Favourite",
     "FeaturedTag",
     "Filter",

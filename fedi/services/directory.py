@@ -154,3 +154,11 @@ def listing(session: Session, *, offset: int, limit: int, order: str, local: boo
     if order not in ORDERS:
         raise Unprocessable("order must be active or new", field="order")
     return account_store.directory(session, offset=offset, limit=limit, order=order, local=local)
+
+
+def endorsements(session: Session, viewer: Account | None, account_id: int, page: Page) -> Listed:
+    """The accounts someone endorses, by the endorsement's id."""
+    owner = account(session, account_id)
+    if not _visible_to(session, viewer, owner):
+        return []
+    return [(e.id, a) for e, a in store.endorsements(session, owner.id, page)]

@@ -8,7 +8,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from fedi.models.accounts import Account
-from fedi.models.relationships import AccountNote, Block, Follow, Mute
+from fedi.models.relationships import AccountNote, Block, Endorsement, Follow, Mute
 from fedi.store.paging import Page, fetch_page
 
 
@@ -127,6 +127,7 @@ def flags_for(session: Session, viewer_id: int, target_ids: Iterable[int]) -> di
             "muting_notifications",
             "notifying",
             "hiding_reblogs",
+            "endorsed",
         )
     }
     if not ids:
@@ -157,6 +158,13 @@ def flags_for(session: Session, viewer_id: int, target_ids: Iterable[int]) -> di
         flags["muting"].add(m.target_account_id)
         if m.notifications:
             flags["muting_notifications"].add(m.target_account_id)
+    flags["endorsed"] = set(
+        session.exec(
+            select(Endorsement.target_account_id).where(
+                Endorsement.account_id == viewer_id, col(Endorsement.target_account_id).in_(ids)
+            )
+        ).all()
+    )
     return flags
 
 
@@ -239,3 +247,23 @@ def familiar_followers(session: Session, viewer_id: int, target_id: int, *, limi
         .limit(limit)
     )
     return list(session.exec(stmt).all())
+
+
+def endorsement(session: Session, account_id: int, target_id: int) -> Endorsement | None:
+    stmt = select(Endorsement).where(
+        Endorsement.account_id == account_id, Endorsement.target_account_id == target_id
+    )
+    return session.exec(stmt).first()
+
+
+def endorsements(session: Session, account_id: int, page: Page) -> list[tuple[Endorsement, Account]]:
+    stmt = (
+        select(Endorsement, Account)
+        .join(Account, col(Account.id) == col(Endorsement.target_account_id))
+        .where(Endorsement.account_id == account_id, col(Account.deleted_at).is_(None))
+    )
+    return [(e, a) for e, a in fetch_page(session, stmt, Endorsement.id, page)]
+
+
+def count_endorsements(session: Session, account_id: int) -> int:
+    return session.exec(select(func.count()).where(Endorsement.account_id == account_id)).one()

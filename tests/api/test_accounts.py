@@ -250,3 +250,31 @@ async def test_familiar_followers_and_the_directory(
         a["username"] for a in (await client.get("/api/v1/directory?order=new&offset=1&limit=1")).json()
     ] == ["bob"]
     assert (await client.get("/api/v1/directory?order=popular")).status_code == 422
+
+
+async def test_endorsing_followed_accounts(
+    client: httpx.AsyncClient, runtime: Runtime, alice: Caller, bob: Caller
+) -> None:
+    carol = local_caller(runtime, "carol")
+    refused = await client.post(f"/api/v1/accounts/{bob.account.id}/endorse", headers=alice.auth)
+    assert refused.status_code == 422 and "follow" in refused.json()["error"]
+    for someone in (bob, carol):
+        await client.post(f"/api/v1/accounts/{someone.account.id}/follow", headers=alice.auth)
+    endorsed = await client.post(f"/api/v1/accounts/{bob.account.id}/endorse", headers=alice.auth)
+    assert endorsed.json()["endorsed"] is True
+    assert (await client.post(f"/api/v1/accounts/{carol.account.id}/pin", headers=alice.auth)).json()[
+        "endorsed"
+    ]
+    mine = await client.get("/api/v1/endorsements?limit=1", headers=alice.auth)
+    assert [a["username"] for a in mine.json()] == ["carol"] and 'rel="next"' in mine.headers["link"]
+    theirs = await client.get(f"/api/v1/accounts/{alice.account.id}/endorsements")
+    assert [a["username"] for a in theirs.json()] == ["carol", "bob"]
+    relationship = (
+        await client.get(f"/api/v1/accounts/relationships?id[]={bob.account.id}", headers=alice.auth)
+    ).json()
+    assert relationship[0]["endorsed"] is True
+    await client.post(f"/api/v1/accounts/{carol.account.id}/unpin", headers=alice.auth)
+    await client.post(
+        f"/api/v1/accounts/{bob.account.id}/unfollow", headers=alice.auth
+    )  # takes the endorsement
+    assert (await client.get("/api/v1/endorsements", headers=alice.auth)).json() == []

@@ -237,6 +237,12 @@ mute = _relationship_action(
     ),
 )
 unmute = _relationship_action("write:mutes", lambda s, rt, me, target, p: relationships.unmute(s, me, target))
+endorse = _relationship_action(
+    "write:accounts", lambda s, rt, me, target, p: relationships.endorse(s, me, target, on=True)
+)
+unendorse = _relationship_action(
+    "write:accounts", lambda s, rt, me, target, p: relationships.endorse(s, me, target, on=False)
+)
 note = _relationship_action(
     "write:accounts",
     lambda s, rt, me, target, p: directory.set_note(s, me, target, p.text("comment", "") or ""),
@@ -272,3 +278,17 @@ async def profile_directory(request: Request) -> Response:
     )
     urls = urls_of(request)
     return JSONResponse([to_mastodon.account(a, urls) for a in found])
+
+
+async def endorsements(request: Request) -> Response:
+    """GET /api/v1/endorsements (one's own) and /api/v1/accounts/:id/endorsements (anyone's)."""
+    if "id" in request.path_params:
+        viewer = await optional_viewer(request, "read:accounts")
+        account_id = path_id(request)
+    else:
+        caller = await authorize(request, "read:accounts")
+        viewer, account_id = caller.viewer, caller.viewer.id
+    page = page_of(await read_params(request), default=40, maximum=80)
+    return accounts_page(
+        request, await read(request, lambda s: directory.endorsements(s, viewer, account_id, page))
+    )

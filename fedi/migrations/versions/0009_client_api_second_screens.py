@@ -1,4 +1,4 @@
-"""client API second screens: grouped notifications, conversations, lists, filters, followed tags, muted conversations, featured tags
+"""client API second screens: grouped notifications, conversations, lists, filters, followed tags, muted conversations, featured tags, endorsements
 
 Revision ID: 0009
 Revises: 0007
@@ -220,8 +220,34 @@ def upgrade() -> None:
         batch.create_index("ix_featured_tags_account_id", ["account_id"])
         batch.create_index("ix_featured_tags_tag_id", ["tag_id"])
 
+    op.create_table(
+        "endorsements",
+        sa.Column("id", sa.BigInteger(), autoincrement=False, nullable=False),
+        sa.Column("account_id", sa.BigInteger(), nullable=False),
+        sa.Column("target_account_id", sa.BigInteger(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["account_id"],
+            ["accounts.id"],
+            name=op.f("fk_endorsements_account_id_accounts"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["target_account_id"],
+            ["accounts.id"],
+            name=op.f("fk_endorsements_target_account_id_accounts"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_endorsements")),
+        sa.UniqueConstraint("account_id", "target_account_id", name="uq_endorsements_account_target"),
+    )
+    with op.batch_alter_table("endorsements") as batch:
+        batch.create_index("ix_endorsements_account_id", ["account_id"])
+        batch.create_index("ix_endorsements_target_account_id", ["target_account_id"])
+
 
 def downgrade() -> None:
+    op.drop_table("endorsements")
     op.drop_table("featured_tags")
     op.drop_table("tag_follows")
     op.drop_table("filter_statuses")
