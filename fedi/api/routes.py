@@ -119,6 +119,7 @@ def mastodon_routes() -> list[BaseRoute]:
         Route(f"{v1}/apps/verify_credentials", apps.verify_app),
         # Accounts (fixed paths before /accounts/{id})
         Route(f"{v1}/accounts", accounts.register, methods=["POST"]),
+        Route(f"{v1}/accounts", accounts.many, methods=["GET"]),
         Route(f"{v1}/accounts/verify_credentials", accounts.verify_credentials),
         Route(f"{v1}/accounts/update_credentials", accounts.update_credentials, methods=["PATCH"]),
         Route(f"{v1}/accounts/relationships", accounts.relationships_of),
@@ -265,6 +266,7 @@ def mastodon_routes() -> list[BaseRoute]:
         Route("/api/v2/instance", instance.v2),
         Route(f"{v1}/instance/peers", instance.peers),
         Route(f"{v1}/instance/rules", instance.rules),
+        Route(f"{v1}/instance/translation_languages", instance.translation_languages),
         Route(f"{v1}/instance/extended_description", instance.extended_description),
         Route(f"{v1}/instance/activity", instance.activity),
         # Streaming

@@ -25,6 +25,7 @@ from fedi.store import relationships as store
 from fedi.store import search as search_store
 from fedi.store import statuses as status_store
 from fedi.store.paging import Page
+from fedi.store.views import accounts_by_id
 
 Listed = list[tuple[int, Account]]
 MAX_NOTE = 2000
@@ -162,3 +163,9 @@ def endorsements(session: Session, viewer: Account | None, account_id: int, page
     if not _visible_to(session, viewer, owner):
         return []
     return [(e.id, a) for e, a in store.endorsements(session, owner.id, page)]
+
+
+def accounts(session: Session, account_ids: list[int]) -> list[Account]:
+    """Several accounts at once, in the order asked; unknown and deleted ones left out."""
+    found = accounts_by_id(session, set(account_ids))
+    return [found[i] for i in dict.fromkeys(account_ids) if i in found and found[i].deleted_at is None]

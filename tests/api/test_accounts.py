@@ -278,3 +278,11 @@ async def test_endorsing_followed_accounts(
         f"/api/v1/accounts/{bob.account.id}/unfollow", headers=alice.auth
     )  # takes the endorsement
     assert (await client.get("/api/v1/endorsements", headers=alice.auth)).json() == []
+
+
+async def test_several_accounts_at_once(client: httpx.AsyncClient, alice: Caller, bob: Caller) -> None:
+    found = await client.get(f"/api/v1/accounts?id[]={bob.account.id}&id[]=999&id[]={alice.account.id}")
+    assert [a["username"] for a in found.json()] == ["bob", "alice"]
+    too_many = "&".join(f"id[]={n}" for n in range(1, 50))
+    assert (await client.get(f"/api/v1/accounts?{too_many}")).status_code == 422
+    assert (await client.get("/api/v1/instance/translation_languages")).json() == {}

@@ -103,6 +103,20 @@ def _profile_changes(params: Params) -> profiles.ProfileChanges:
     )
 
 
+MAX_ACCOUNT_IDS = 40
+
+
+async def many(request: Request) -> Response:
+    """GET /api/v1/accounts?id[]=…: several accounts at once (Mastodon 4.3)."""
+    await optional_caller(request, "read:accounts")
+    ids = (await read_params(request)).ids("id")
+    if len(ids) > MAX_ACCOUNT_IDS:
+        raise Unprocessable(f"At most {MAX_ACCOUNT_IDS} ids", field="id")
+    found = await read(request, lambda s: directory.accounts(s, ids))
+    urls = urls_of(request)
+    return JSONResponse([to_mastodon.account(a, urls) for a in found])
+
+
 async def account(request: Request) -> Response:
     await optional_caller(request, "read:accounts")
     account_id = path_id(request)

@@ -73,6 +73,11 @@ async def activity(request: Request) -> Response:
     )
 
 
+async def translation_languages(request: Request) -> Response:
+    """No translation here: no language translates into any other."""
+    return JSONResponse({})
+
+
 async def rules(request: Request) -> Response:
     return JSONResponse(to_mastodon.rules(runtime_of(request).settings))
 
