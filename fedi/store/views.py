@@ -81,6 +81,7 @@ def status_views(session: Session, statuses: list[Status], viewer: Account | Non
         else {"favourited": set(), "bookmarked": set(), "pinned": set(), "reblogged": set()}
     )
     muted_threads = conversation_mutes.threads_muted_by(session, viewer.id) if viewer is not None else set()
+    threads: dict[int, str] = {}
 
     def build(status: Status) -> StatusView:
         return StatusView(
@@ -93,7 +94,8 @@ def status_views(session: Session, statuses: list[Status], viewer: Account | Non
             reblogged=status.id in flags["reblogged"],
             bookmarked=status.id in flags["bookmarked"],
             pinned=status.id in flags["pinned"],
-            muted=bool(muted_threads) and conversation_mutes.thread_of(session, status) in muted_threads,
+            muted=bool(muted_threads)
+            and conversation_mutes.thread_of(session, status, threads) in muted_threads,
         )
 
     views: list[StatusView] = []

@@ -201,6 +201,10 @@ async def test_muting_a_conversation(client: httpx.AsyncClient, alice: Caller, b
     await client.post(f"/api/v1/statuses/{root}/favourite", headers=bob.auth)
     elsewhere = await say(bob, "@alice another thread")
     assert await notified() == [elsewhere, first]
+    thread = (await client.get(f"/api/v1/statuses/{deeper}/context", headers=alice.auth)).json()
+    assert [s["muted"] for s in thread["ancestors"]] == [True, True]
+    home = (await client.get("/api/v1/timelines/home", headers=bob.auth)).json()
+    assert {s["id"]: s["muted"] for s in home} == {elsewhere: False, deeper: False, first: False}
     unmuted = await client.post(f"/api/v1/statuses/{deeper}/unmute", headers=alice.auth)
     assert unmuted.json()["muted"] is False
     third = await say(bob, "@alice third", in_reply_to_id=deeper)
