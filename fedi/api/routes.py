@@ -30,9 +30,9 @@ from fedi.api.mastodon import (
     statuses,
     streaming,
     stubs,
+    tag_trends,
     tags,
     timelines,
-    trends,
 )
 from fedi.api.oauth import authorize, token
 from fedi.config import Settings
@@ -277,10 +277,10 @@ def mastodon_routes() -> list[BaseRoute]:
         # Features fedi does not have, answered with their empty shapes
         Route(f"{v1}/custom_emojis", stubs.custom_emojis),
         Route(f"{v1}/announcements", stubs.announcements),
-        Route(f"{v1}/trends", trends.tags),
-        Route(f"{v1}/trends/tags", trends.tags),
-        Route(f"{v1}/trends/statuses", trends.statuses),
-        Route(f"{v1}/trends/links", trends.links),
+        Route(f"{v1}/trends", tag_trends.tags),
+        Route(f"{v1}/trends/tags", tag_trends.tags),
+        Route(f"{v1}/trends/statuses", stubs.trends),
+        Route(f"{v1}/trends/links", tag_trends.links),
         Route(f"{v1}/suggestions", stubs.suggestions),
         Route("/api/v2/suggestions", stubs.suggestions),
         Route(f"{v1}/domain_blocks", stubs.domain_blocks),

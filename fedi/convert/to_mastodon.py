@@ -26,7 +26,7 @@ from fedi.models.notifications import Marker
 from fedi.models.oauth import OAuthApplication
 from fedi.models.statuses import Status, StatusEdit, Tag
 from fedi.store.featured_tags import Featured
-from fedi.store.trends import Day
+from fedi.store.tag_trends import Day
 from fedi.store.views import (
     ConversationView,
     FilterMatch,

@@ -1,5 +1,5 @@
 """Endpoints clients call at start-up for features fedi does not have (custom
-emojis, announcements, suggestions, domain blocks, scheduled statuses). They answer the empty shape of a real
+emojis, announcements, trending statuses, suggestions, domain blocks, scheduled statuses). They answer the empty shape of a real
 answer: a client shows "nothing here" instead of failing on a 404 (Elk's "For you" did on
 Takahē). Those that belong to a user still require a valid token with the right scope.
 """
@@ -32,3 +32,4 @@ domain_blocks = empty_list("read:blocks")
 scheduled_statuses = empty_list("read:statuses")
 suggestions = empty_list("read")
 custom_emojis = empty_list(public=True)
+trends = empty_list(public=True)

@@ -1,16 +1,16 @@
-"""/api/v1/trends: trending statuses and tags (fedi/services/trends.py); links are not tracked."""
+"""/api/v1/trends/tags (fedi/services/tag_trends.py), and trending links, which are not tracked."""
 
 from __future__ import annotations
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from fedi.api.auth import optional_caller, optional_viewer
+from fedi.api.auth import optional_caller
 from fedi.api.context import read
 from fedi.api.mastodon.common import urls_of
 from fedi.api.params import Params, read_params
 from fedi.convert import to_mastodon
-from fedi.services import trends
+from fedi.services import tag_trends
 
 
 def _window(params: Params, default: int, maximum: int) -> tuple[int, int]:
@@ -21,17 +21,9 @@ def _window(params: Params, default: int, maximum: int) -> tuple[int, int]:
 async def tags(request: Request) -> Response:
     await optional_caller(request, "read:statuses")
     offset, limit = _window(await read_params(request), 10, 20)
-    found = await read(request, lambda s: trends.tags(s, offset=offset, limit=limit))
+    found = await read(request, lambda s: tag_trends.tags(s, offset=offset, limit=limit))
     urls = urls_of(request)
     return JSONResponse([to_mastodon.tag(t.tag, urls, history=t.history) for t in found])
-
-
-async def statuses(request: Request) -> Response:
-    viewer = await optional_viewer(request, "read:statuses")
-    offset, limit = _window(await read_params(request), 20, 40)
-    found = await read(request, lambda s: trends.statuses(s, viewer, offset=offset, limit=limit))
-    urls = urls_of(request)
-    return JSONResponse([to_mastodon.status(v, urls, viewer.id if viewer else None) for v in found])
 
 
 async def links(request: Request) -> Response:

@@ -1,10 +1,6 @@
-"""Trends, computed from recent public activity with an exponential time decay.
-
-Statuses: public posts of the last 48 hours, scored by their favourites + twice the boosts + replies,
-halved for every 6 hours of the post's age. Tags: each author using a tag in a public post of
-the last 7 days adds 0.5^(hours since their latest use / 24), so a tag many people used today
-outranks one a single author repeats, and yesterday's tags fade. Blocked and muted authors,
-and statuses the viewer's `public` filters hide, are left out for that viewer.
+"""Trending tags, computed from recent public posts with an exponential time decay: each
+author using a tag in a public post of the last 7 days adds 0.5^(hours since their latest use /
+24), so a tag many people used today outranks one a single author repeats, and older uses fade.
 """
 
 from __future__ import annotations
@@ -14,43 +10,17 @@ from datetime import UTC, datetime, timedelta
 
 from sqlmodel import Session
 
-from fedi.models.accounts import Account
-from fedi.models.filters import FilterContext
-from fedi.models.statuses import Status, Tag
-from fedi.services import filters
-from fedi.store import relationships as relationship_store
-from fedi.store import trends as store
-from fedi.store.trends import Day
-from fedi.store.views import StatusView, status_views
+from fedi.models.statuses import Tag
+from fedi.store import tag_trends as store
+from fedi.store.tag_trends import Day
 
-STATUS_WINDOW = timedelta(hours=48)
-STATUS_HALF_LIFE_HOURS = 6.0
 TAG_WINDOW = timedelta(days=7)
 TAG_HALF_LIFE_HOURS = 24.0
-CANDIDATES = 500
 TAG_USES = 20_000
 
 
 def _decay(age: timedelta, half_life_hours: float) -> float:
     return float(0.5 ** (max(age.total_seconds(), 0.0) / 3600 / half_life_hours))
-
-
-def statuses(
-    session: Session, viewer: Account | None, *, offset: int, limit: int, now: datetime | None = None
-) -> list[StatusView]:
-    moment = now or datetime.now(UTC)
-    rows = store.interacted_statuses(session, moment - STATUS_WINDOW, limit=CANDIDATES)
-
-    def score(status: Status) -> float:
-        weight = status.favourites_count + 2 * status.reblogs_count + status.replies_count
-        return weight * _decay(moment - status.created_at, STATUS_HALF_LIFE_HOURS)
-
-    ranked = sorted(rows, key=score, reverse=True)
-    if viewer is not None:
-        hidden = relationship_store.blocked_or_muted_ids(session, viewer.id)
-        ranked = [s for s in ranked if s.account_id not in hidden]
-    views = status_views(session, ranked[offset : offset + limit], viewer)
-    return filters.apply(session, viewer, views, FilterContext.PUBLIC)
 
 
 @dataclass(frozen=True)

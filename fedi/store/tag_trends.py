@@ -1,4 +1,4 @@
-"""The raw material of trends: recent public statuses with interactions, and recent tag uses."""
+"""The raw material of trending tags: recent uses of tags in public statuses."""
 
 from __future__ import annotations
 
@@ -27,13 +27,6 @@ def _public_since(since: datetime) -> list[Any]:
         col(Status.reblog_of_id).is_(None),
         col(Status.created_at) >= since,
     ]
-
-
-def interacted_statuses(session: Session, since: datetime, *, limit: int) -> list[Status]:
-    """Public statuses since then that were favourited, boosted or answered, most first."""
-    total = col(Status.favourites_count) + col(Status.reblogs_count) + col(Status.replies_count)
-    stmt = select(Status).where(*_public_since(since), total > 0).order_by(total.desc()).limit(limit)
-    return list(session.exec(stmt).all())
 
 
 def tag_uses(session: Session, since: datetime, *, limit: int) -> list[tuple[int, int, datetime]]:
