@@ -28,7 +28,12 @@ PASSWORD = "correct horse battery"
 class Server:
     base: str
     log: Path
+    config: Path
     people: dict[str, str]  # username: email
+
+
+def _env() -> dict[str, str]:
+    return {k: v for k, v in os.environ.items() if not k.startswith("FEDI_")} | {"PYTHONPATH": str(ROOT)}
 
 
 def _free_port() -> int:
@@ -52,7 +57,7 @@ def running_server(home: Path, people: dict[str, str]) -> Iterator[Server]:
         "[federation]\nallow_private_addresses = true\nallow_http = true\n"
         '[generation]\npreset = "tiny"\n'
     )
-    env = {k: v for k, v in os.environ.items() if not k.startswith("FEDI_")} | {"PYTHONPATH": str(ROOT)}
+    env = _env()
     subprocess.run(_fedi(config, "migrate"), check=True, env=env, cwd=ROOT, capture_output=True)
     for username, email in people.items():
         command = _fedi(config, "accounts", "create", username, "--email", email, "--password", PASSWORD)
@@ -65,7 +70,7 @@ def running_server(home: Path, people: dict[str, str]) -> Iterator[Server]:
     base = f"http://127.0.0.1:{port}"
     try:
         _wait_until_up(base, process, log)
-        yield Server(base, log, people)
+        yield Server(base, log, config, people)
     finally:
         process.terminate()
         try:
@@ -89,12 +94,12 @@ def _wait_until_up(base: str, process: subprocess.Popen[bytes], log: Path) -> No
     raise RuntimeError(f"fedi serve did not start:\n{log.read_text()}")
 
 
-def sign_in(server: Server, username: str) -> Mastodon:
+def sign_in(server: Server, username: str, scopes: list[str] = SCOPES) -> Mastodon:
     """Register an app, sign in through the pages, approve, and exchange the code."""
-    client_id, client_secret = Mastodon.create_app("fedi tests", scopes=SCOPES, api_base_url=server.base)
+    client_id, client_secret = Mastodon.create_app("fedi tests", scopes=scopes, api_base_url=server.base)
     api = Mastodon(client_id=client_id, client_secret=client_secret, api_base_url=server.base)
-    url = api.auth_request_url(redirect_uris=OOB, scopes=SCOPES, allow_http=True)
+    url = api.auth_request_url(redirect_uris=OOB, scopes=scopes, allow_http=True)
     with httpx.Client(base_url=server.base) as browser:
         answer = sign_in_and_approve(browser, url, email=server.people[username], password=PASSWORD)
-    api.log_in(code=code_from(answer), redirect_uri=OOB, scopes=SCOPES, allow_http=True)
+    api.log_in(code=code_from(answer), redirect_uri=OOB, scopes=scopes, allow_http=True)
     return api
