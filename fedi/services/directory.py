@@ -169,3 +169,8 @@ def accounts(session: Session, account_ids: list[int]) -> list[Account]:
     """Several accounts at once, in the order asked; unknown and deleted ones left out."""
     found = accounts_by_id(session, set(account_ids))
     return [found[i] for i in dict.fromkeys(account_ids) if i in found and found[i].deleted_at is None]
+
+
+def suggestions(session: Session, viewer: Account, *, limit: int) -> list[Account]:
+    """Whom to follow: the accounts most followed by those the viewer follows."""
+    return store.friends_of_friends(session, viewer.id, limit=limit)

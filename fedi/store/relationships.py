@@ -267,3 +267,36 @@ def endorsements(session: Session, account_id: int, page: Page) -> list[tuple[En
 
 def count_endorsements(session: Session, account_id: int) -> int:
     return session.exec(select(func.count()).where(Endorsement.account_id == account_id)).one()
+
+
+def friends_of_friends(session: Session, viewer_id: int, *, limit: int) -> list[Account]:
+    """Accounts followed by those the viewer follows, most followed among them first; not the
+    viewer, not anyone it follows, asked to follow, blocks or mutes, and only discoverable ones."""
+    followed = select(Follow.target_account_id).where(
+        Follow.account_id == viewer_id,
+        Follow.accepted == True,  # noqa: E712
+    )
+    asked = select(Follow.target_account_id).where(Follow.account_id == viewer_id)
+    blocked = select(Block.target_account_id).where(Block.account_id == viewer_id)
+    blockers = select(Block.account_id).where(Block.target_account_id == viewer_id)
+    muted = select(Mute.target_account_id).where(Mute.account_id == viewer_id)
+    stmt = (
+        select(Account)
+        .join(Follow, col(Follow.target_account_id) == col(Account.id))
+        .where(
+            col(Follow.account_id).in_(followed),
+            Follow.accepted == True,  # noqa: E712
+            Account.id != viewer_id,
+            col(Account.id).not_in(asked),
+            col(Account.id).not_in(blocked),
+            col(Account.id).not_in(blockers),
+            col(Account.id).not_in(muted),
+            Account.discoverable == True,  # noqa: E712
+            Account.suspended == False,  # noqa: E712
+            col(Account.deleted_at).is_(None),
+        )
+        .group_by(col(Account.id))
+        .order_by(func.count().desc(), col(Account.id).desc())
+        .limit(limit)
+    )
+    return list(session.exec(stmt).all())

@@ -286,3 +286,23 @@ async def test_several_accounts_at_once(client: httpx.AsyncClient, alice: Caller
     too_many = "&".join(f"id[]={n}" for n in range(1, 50))
     assert (await client.get(f"/api/v1/accounts?{too_many}")).status_code == 422
     assert (await client.get("/api/v1/instance/translation_languages")).json() == {}
+
+
+async def test_suggestions_are_friends_of_friends(
+    client: httpx.AsyncClient, runtime: Runtime, alice: Caller, bob: Caller
+) -> None:
+    carol, dave, erin = (local_caller(runtime, name) for name in ("carol", "dave", "erin"))
+    await client.post(f"/api/v1/accounts/{bob.account.id}/follow", headers=alice.auth)
+    await client.post(f"/api/v1/accounts/{carol.account.id}/follow", headers=alice.auth)
+    for follower in (bob, carol):
+        await client.post(f"/api/v1/accounts/{dave.account.id}/follow", headers=follower.auth)
+    await client.post(f"/api/v1/accounts/{erin.account.id}/follow", headers=bob.auth)
+    await client.post(f"/api/v1/accounts/{alice.account.id}/follow", headers=bob.auth)  # alice herself: never
+    v2 = (await client.get("/api/v2/suggestions", headers=alice.auth)).json()
+    assert [(s["account"]["username"], s["sources"]) for s in v2] == [
+        ("dave", ["friends_of_friends"]),  # followed by two of alice's follows
+        ("erin", ["friends_of_friends"]),
+    ]
+    await client.post(f"/api/v1/accounts/{erin.account.id}/mute", headers=alice.auth)
+    await client.post(f"/api/v1/accounts/{dave.account.id}/follow", headers=alice.auth)
+    assert (await client.get("/api/v1/suggestions", headers=alice.auth)).json() == []

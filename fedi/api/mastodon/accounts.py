@@ -306,3 +306,24 @@ async def endorsements(request: Request) -> Response:
     return accounts_page(
         request, await read(request, lambda s: directory.endorsements(s, viewer, account_id, page))
     )
+
+
+async def suggestions(request: Request) -> Response:
+    """GET /api/v2/suggestions (and v1, accounts only): friends of friends."""
+    caller = await authorize(request, "read")
+    limit = min(max((await read_params(request)).integer("limit", 40) or 40, 1), 80)
+    found = await read(request, lambda s: directory.suggestions(s, caller.viewer, limit=limit))
+    urls = urls_of(request)
+    if request.url.path.startswith("/api/v1/"):
+        return JSONResponse([to_mastodon.account(a, urls) for a in found])
+    # Mastodon names this source `past_interactions` in the older `source` field.
+    return JSONResponse(
+        [
+            {
+                "source": "past_interactions",
+                "sources": ["friends_of_friends"],
+                "account": to_mastodon.account(a, urls),
+            }
+            for a in found
+        ]
+    )
