@@ -261,6 +261,7 @@ def mastodon_routes() -> list[BaseRoute]:
         Route("/api/v1/fedi/generations/{id}/cancel", generations.cancel, methods=["POST"]),
         Route(f"{v1}/media/{{id}}", media.show, methods=["GET"]),
         Route(f"{v1}/media/{{id}}", media.update, methods=["PUT"]),
+        Route(f"{v1}/media/{{id}}", media.delete, methods=["DELETE"]),
         # Instance
         Route(f"{v1}/instance", instance.v1),
         Route("/api/v2/instance", instance.v2),
