@@ -48,12 +48,15 @@ def test_processes_sharing_a_database_never_mint_the_same_id(runtime: Runtime) -
     claim_id_node(runtime)
     second = ids._node
     assert first != second
-    start_at = time.time() + 1.0
     spawn = multiprocessing.get_context("spawn")
     with (
         spawn.Pool(1, initializer=ids.use_node, initargs=(first,)) as one,
         spawn.Pool(1, initializer=ids.use_node, initargs=(second,)) as two,
     ):
+        # Both processes are up, with this module imported (a slow machine takes seconds), before
+        # the start.
+        one.apply(_mint_after, (0.0, 0)), two.apply(_mint_after, (0.0, 0))
+        start_at = time.time() + 0.5
         minted_by_one = one.apply_async(_mint_after, (start_at, 50_000))
         minted_by_two = two.apply_async(_mint_after, (start_at, 50_000))
         a, b = minted_by_one.get(timeout=60), minted_by_two.get(timeout=60)

@@ -141,8 +141,7 @@ async def featured(request: Request) -> Response:
 
 
 async def featured_tags(request: Request) -> Response:
-    rt = runtime_of(request)
-    return ActivityJSONResponse(documents.featured_tags(rt, _username(request)))
+    return await _document(request, documents.featured_tags, _username(request))
 
 
 async def inbox_post(request: Request) -> Response:

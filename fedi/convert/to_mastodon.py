@@ -19,21 +19,33 @@ from fedi.config import Settings
 from fedi.convert.common import avatar_url, header_url, media_url, preview_url
 from fedi.media.images import SUPPORTED_TYPES
 from fedi.models.accounts import Account, Role, User
+from fedi.models.filters import Filter, FilterKeyword, FilterStatus
 from fedi.models.generations import Generation
+from fedi.models.lists import UserList
 from fedi.models.media import MediaAttachment
 from fedi.models.moderation import DomainAllow, DomainBlock
 from fedi.models.notifications import Marker
 from fedi.models.oauth import OAuthApplication
 from fedi.models.statuses import Status, StatusEdit, Tag
+from fedi.store.featured_tags import Featured
 from fedi.store.moderation import Rule
-from fedi.store.views import NotificationView, ReportView, StatusView
+from fedi.store.tag_trends import Day
+from fedi.store.views import (
+    ConversationView,
+    FilterMatch,
+    FilterView,
+    GroupPage,
+    NotificationView,
+    ReportView,
+    StatusView,
+)
 from fedi.urls import Urls
 
 # The Mastodon release whose API fedi implements; clients parse the leading semver.
 MASTODON_VERSION = "4.3.0"
 VERSION = f"{MASTODON_VERSION} (compatible; fedi {__version__})"
-# Only what is implemented: 2 would promise grouped notifications.
-API_VERSIONS = {"mastodon": 1}
+# 2: grouped notifications (/api/v2/notifications) are implemented.
+API_VERSIONS = {"mastodon": 2}
 # The same repository NodeInfo names (fedi/services/federation/documents.py).
 SOURCE_URL = "https://github.com/fedi-ai/fedi"
 
@@ -167,10 +179,10 @@ def status(view: StatusView, urls: Urls, viewer_id: int | None = None) -> Entity
         "application": _application_of(item),
         "poll": None,
         "card": None,
-        "filtered": [],
+        "filtered": [filter_result(m) for m in view.filtered],
         "favourited": view.favourited,
         "reblogged": view.reblogged,
-        "muted": False,
+        "muted": view.muted,
         "bookmarked": view.bookmarked,
     }
     if viewer_id is not None and viewer_id == item.account_id:
@@ -211,7 +223,7 @@ def _boost(view: StatusView, urls: Urls, viewer_id: int | None) -> Entity:
         "application": None,
         "poll": None,
         "card": None,
-        "filtered": [],
+        "filtered": inner["filtered"],
     }
 
 
@@ -280,13 +292,26 @@ def lineage(
     }
 
 
-def tag(item: Tag, urls: Urls) -> Entity:
+def tag(item: Tag, urls: Urls, *, following: bool = False, history: list[Day] | None = None) -> Entity:
     return {
         "id": str(item.id),
         "name": item.display_name,
         "url": urls.tag(item.name),
-        "history": [],
-        "following": False,
+        "history": [
+            {"day": str(int(d.start.timestamp())), "uses": str(d.uses), "accounts": str(d.accounts)}
+            for d in history or []
+        ],
+        "following": following,
+    }
+
+
+def featured_tag(item: Featured, owner: Account, urls: Urls) -> Entity:
+    return {
+        "id": str(item.row.id),
+        "name": item.tag.display_name,
+        "url": f"{urls.profile(owner.username)}/tagged/{item.tag.name}",
+        "statuses_count": str(item.statuses_count),
+        "last_status_at": item.last_status_at.date().isoformat() if item.last_status_at else None,
     }
 
 
@@ -326,6 +351,69 @@ def _size(width: int, height: int) -> Entity:
     return {"width": width, "height": height, "size": f"{width}x{height}", "aspect": width / height}
 
 
+def conversation(view: ConversationView, urls: Urls, viewer_id: int) -> Entity:
+    return {
+        "id": str(view.conversation.id),
+        "unread": view.conversation.unread,
+        "accounts": [account(a, urls) for a in view.accounts],
+        "last_status": status(view.last_status, urls, viewer_id) if view.last_status else None,
+    }
+
+
+def filter_v2(view: FilterView) -> Entity:
+    return _filter(view.filter) | {
+        "keywords": [filter_keyword(k) for k in view.keywords],
+        "statuses": [filter_status(s) for s in view.statuses],
+    }
+
+
+def _filter(item: Filter) -> Entity:
+    return {
+        "id": str(item.id),
+        "title": item.title,
+        "context": list(item.context),
+        "expires_at": iso_or_none(item.expires_at),
+        "filter_action": item.action,
+    }
+
+
+def filter_keyword(item: FilterKeyword) -> Entity:
+    return {"id": str(item.id), "keyword": item.keyword, "whole_word": item.whole_word}
+
+
+def filter_status(item: FilterStatus) -> Entity:
+    return {"id": str(item.id), "status_id": str(item.status_id)}
+
+
+def filter_result(match: FilterMatch) -> Entity:
+    return {
+        "filter": _filter(match.filter),
+        "keyword_matches": match.keyword_matches,
+        "status_matches": [str(i) for i in match.status_matches] if match.status_matches else None,
+    }
+
+
+def filter_v1(keyword: FilterKeyword, item: Filter) -> Entity:
+    """A v1 filter is one keyword of a v2 filter (Mastodon's own mapping)."""
+    return {
+        "id": str(keyword.id),
+        "phrase": keyword.keyword,
+        "context": list(item.context),
+        "whole_word": keyword.whole_word,
+        "expires_at": iso_or_none(item.expires_at),
+        "irreversible": item.action == "hide",
+    }
+
+
+def user_list(item: UserList) -> Entity:
+    return {
+        "id": str(item.id),
+        "title": item.title,
+        "replies_policy": item.replies_policy,
+        "exclusive": item.exclusive,
+    }
+
+
 # Notifications, markers, preferences -----------------------------------------------------------
 
 
@@ -339,7 +427,7 @@ def notification(
         "id": str(item.id),
         "type": item.type if fedi_types else FEDI_TYPES_SHOWN_AS.get(item.type, item.type),
         "created_at": iso(item.created_at),
-        "group_key": f"ungrouped-{item.id}",
+        "group_key": item.group_key or f"ungrouped-{item.id}",
         "account": account(view.account, urls),
     }
     if view.status is not None:
@@ -367,6 +455,57 @@ def report(view: ReportView, urls: Urls) -> Entity:
         "rule_ids": [str(r) for r in item.rule_ids],
         "target_account": account(view.target, urls),
     }
+
+
+# Types whose group names a status (Mastodon's NotificationGroupSerializer#status_type?).
+_STATUS_TYPES = ("favourite", "reblog", "status", "mention", "poll", "update")
+
+
+def grouped_notifications(
+    found: GroupPage, urls: Urls, viewer_id: int, *, paginated: bool, partial_accounts: bool = False
+) -> Entity:
+    """GroupedNotificationsResults: groups refer to accounts and statuses listed once each.
+
+    With `partial_accounts` (`expand_accounts=partial_avatars`), only each group's newest account
+    and the statuses' authors come in full; the other sample accounts come as partial ones."""
+    groups = []
+    statuses: dict[int, Entity] = {}
+    full_ids: set[int] = set()
+    for group in found.groups:
+        entity: Entity = {
+            "group_key": group.key,
+            "notifications_count": group.count,
+            "type": group.notification.type,
+            "most_recent_notification_id": str(group.newest_id),
+            "sample_account_ids": [str(a) for a in group.sample_ids if a in found.accounts],
+        }
+        if paginated:
+            entity |= {
+                "page_min_id": str(group.page_min_id),
+                "page_max_id": str(group.newest_id),
+                "latest_page_notification_at": iso(group.page_newest_at),
+            }
+        if group.status is not None and group.notification.type in _STATUS_TYPES:
+            entity["status_id"] = str(group.status.status.id)
+            statuses.setdefault(group.status.status.id, status(group.status, urls, viewer_id))
+            full_ids.add(group.status.account.id)
+        full_ids |= set(group.sample_ids[:1] if partial_accounts else group.sample_ids)
+        groups.append(entity)
+    shown = [a for a in found.accounts.values() if a.id in full_ids]
+    result: Entity = {
+        "accounts": [account(a, urls) for a in shown],
+        "statuses": list(statuses.values()),
+        "notification_groups": groups,
+    }
+    if partial_accounts:
+        others = [a for a in found.accounts.values() if a.id not in full_ids]
+        result["partial_accounts"] = [_partial_account(a, urls) for a in others]
+    return result
+
+
+def _partial_account(item: Account, urls: Urls) -> Entity:
+    whole = account(item, urls)
+    return {key: whole[key] for key in ("id", "acct", "locked", "bot", "url", "avatar", "avatar_static")}
 
 
 def marker(item: Marker) -> Entity:
@@ -430,7 +569,7 @@ def userinfo(item: Account, urls: Urls) -> Entity:
 
 def _limits(settings: Settings) -> Entity:
     return {
-        "accounts": {"max_featured_tags": 0, "max_pinned_statuses": 5},
+        "accounts": {"max_featured_tags": 10, "max_pinned_statuses": 5},
         "statuses": {
             "max_characters": settings.api.max_characters,
             "max_media_attachments": 4,
@@ -445,12 +584,13 @@ def _limits(settings: Settings) -> Entity:
             "video_frame_rate_limit": 0,
             "video_matrix_limit": 0,
         },
-        # No polls yet; these satisfy decoders that require the keys.
+        # fedi has no polls. Ice Cubes cannot read an instance whose configuration lacks these
+        # keys (INTEROP.md), so they stay, saying that a poll may have no options at all.
         "polls": {
-            "max_options": 4,
-            "max_characters_per_option": 50,
+            "max_options": 0,
+            "max_characters_per_option": 0,
             "min_expiration": 300,
-            "max_expiration": 2629746,
+            "max_expiration": 300,
         },
     }
 
@@ -471,7 +611,6 @@ def instance_v2(
     active_month: int,
     rules_in_force: Sequence[Rule],
 ) -> Entity:
-    everyone = {"local": "authenticated", "remote": "authenticated"}
     return {
         "domain": settings.instance.domain,
         "title": settings.instance.name,
@@ -486,10 +625,10 @@ def instance_v2(
             "urls": {"streaming": streaming_url(urls), "status": None},
             **_limits(settings),
             "translation": {"enabled": False},
+            # Link timelines (`trending_link_feeds`) do not exist here.
             "timelines_access": {
-                "live_feeds": everyone | {"local": "public", "remote": "public"},
-                "hashtag_feeds": everyone | {"local": "public", "remote": "public"},
-                "trending_link_feeds": everyone,
+                "live_feeds": {"local": "public", "remote": "public"},
+                "hashtag_feeds": {"local": "public", "remote": "public"},
             },
         },
         "registrations": {

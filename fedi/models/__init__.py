@@ -1,6 +1,8 @@
 """SQLModel tables only: no queries, no serialisation (see fedi.store and fedi.convert)."""
 
 from fedi.models.accounts import Account, User
+from fedi.models.conversations import Conversation, ConversationMute, ConversationStatus
+from fedi.models.featured_tags import FeaturedTag
 from fedi.models.federation import (
     AccountMove,
     Delivery,
@@ -10,8 +12,10 @@ from fedi.models.federation import (
     Report,
     Tombstone,
 )
+from fedi.models.filters import Filter, FilterKeyword, FilterStatus
 from fedi.models.generations import BotReply, Generation
 from fedi.models.interactions import Bookmark, Favourite, Pin
+from fedi.models.lists import ListMember, UserList
 from fedi.models.media import MediaAttachment
 from fedi.models.moderation import (
     AccountWarning,
@@ -24,7 +28,7 @@ from fedi.models.moderation import (
 from fedi.models.notifications import Marker, Notification
 from fedi.models.oauth import OAuthApplication, OAuthCode, OAuthToken
 from fedi.models.processes import IdNode
-from fedi.models.relationships import AccountNote, Block, Follow, Mute
+from fedi.models.relationships import AccountNote, Block, Endorsement, Follow, Mute
 from fedi.models.statuses import (
     HomeFeedEntry,
     IdempotencyKey,
@@ -34,6 +38,7 @@ from fedi.models.statuses import (
     StatusTag,
     Tag,
 )
+from fedi.models.tag_follows import TagFollow
 from fedi.models.trends import TrendScore
 
 __all__ = [
@@ -45,16 +50,25 @@ __all__ = [
     "Block",
     "Bookmark",
     "BotReply",
+    "Conversation",
+    "ConversationMute",
+    "ConversationStatus",
     "Delivery",
     "DomainAllow",
     "DomainBlock",
+    "Endorsement",
     "Favourite",
+    "FeaturedTag",
+    "Filter",
+    "FilterKeyword",
+    "FilterStatus",
     "Follow",
     "Generation",
     "HomeFeedEntry",
     "IdNode",
     "IdempotencyKey",
     "InboxItem",
+    "ListMember",
     "Marker",
     "MediaAttachment",
     "Mention",
@@ -73,7 +87,9 @@ __all__ = [
     "StatusEdit",
     "StatusTag",
     "Tag",
+    "TagFollow",
     "Tombstone",
     "TrendScore",
     "User",
+    "UserList",
 ]

@@ -23,11 +23,16 @@ NOTIFICATION_TYPES = (
     # which do not know it, as a mention).
     "fedi_remix",
 )
+# Mastodon 4.3 groups these: favourites and boosts of one status, and follows.
+GROUPABLE_TYPES = ("favourite", "reblog", "follow")
 
 
 class Notification(SQLModel, table=True):
     __tablename__ = "notifications"
-    __table_args__ = (Index("ix_notifications_account_id_id", "account_id", "id"),)
+    __table_args__ = (
+        Index("ix_notifications_account_id_id", "account_id", "id"),
+        Index("ix_notifications_account_id_group_key", "account_id", "group_key"),
+    )
 
     id: int = id_field()
     # The local account notified.
@@ -39,6 +44,8 @@ class Notification(SQLModel, table=True):
     status_id: int | None = bigint_fk("statuses.id", nullable=True)
     # The report an admin.report notification is about.
     report_id: int | None = bigint_fk("reports.id", nullable=True)
+    # "<type>[-<status id>]-<hour bucket>" for groupable types; None for the others.
+    group_key: str | None = Field(default=None, max_length=64)
     created_at: datetime = time_now()
 
 

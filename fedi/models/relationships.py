@@ -62,3 +62,17 @@ class AccountNote(SQLModel, table=True):
     target_account_id: int = bigint_fk("accounts.id")
     comment: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     updated_at: datetime = time_now()
+
+
+class Endorsement(SQLModel, table=True):
+    """An account a local account recommends on its profile (Mastodon's account pins)."""
+
+    __tablename__ = "endorsements"
+    __table_args__ = (
+        UniqueConstraint("account_id", "target_account_id", name="uq_endorsements_account_target"),
+    )
+
+    id: int = id_field()
+    account_id: int = bigint_fk("accounts.id")
+    target_account_id: int = bigint_fk("accounts.id")
+    created_at: datetime = time_now()

@@ -25,6 +25,7 @@ from fedi.store import relationships as store
 from fedi.store import search as search_store
 from fedi.store import statuses as status_store
 from fedi.store.paging import Page
+from fedi.store.views import accounts_by_id
 
 Listed = list[tuple[int, Account]]
 MAX_NOTE = 2000
@@ -133,3 +134,43 @@ def set_note(session: Session, viewer: Account, target_id: int, comment: str) ->
     session.add(note)
     session.flush()
     return relationships(session, viewer, [target.id])[0]
+
+
+FAMILIAR_LIMIT = 80
+ORDERS = ("active", "new")
+
+
+def familiar_followers(
+    session: Session, viewer: Account, account_ids: list[int]
+) -> list[tuple[int, list[Account]]]:
+    """For each account: its followers whom the viewer follows (Mastodon's familiar followers)."""
+    return [
+        (account_id, store.familiar_followers(session, viewer.id, account_id, limit=FAMILIAR_LIMIT))
+        for account_id in dict.fromkeys(account_ids)
+    ]
+
+
+def listing(session: Session, *, offset: int, limit: int, order: str, local: bool) -> list[Account]:
+    """The profile directory: accounts that chose to be discoverable."""
+    if order not in ORDERS:
+        raise Unprocessable("order must be active or new", field="order")
+    return account_store.directory(session, offset=offset, limit=limit, order=order, local=local)
+
+
+def endorsements(session: Session, viewer: Account | None, account_id: int, page: Page) -> Listed:
+    """The accounts someone endorses, by the endorsement's id."""
+    owner = account(session, account_id)
+    if not _visible_to(session, viewer, owner):
+        return []
+    return [(e.id, a) for e, a in store.endorsements(session, owner.id, page)]
+
+
+def accounts(session: Session, account_ids: list[int]) -> list[Account]:
+    """Several accounts at once, in the order asked; unknown and deleted ones left out."""
+    found = accounts_by_id(session, set(account_ids))
+    return [found[i] for i in dict.fromkeys(account_ids) if i in found and found[i].deleted_at is None]
+
+
+def suggestions(session: Session, viewer: Account, *, limit: int) -> list[Account]:
+    """Whom to follow: the accounts most followed by those the viewer follows."""
+    return store.friends_of_friends(session, viewer.id, limit=limit)

@@ -2,7 +2,7 @@
 
 Channel names follow Mastodon's stream names: `user:<account id>` (home timeline and
 notifications), `user:notification:<id>`, `public`, `public:local`, `public:remote`,
-`hashtag:<tag>`, `hashtag:local:<tag>`, plus `generation:<id>` for fedi's generation progress and
+`hashtag:<tag>`, `hashtag:local:<tag>`, `direct:<account id>`, plus `generation:<id>` for fedi's generation progress and
 `token:<id>`, which tells the streams opened with an access token that it was revoked.
 """
 
@@ -56,6 +56,12 @@ def status_deleted(session: Session, rt: Runtime, status_id: int, channels: list
 def notification(session: Session, rt: Runtime, item: Notification) -> None:
     channels = [f"user:{item.account_id}", f"user:notification:{item.account_id}"]
     _publish(session, rt, channels, {"event": "notification", "notification_id": item.id})
+
+
+def conversation(session: Session, rt: Runtime, account_id: int, conversation_id: int) -> None:
+    _publish(
+        session, rt, [f"direct:{account_id}"], {"event": "conversation", "conversation_id": conversation_id}
+    )
 
 
 def generation_progress(rt: Runtime, generation_id: int, message: Message) -> None:

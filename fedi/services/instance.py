@@ -50,6 +50,39 @@ def stats(session: Session) -> Stats:
     return fresh
 
 
+WEEKS = 12
+
+
+@dataclass(frozen=True)
+class Week:
+    start: datetime
+    statuses: int
+    logins: int
+    registrations: int
+
+
+def activity(session: Session, now: datetime | None = None) -> list[Week]:
+    """The last twelve weeks (Monday to Monday, UTC), this one first, as Mastodon reports them:
+    local posts (not boosts), sign-ups, and logins, counted as the people whose app tokens were
+    issued or last used that week (a lower bound for earlier weeks: a token remembers only its
+    latest use)."""
+    today = (now or datetime.now(UTC)).astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    monday = today - timedelta(days=today.weekday())
+    weeks = []
+    for back in range(WEEKS):
+        start = monday - timedelta(weeks=back)
+        end = start + timedelta(weeks=1)
+        weeks.append(
+            Week(
+                start,
+                store.local_posts_between(session, start, end),
+                store.users_with_tokens_between(session, start, end),
+                store.registrations_between(session, start, end),
+            )
+        )
+    return weeks
+
+
 def contact(session: Session) -> Account | None:
     """The account people should write to: the first administrator's."""
     return store.first_admin(session)

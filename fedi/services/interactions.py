@@ -14,6 +14,7 @@ from fedi.models.statuses import Status
 from fedi.runtime import Runtime
 from fedi.services import events, notifications, trends, visibility
 from fedi.services.federation import outbox
+from fedi.store import conversation_mutes
 from fedi.store import interactions as store
 from fedi.store import statuses as status_store
 from fedi.store.views import status_view
@@ -160,6 +161,18 @@ def bookmark(session: Session, actor: Account, status_id: int, *, on: bool) -> S
         session.add(Bookmark(account_id=actor.id, status_id=status.id))
     elif not on and row is not None:
         session.delete(row)
+    return status
+
+
+def mute_conversation(session: Session, actor: Account, status_id: int, *, on: bool) -> Status:
+    """Stop (or resume) notifications about the status's thread."""
+    status = _target(session, actor, status_id)
+    thread = conversation_mutes.thread_of(session, status)
+    if on:
+        conversation_mutes.mute(session, actor.id, thread)
+    else:
+        conversation_mutes.unmute(session, actor.id, thread)
+    session.flush()
     return status
 
 

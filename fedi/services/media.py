@@ -8,6 +8,7 @@ from contextlib import contextmanager
 
 from sqlmodel import Session
 
+from fedi.db import on_commit
 from fedi.errors import NotFound, Unprocessable
 from fedi.ids import new_id
 from fedi.media import images
@@ -94,6 +95,27 @@ def update(
         item.focus_x, item.focus_y = parse_focus(focus)
     session.add(item)
     return item
+
+
+def delete(rt: Runtime, owner_id: int, media_id: int) -> None:
+    """Delete a media that no status carries (Mastodon 4.4); its files go once that is committed."""
+    storage = rt.media
+    with rt.db.session() as session:
+        item = store.get(session, media_id)
+        if item is None or item.account_id != owner_id:
+            raise NotFound()
+        if item.status_id is not None:
+            raise Unprocessable("This media is attached to a status")
+        if item.state == "processing":
+            raise Unprocessable("This image is still being made")
+        keys = [key for key in (item.file_key, item.thumbnail_key) if key]
+        session.delete(item)
+
+        def forget() -> None:
+            for key in keys:
+                storage.delete(key)
+
+        on_commit(session, forget)
 
 
 def _description(text: str | None) -> str | None:

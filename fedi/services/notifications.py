@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import UTC, datetime
 
 from sqlmodel import Session
 
@@ -10,11 +11,13 @@ from fedi.errors import NotFound
 from fedi.models.accounts import Account
 from fedi.models.notifications import Notification
 from fedi.runtime import Runtime
-from fedi.services import events
+from fedi.services import events, notification_groups
 from fedi.store import accounts as account_store
+from fedi.store import conversation_mutes
 from fedi.store import moderation as moderation_store
 from fedi.store import notifications as store
 from fedi.store import relationships as relationship_store
+from fedi.store import statuses as status_store
 from fedi.store.paging import Page
 
 
@@ -39,14 +42,19 @@ def notify(
     mute = relationship_store.mute(session, recipient_id, from_account_id)
     if mute is not None and mute.notifications:
         return None
+    if status_id is not None and _thread_muted(session, recipient_id, status_id):
+        return None
     if store.exists_like(session, recipient_id, type, from_account_id, status_id, report_id):
         return None  # the same event processed twice (a redelivered activity) notifies once
+    now = datetime.now(UTC)
     item = Notification(
         account_id=recipient_id,
         type=type,
         from_account_id=from_account_id,
         status_id=status_id,
         report_id=report_id,
+        group_key=notification_groups.key_for(session, recipient_id, type, status_id, now),
+        created_at=now,
     )
     session.add(item)
     session.flush()
@@ -67,6 +75,12 @@ def notify_staff(
             from_account_id=from_account_id,
             report_id=report_id,
         )
+
+
+def _thread_muted(session: Session, recipient_id: int, status_id: int) -> bool:
+    muted = conversation_mutes.threads_muted_by(session, recipient_id)
+    status = status_store.get(session, status_id) if muted else None
+    return status is not None and conversation_mutes.thread_of(session, status) in muted
 
 
 def withdraw(

@@ -101,6 +101,27 @@ def update(rt: Runtime, account_id: int, changes: ProfileChanges) -> Credentials
     return current
 
 
+IMAGE_KINDS = ("avatar", "header")
+
+
+def remove_image(rt: Runtime, account_id: int, kind: str) -> Credentials:
+    """Go back to the default avatar or header; the file goes once the change is committed."""
+    if kind not in IMAGE_KINDS:
+        raise NotFound()
+    storage = rt.media
+    with rt.db.session() as session:
+        current = credentials(session, account_id)
+        account = current.account
+        previous = getattr(account, f"{kind}_file")
+        if previous:
+            setattr(account, f"{kind}_file", None)
+            account.updated_at = datetime.now(UTC)
+            session.add(account)
+            on_commit(session, lambda: storage.delete(previous))
+            outbox.profile_updated(session, rt, account)
+    return current
+
+
 def _validate(changes: ProfileChanges) -> None:
     if changes.display_name is not None and len(changes.display_name) > MAX_DISPLAY_NAME:
         raise Unprocessable(

@@ -7,7 +7,7 @@ from sqlmodel import Session
 
 from fedi.models.statuses import Status
 from fedi.runtime import Runtime
-from fedi.services import bot, events, notifications, trends
+from fedi.services import bot, conversations, events, lists, notifications, tag_follows, trends
 from fedi.store import statuses as store
 from fedi.store.views import StatusView
 
@@ -22,6 +22,7 @@ def spread(session: Session, rt: Runtime, status: Status, view: StatusView) -> N
             home += local_mentions
     if status.local:
         home.append(status.account_id)
+    home += tag_follows.readers(session, status, [t.id for t in view.tags])
     store.add_to_home_feeds(session, status.id, home)
     for account_id in local_mentions:
         notifications.notify(
@@ -32,11 +33,13 @@ def spread(session: Session, rt: Runtime, status: Status, view: StatusView) -> N
             from_account_id=status.account_id,
             status_id=status.id,
         )
+    conversations.record(session, rt, status, view)
     _remixed(session, rt, status)
     bot.answer_mention(session, rt, status, view.mentions)
-    events.status_created(
-        session, rt, status, events.status_channels(status, home, [t.name for t in view.tags])
-    )
+    in_lists, exclusive_owners = lists.stream_targets(session, status, home)
+    streamed_home = [owner for owner in home if owner not in exclusive_owners]
+    channels = events.status_channels(status, streamed_home, [t.name for t in view.tags])
+    events.status_created(session, rt, status, channels + [f"list:{list_id}" for list_id in in_lists])
 
 
 def _remixed(session: Session, rt: Runtime, status: Status) -> None:

@@ -9,9 +9,9 @@ from sqlmodel import Session
 from fedi.errors import Forbidden, NotFound, Unprocessable
 from fedi.ids import new_id
 from fedi.models.accounts import Account
-from fedi.models.relationships import Block, Follow, Mute
+from fedi.models.relationships import Block, Endorsement, Follow, Mute
 from fedi.runtime import Runtime
-from fedi.services import notifications
+from fedi.services import lists, notifications
 from fedi.services.federation import outbox
 from fedi.store import accounts as account_store
 from fedi.store import relationships as store
@@ -54,6 +54,7 @@ def relationships(session: Session, viewer: Account, target_ids: list[int]) -> l
                 muting_notifications=target_id in flags["muting_notifications"],
                 requested=target_id in flags["requested"],
                 requested_by=target_id in flags["requested_by"],
+                endorsed=target_id in flags["endorsed"],
             )
         )
     return result
@@ -155,6 +156,9 @@ def _drop_follow(session: Session, row: Follow, follower: Account, target: Accou
     session.flush()
     if follower.local:
         status_store.remove_from_home_feed(session, follower.id, target.id)
+        lists.unfollowed(session, follower.id, target.id)
+        if (endorsed := store.endorsement(session, follower.id, target.id)) is not None:
+            session.delete(endorsed)
     if target.local:
         for kind in ("follow", "follow_request"):
             notifications.withdraw(session, recipient_id=target.id, type=kind, from_account_id=follower.id)
@@ -315,3 +319,24 @@ def received_unblock(session: Session, actor: Account, target: Account) -> None:
     row = store.block(session, actor.id, target.id)
     if row is not None:
         session.delete(row)
+
+
+MAX_ENDORSEMENTS = 100
+
+
+def endorse(session: Session, actor: Account, target_id: int, *, on: bool) -> None:
+    """Recommend (or stop recommending) an account one follows on one's profile."""
+    target = _target(session, target_id)
+    row = store.endorsement(session, actor.id, target.id)
+    if not on:
+        if row is not None:
+            session.delete(row)
+        return
+    if row is not None:
+        return
+    follow = store.follow(session, actor.id, target.id)
+    if follow is None or not follow.accepted:
+        raise Unprocessable("You must be following this account to endorse it")
+    if store.count_endorsements(session, actor.id) >= MAX_ENDORSEMENTS:
+        raise Unprocessable(f"You can endorse at most {MAX_ENDORSEMENTS} accounts")
+    session.add(Endorsement(account_id=actor.id, target_account_id=target.id))

@@ -19,12 +19,24 @@ from fedi.content.text import Rendered, count_characters, render, render_plain
 from fedi.errors import NotFound, Unprocessable
 from fedi.ids import new_id
 from fedi.models.accounts import Account
+from fedi.models.filters import FilterContext
 from fedi.models.generations import Generation
 from fedi.models.media import MediaAttachment
 from fedi.models.statuses import VISIBILITIES, Status, StatusEdit
 from fedi.runtime import Runtime
-from fedi.services import events, generations, notifications, reach, resolver, trends, visibility
+from fedi.services import (
+    conversations,
+    events,
+    filters,
+    generations,
+    notifications,
+    reach,
+    resolver,
+    trends,
+    visibility,
+)
 from fedi.services.federation import outbox
+from fedi.store import lists as list_store
 from fedi.store import media as media_store
 from fedi.store import statuses as store
 from fedi.store.views import StatusView, status_view, status_views
@@ -341,7 +353,8 @@ def revision(status: Status, media: list[MediaAttachment], *, at: datetime) -> S
 
 def _channels_of(session: Session, status: Status, view: StatusView) -> list[str]:
     home = store.home_feed_owners(session, status.id)
-    return events.status_channels(status, home, [t.name for t in view.tags])
+    in_lists = [f"list:{item.id}" for item in list_store.lists_with_author(session, status.account_id, home)]
+    return events.status_channels(status, home, [t.name for t in view.tags]) + in_lists
 
 
 def delete(session: Session, rt: Runtime, actor: Account, status_id: int) -> StatusView:
@@ -372,11 +385,19 @@ def remove(session: Session, rt: Runtime, status: Status, *, federate: bool) -> 
     author.statuses_count = max(author.statuses_count - 1, 0)
     session.add(author)
     parent_id = status.in_reply_to_id
+    conversations.status_removed(session, rt, status.id)
     session.delete(status)
     session.flush()
     if parent_id is not None:
         trends.recount(session, parent_id)
     events.status_deleted(session, rt, status.id, channels)
+
+
+def many_views(session: Session, viewer: Account | None, status_ids: list[int]) -> list[StatusView]:
+    """The statuses among these the viewer may see, in the order asked (unknown ones left out)."""
+    found = store.many(session, status_ids)
+    rows = [found[i] for i in dict.fromkeys(status_ids) if i in found]
+    return status_views(session, visibility.visible_filter(session, viewer, rows), viewer)
 
 
 def get_view(session: Session, viewer: Account | None, status_id: int) -> StatusView:
@@ -406,12 +427,12 @@ def context(session: Session, viewer: Account | None, status_id: int) -> Thread:
         replies = [r for parent in frontier for r in store.replies_to(session, parent)]
         descendants.extend(replies)
         frontier = [r.id for r in replies]
-    return Thread(
-        ancestors=status_views(session, visibility.visible_filter(session, viewer, ancestors), viewer),
-        descendants=status_views(
-            session, visibility.visible_filter(session, viewer, descendants[:CONTEXT_LIMIT]), viewer
-        ),
-    )
+
+    def shown(rows: list[Status]) -> list[StatusView]:
+        views = status_views(session, visibility.visible_filter(session, viewer, rows), viewer)
+        return filters.apply(session, viewer, views, FilterContext.THREAD)
+
+    return Thread(ancestors=shown(ancestors), descendants=shown(descendants[:CONTEXT_LIMIT]))
 
 
 def history(session: Session, viewer: Account | None, status_id: int) -> list[StatusEdit]:

@@ -6,10 +6,12 @@ from sqlmodel import Session
 
 from fedi.errors import NotFound
 from fedi.models.accounts import Account
+from fedi.models.filters import FilterContext
 from fedi.models.statuses import Status
-from fedi.services import visibility
+from fedi.services import filters, visibility
 from fedi.store import accounts as account_store
 from fedi.store import interactions as interaction_store
+from fedi.store import lists as list_store
 from fedi.store import relationships as relationship_store
 from fedi.store import statuses as store
 from fedi.store.paging import Page
@@ -17,16 +19,20 @@ from fedi.store.views import StatusView, status_views
 
 
 def home(session: Session, viewer: Account, page: Page) -> list[StatusView]:
-    rows = store.home(session, viewer.id, page)
+    excluded = (
+        list_store.exclusive_members(viewer.id) if list_store.has_exclusive(session, viewer.id) else None
+    )
+    rows = store.home(session, viewer.id, page, hidden_authors=excluded)
     hidden = relationship_store.blocked_or_muted_ids(session, viewer.id)
     views = status_views(session, rows, viewer)
-    return [
+    shown = [
         v
         for v in views
         if v.account.id not in hidden
         and not v.account.suspended
         and (v.reblog is None or (v.reblog.account.id not in hidden and not v.reblog.account.suspended))
     ]
+    return filters.apply(session, viewer, shown, FilterContext.HOME)
 
 
 def public(
@@ -42,7 +48,7 @@ def public(
     rows = store.public(
         session, page, local=scope, only_media=only_media, viewer_id=viewer.id if viewer else None
     )
-    return status_views(session, rows, viewer)
+    return filters.apply(session, viewer, status_views(session, rows, viewer), FilterContext.PUBLIC)
 
 
 def tag(
@@ -60,7 +66,7 @@ def tag(
     rows = store.by_tag(
         session, found.id, page, local=local, only_media=only_media, viewer_id=viewer.id if viewer else None
     )
-    return status_views(session, rows, viewer)
+    return filters.apply(session, viewer, status_views(session, rows, viewer), FilterContext.PUBLIC)
 
 
 def account_statuses(
@@ -82,7 +88,8 @@ def account_statuses(
         return []
     if pinned:
         pins = interaction_store.pinned_statuses(session, author.id) if page.max_id is None else []
-        return status_views(session, visibility.visible_filter(session, viewer, pins), viewer)
+        views = status_views(session, visibility.visible_filter(session, viewer, pins), viewer)
+        return filters.apply(session, viewer, views, FilterContext.ACCOUNT)
     own = viewer is not None and viewer.id == author.id
     visibilities: tuple[str, ...] = ("public", "unlisted")
     if own:
@@ -105,7 +112,8 @@ def account_statuses(
         only_media=only_media,
         tagged=tag_row.id if tag_row else None,
     )
-    return status_views(session, visibility.visible_filter(session, viewer, rows), viewer)
+    views = status_views(session, visibility.visible_filter(session, viewer, rows), viewer)
+    return filters.apply(session, viewer, views, FilterContext.ACCOUNT)
 
 
 def favourites(session: Session, viewer: Account, page: Page) -> tuple[list[StatusView], list[int]]:

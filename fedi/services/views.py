@@ -11,10 +11,11 @@ from sqlmodel import Session
 
 from fedi.errors import FediError, NotFound
 from fedi.models.accounts import Account
+from fedi.models.filters import FilterContext
 from fedi.models.media import MediaAttachment
 from fedi.models.statuses import StatusEdit
+from fedi.services import filters, statuses, visibility
 from fedi.services import notifications as notification_service
-from fedi.services import statuses, visibility
 from fedi.store import accounts as account_store
 from fedi.store import media as media_store
 from fedi.store import relationships as relationship_store
@@ -42,11 +43,13 @@ def notifications(
     items = notification_service.page(
         session, viewer, paging, types=types, exclude_types=exclude_types, from_account_id=from_account_id
     )
-    return notification_views(session, items, viewer), [n.id for n in items]
+    shown = filters.apply_to_notifications(session, viewer, notification_views(session, items, viewer))
+    return shown, [n.id for n in items]
 
 
 def notification(session: Session, viewer: Account, notification_id: int) -> NotificationView:
     found = notification_views(session, [notification_service.get(session, viewer, notification_id)], viewer)
+    found = filters.apply_to_notifications(session, viewer, found)
     if not found:
         raise NotFound()
     return found[0]
@@ -63,7 +66,7 @@ def history(session: Session, viewer: Account | None, status_id: int) -> History
 
 
 def streamed_status(
-    session: Session, viewer: Account, status_id: int, *, only_media: bool = False
+    session: Session, viewer: Account, status_id: int, context: FilterContext, *, only_media: bool = False
 ) -> StatusView | None:
     """The status an `update` event names, if this viewer may see it and has not hidden its author."""
     try:
@@ -76,7 +79,7 @@ def streamed_status(
     shown = view.reblog or view
     if only_media and not shown.media:
         return None
-    return view
+    return next(iter(filters.apply(session, viewer, [view], context)), None)
 
 
 def _hides(session: Session, viewer: Account, author_id: int) -> bool:

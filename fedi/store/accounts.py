@@ -43,3 +43,22 @@ def move_recorded(session: Session, activity_uri: str) -> bool:
     """Whether the Move activity with this id was recorded already."""
     stmt = select(AccountMove.id).where(AccountMove.activity_uri == activity_uri)
     return session.exec(stmt).first() is not None
+
+
+def directory(session: Session, *, offset: int, limit: int, order: str, local: bool) -> list[Account]:
+    """Accounts that chose to be listed: by latest post (`active`) or newest (`new`)."""
+    stmt = select(Account).where(
+        Account.discoverable == True,  # noqa: E712
+        Account.suspended == False,  # noqa: E712
+        col(Account.deleted_at).is_(None),
+        Account.actor_type != "Application",
+    )
+    if local:
+        stmt = stmt.where(col(Account.domain).is_(None))
+    if order == "new":
+        stmt = stmt.order_by(col(Account.created_at).desc(), col(Account.id).desc())
+    else:
+        stmt = stmt.where(col(Account.last_status_at).is_not(None)).order_by(
+            col(Account.last_status_at).desc(), col(Account.id).desc()
+        )
+    return list(session.exec(stmt.offset(offset).limit(limit)).all())

@@ -10,6 +10,7 @@ from sqlmodel import Session, col, select
 from fedi.models.accounts import Account, Role, User
 from fedi.models.federation import Delivery, InboxItem
 from fedi.models.generations import Generation
+from fedi.models.oauth import OAuthToken
 from fedi.models.statuses import Status
 
 
@@ -26,6 +27,31 @@ def active_local_authors(session: Session, since: datetime) -> int:
     stmt = select(func.count(func.distinct(Status.account_id))).where(
         Status.local == True,  # noqa: E712
         col(Status.created_at) > since,
+    )
+    return session.exec(stmt).one()
+
+
+def local_posts_between(session: Session, start: datetime, end: datetime) -> int:
+    stmt = select(func.count()).where(
+        Status.local == True,  # noqa: E712
+        col(Status.reblog_of_id).is_(None),
+        col(Status.created_at) >= start,
+        col(Status.created_at) < end,
+    )
+    return session.exec(stmt).one()
+
+
+def registrations_between(session: Session, start: datetime, end: datetime) -> int:
+    stmt = select(func.count()).where(col(User.created_at) >= start, col(User.created_at) < end)
+    return session.exec(stmt).one()
+
+
+def users_with_tokens_between(session: Session, start: datetime, end: datetime) -> int:
+    """People whose app tokens were issued or last used in the period."""
+    issued = (col(OAuthToken.created_at) >= start) & (col(OAuthToken.created_at) < end)
+    used = (col(OAuthToken.last_used_at) >= start) & (col(OAuthToken.last_used_at) < end)
+    stmt = select(func.count(func.distinct(OAuthToken.user_id))).where(
+        col(OAuthToken.user_id).is_not(None), issued | used
     )
     return session.exec(stmt).one()
 

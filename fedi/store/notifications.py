@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import delete, func
+from sqlalchemy import case, delete, func
 from sqlmodel import Session, col, select
 
 from fedi.models.notifications import Marker, Notification
@@ -17,6 +19,19 @@ def get_for(session: Session, account_id: int, notification_id: int) -> Notifica
     return notification if notification is not None and notification.account_id == account_id else None
 
 
+def _selection(
+    account_id: int, types: Sequence[str] | None, exclude_types: Sequence[str], from_account_id: int | None
+) -> Any:
+    stmt = select(Notification).where(Notification.account_id == account_id)
+    if types:
+        stmt = stmt.where(col(Notification.type).in_(types))
+    if exclude_types:
+        stmt = stmt.where(col(Notification.type).not_in(exclude_types))
+    if from_account_id is not None:
+        stmt = stmt.where(Notification.from_account_id == from_account_id)
+    return stmt
+
+
 def page_for(
     session: Session,
     account_id: int,
@@ -26,14 +41,149 @@ def page_for(
     exclude_types: Sequence[str],
     from_account_id: int | None,
 ) -> list[Notification]:
-    stmt = select(Notification).where(Notification.account_id == account_id)
-    if types:
-        stmt = stmt.where(col(Notification.type).in_(types))
-    if exclude_types:
-        stmt = stmt.where(col(Notification.type).not_in(exclude_types))
-    if from_account_id is not None:
-        stmt = stmt.where(Notification.from_account_id == from_account_id)
+    stmt = _selection(account_id, types, exclude_types, from_account_id)
     return fetch_page(session, stmt, Notification.id, page)
+
+
+def group_page_for(
+    session: Session,
+    account_id: int,
+    page: Page,
+    group_of: Callable[[Notification], str],
+    *,
+    types: Sequence[str] | None,
+    exclude_types: Sequence[str],
+    from_account_id: int | None,
+) -> list[Notification]:
+    """The newest notification of each of `page.limit` groups, newest first.
+
+    Bounds apply to notifications, as in Mastodon: `min_id` asks for the groups just above it.
+    Rows are read in batches until enough distinct groups are seen or the rows run out.
+    """
+    column = col(Notification.id)
+    stmt = _selection(account_id, types, exclude_types, from_account_id)
+    if page.max_id is not None:
+        stmt = stmt.where(column < page.max_id)
+    if page.since_id is not None:
+        stmt = stmt.where(column > page.since_id)
+    upwards = page.min_id is not None
+    if upwards:
+        stmt = stmt.where(column > page.min_id)
+    batch = max(page.limit * 2, 40)
+    seen: set[str] = set()
+    chosen: list[Notification] = []
+    last: int | None = None
+    while len(chosen) < page.limit:
+        query = stmt if last is None else stmt.where(column > last if upwards else column < last)
+        rows = session.exec(query.order_by(column.asc() if upwards else column.desc()).limit(batch)).all()
+        for row in rows:
+            key = group_of(row)
+            if key not in seen and len(chosen) < page.limit:
+                seen.add(key)
+                chosen.append(row)
+        if len(rows) < batch:
+            break
+        last = rows[-1].id
+    return list(reversed(chosen)) if upwards else chosen
+
+
+@dataclass(frozen=True)
+class GroupFacts:
+    """A group's notifications up to the page's newest (`count`, `newest_id`, `samples`) and
+    those inside the page (`page_min_id`, `page_newest_at`)."""
+
+    count: int
+    newest_id: int
+    page_min_id: int
+    page_newest_at: datetime
+    samples: list[int]
+
+
+def group_facts(
+    session: Session,
+    account_id: int,
+    keys: Sequence[str],
+    *,
+    newest: int | None,
+    oldest: int | None,
+    samples: int,
+) -> dict[str, GroupFacts]:
+    """Counts, bounds and the most recent `samples` accounts of these groups, in three queries."""
+    if not keys:
+        return {}
+    base: list[Any] = [col(Notification.account_id) == account_id, col(Notification.group_key).in_(keys)]
+    if newest is not None:
+        base.append(col(Notification.id) <= newest)
+    in_page = (
+        col(Notification.id) if oldest is None else case((col(Notification.id) >= oldest, Notification.id))
+    )
+    totals = session.exec(
+        select(Notification.group_key, func.count(), func.max(Notification.id), func.min(in_page))
+        .where(*base)
+        .group_by(Notification.group_key)
+    ).all()
+    rank = (
+        func.row_number()
+        .over(partition_by=Notification.group_key, order_by=col(Notification.id).desc())
+        .label("rank")
+    )
+    ranked = select(Notification.group_key, Notification.from_account_id, rank).where(*base).subquery()
+    sample_rows = session.exec(
+        select(ranked.c.group_key, ranked.c.from_account_id)
+        .where(ranked.c.rank <= samples)
+        .order_by(ranked.c.group_key, ranked.c.rank)
+    ).all()
+    newest_ids = [row[2] for row in totals]
+    times = dict(
+        session.exec(
+            select(Notification.id, Notification.created_at).where(col(Notification.id).in_(newest_ids))
+        ).all()
+    )
+    by_key: dict[str, list[int]] = {}
+    for key, from_id in sample_rows:
+        by_key.setdefault(key, []).append(from_id)
+    return {
+        key: GroupFacts(
+            count=count,
+            newest_id=newest_id,
+            page_min_id=page_min if page_min is not None else newest_id,
+            page_newest_at=times[newest_id],
+            samples=by_key.get(key, []),
+        )
+        for key, count, newest_id, page_min in totals
+        if key is not None
+    }
+
+
+def existing_group_keys(session: Session, account_id: int, keys: Sequence[str]) -> list[str]:
+    """Which of these group keys this account's notifications already use (index lookups)."""
+    stmt = select(Notification.group_key).where(
+        Notification.account_id == account_id, col(Notification.group_key).in_(keys)
+    )
+    return [key for key in session.exec(stmt.distinct()).all() if key is not None]
+
+
+def _in_group(account_id: int, group_key: str) -> list[Any]:
+    """Conditions for the notifications of one group (`ungrouped-<id>` names one notification)."""
+    if group_key.startswith("ungrouped-"):
+        number = group_key.removeprefix("ungrouped-")
+        wanted = int(number) if number.isdigit() and len(number) < 19 else 0
+        return [col(Notification.account_id) == account_id, col(Notification.id) == wanted]
+    return [col(Notification.account_id) == account_id, col(Notification.group_key) == group_key]
+
+
+def newest_in_group(session: Session, account_id: int, group_key: str) -> Notification | None:
+    stmt = select(Notification).where(*_in_group(account_id, group_key))
+    return session.exec(stmt.order_by(col(Notification.id).desc()).limit(1)).first()
+
+
+def group_members(session: Session, account_id: int, group_key: str, page: Page) -> list[Notification]:
+    stmt = select(Notification).where(*_in_group(account_id, group_key))
+    return fetch_page(session, stmt, Notification.id, page)
+
+
+def remove_group(session: Session, account_id: int, group_key: str) -> None:
+    session.exec(delete(Notification).where(*_in_group(account_id, group_key)))
 
 
 def exists_like(

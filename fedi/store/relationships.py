@@ -8,7 +8,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from fedi.models.accounts import Account
-from fedi.models.relationships import AccountNote, Block, Follow, Mute
+from fedi.models.relationships import AccountNote, Block, Endorsement, Follow, Mute
 from fedi.store.paging import Page, fetch_page
 
 
@@ -127,6 +127,7 @@ def flags_for(session: Session, viewer_id: int, target_ids: Iterable[int]) -> di
             "muting_notifications",
             "notifying",
             "hiding_reblogs",
+            "endorsed",
         )
     }
     if not ids:
@@ -157,6 +158,13 @@ def flags_for(session: Session, viewer_id: int, target_ids: Iterable[int]) -> di
         flags["muting"].add(m.target_account_id)
         if m.notifications:
             flags["muting_notifications"].add(m.target_account_id)
+    flags["endorsed"] = set(
+        session.exec(
+            select(Endorsement.target_account_id).where(
+                Endorsement.account_id == viewer_id, col(Endorsement.target_account_id).in_(ids)
+            )
+        ).all()
+    )
     return flags
 
 
@@ -217,3 +225,78 @@ def notes_about(session: Session, account_id: int, target_ids: Iterable[int]) ->
         AccountNote.account_id == account_id, col(AccountNote.target_account_id).in_(ids)
     )
     return {note.target_account_id: note for note in session.exec(stmt).all()}
+
+
+def familiar_followers(session: Session, viewer_id: int, target_id: int, *, limit: int) -> list[Account]:
+    """Followers of the target whom the viewer follows (both follows accepted)."""
+    followed = select(Follow.target_account_id).where(
+        Follow.account_id == viewer_id,
+        Follow.accepted == True,  # noqa: E712
+    )
+    stmt = (
+        select(Account)
+        .join(Follow, col(Follow.account_id) == col(Account.id))
+        .where(
+            Follow.target_account_id == target_id,
+            Follow.accepted == True,  # noqa: E712
+            col(Follow.account_id).in_(followed),
+            col(Account.deleted_at).is_(None),
+            Account.suspended == False,  # noqa: E712
+        )
+        .order_by(col(Follow.id).desc())
+        .limit(limit)
+    )
+    return list(session.exec(stmt).all())
+
+
+def endorsement(session: Session, account_id: int, target_id: int) -> Endorsement | None:
+    stmt = select(Endorsement).where(
+        Endorsement.account_id == account_id, Endorsement.target_account_id == target_id
+    )
+    return session.exec(stmt).first()
+
+
+def endorsements(session: Session, account_id: int, page: Page) -> list[tuple[Endorsement, Account]]:
+    stmt = (
+        select(Endorsement, Account)
+        .join(Account, col(Account.id) == col(Endorsement.target_account_id))
+        .where(Endorsement.account_id == account_id, col(Account.deleted_at).is_(None))
+    )
+    return [(e, a) for e, a in fetch_page(session, stmt, Endorsement.id, page)]
+
+
+def count_endorsements(session: Session, account_id: int) -> int:
+    return session.exec(select(func.count()).where(Endorsement.account_id == account_id)).one()
+
+
+def friends_of_friends(session: Session, viewer_id: int, *, limit: int) -> list[Account]:
+    """Accounts followed by those the viewer follows, most followed among them first; not the
+    viewer, not anyone it follows, asked to follow, blocks or mutes, and only discoverable ones."""
+    followed = select(Follow.target_account_id).where(
+        Follow.account_id == viewer_id,
+        Follow.accepted == True,  # noqa: E712
+    )
+    asked = select(Follow.target_account_id).where(Follow.account_id == viewer_id)
+    blocked = select(Block.target_account_id).where(Block.account_id == viewer_id)
+    blockers = select(Block.account_id).where(Block.target_account_id == viewer_id)
+    muted = select(Mute.target_account_id).where(Mute.account_id == viewer_id)
+    stmt = (
+        select(Account)
+        .join(Follow, col(Follow.target_account_id) == col(Account.id))
+        .where(
+            col(Follow.account_id).in_(followed),
+            Follow.accepted == True,  # noqa: E712
+            Account.id != viewer_id,
+            col(Account.id).not_in(asked),
+            col(Account.id).not_in(blocked),
+            col(Account.id).not_in(blockers),
+            col(Account.id).not_in(muted),
+            Account.discoverable == True,  # noqa: E712
+            Account.suspended == False,  # noqa: E712
+            col(Account.deleted_at).is_(None),
+        )
+        .group_by(col(Account.id))
+        .order_by(func.count().desc(), col(Account.id).desc())
+        .limit(limit)
+    )
+    return list(session.exec(stmt).all())

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Exists, delete, exists, func, or_, update
 from sqlmodel import Session, col, select
@@ -179,7 +180,7 @@ def remove_from_home_feed(session: Session, account_id: int, author_id: int) -> 
     )
 
 
-def home(session: Session, account_id: int, page: Page) -> list[Status]:
+def home(session: Session, account_id: int, page: Page, *, hidden_authors: Any = None) -> list[Status]:
     """The page is cut from home_feed's primary key alone, then its statuses are fetched by id.
 
     Joining first lets PostgreSQL merge-join statuses scanned from the newest down to `max_id`:
@@ -187,6 +188,10 @@ def home(session: Session, account_id: int, page: Page) -> list[Status]:
     index first costs the same at any depth and any table size.
     """
     stmt = select(HomeFeedEntry.status_id).where(HomeFeedEntry.account_id == account_id)
+    if hidden_authors is not None:  # the members of exclusive lists (a subquery)
+        stmt = stmt.join(Status, col(Status.id) == col(HomeFeedEntry.status_id)).where(
+            col(Status.account_id).not_in(hidden_authors)
+        )
     ids = fetch_page(session, stmt, HomeFeedEntry.status_id, page)
     found = many(session, ids)
     return [found[status_id] for status_id in ids if status_id in found]

@@ -8,17 +8,37 @@ Mastodon API, the ActivityPub documents and the web pages are all rendered from 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from sqlmodel import Session, col, select
 
 from fedi.models.accounts import Account
+from fedi.models.conversations import Conversation
 from fedi.models.federation import Report
+from fedi.models.filters import Filter, FilterKeyword, FilterStatus
 from fedi.models.media import MediaAttachment
 from fedi.models.notifications import Notification
 from fedi.models.statuses import Status, Tag
+from fedi.store import conversation_mutes
 from fedi.store import interactions as interaction_store
 from fedi.store import media as media_store
 from fedi.store import statuses as status_store
+
+
+@dataclass(frozen=True)
+class FilterView:
+    filter: Filter
+    keywords: list[FilterKeyword]
+    statuses: list[FilterStatus]
+
+
+@dataclass(frozen=True)
+class FilterMatch:
+    """Mastodon's FilterResult: which of a filter's keywords and statuses matched."""
+
+    filter: Filter
+    keyword_matches: list[str] | None
+    status_matches: list[int] | None
 
 
 @dataclass
@@ -33,6 +53,9 @@ class StatusView:
     reblogged: bool = False
     bookmarked: bool = False
     pinned: bool = False
+    muted: bool = False  # the viewer muted the status's conversation
+    # The viewer's filters this status matches in the context it is shown in.
+    filtered: list[FilterMatch] = field(default_factory=list)
 
 
 def accounts_by_id(session: Session, ids: set[int]) -> dict[int, Account]:
@@ -58,6 +81,8 @@ def status_views(session: Session, statuses: list[Status], viewer: Account | Non
         if viewer is not None
         else {"favourited": set(), "bookmarked": set(), "pinned": set(), "reblogged": set()}
     )
+    muted_threads = conversation_mutes.threads_muted_by(session, viewer.id) if viewer is not None else set()
+    threads: dict[int, str] = {}
 
     def build(status: Status) -> StatusView:
         return StatusView(
@@ -70,6 +95,8 @@ def status_views(session: Session, statuses: list[Status], viewer: Account | Non
             reblogged=status.id in flags["reblogged"],
             bookmarked=status.id in flags["bookmarked"],
             pinned=status.id in flags["pinned"],
+            muted=bool(muted_threads)
+            and conversation_mutes.thread_of(session, status, threads) in muted_threads,
         )
 
     views: list[StatusView] = []
@@ -164,3 +191,49 @@ def notification_views(
         ):
             result.append(NotificationView(item, accounts[item.from_account_id], status, report))
     return result
+
+
+@dataclass(frozen=True)
+class Group:
+    """A notification group as a page shows it (fedi/services/notification_groups.py)."""
+
+    key: str
+    notification: Notification  # the newest of the group within the page
+    status: StatusView | None
+    count: int
+    newest_id: int
+    page_min_id: int
+    page_newest_at: datetime
+    sample_ids: list[int]
+
+
+@dataclass(frozen=True)
+class GroupPage:
+    groups: list[Group]
+    accounts: dict[int, Account]
+    # Ids of the notifications the page was cut from, newest first, for the Link header.
+    paging_ids: list[int]
+
+
+@dataclass(frozen=True)
+class ConversationView:
+    conversation: Conversation
+    accounts: list[Account]  # the other participants
+    last_status: StatusView | None
+
+
+def conversation_views(
+    session: Session, items: list[Conversation], viewer: Account
+) -> list[ConversationView]:
+    """Conversations with their participants and last statuses (fixed query count)."""
+    accounts = accounts_by_id(session, {a for c in items for a in c.participant_ids})
+    last = status_store.many(session, {c.last_status_id for c in items if c.last_status_id is not None})
+    views = {v.status.id: v for v in status_views(session, list(last.values()), viewer)}
+    return [
+        ConversationView(
+            c,
+            [accounts[a] for a in c.participant_ids if a in accounts],
+            views.get(c.last_status_id) if c.last_status_id is not None else None,
+        )
+        for c in items
+    ]

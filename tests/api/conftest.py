@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
 from argon2 import PasswordHasher
 from PIL import Image
+from starlette.testclient import TestClient
 
 from activitypub.testing import STATIC_KEYS
 from fedi.models.accounts import Account
@@ -56,17 +58,39 @@ def issue_token(runtime: Runtime, account: Account | None, scopes: str = "read w
 
 
 @pytest.fixture
+def web(runtime: Runtime) -> Iterator[TestClient]:
+    """The app in process through Starlette's TestClient, for WebSockets."""
+    from fedi.app import create_app
+
+    with TestClient(create_app(runtime), base_url="https://fedi.test") as client:
+        yield client
+
+
+@pytest.fixture
 def alice(runtime: Runtime, local_account: Account) -> Caller:
     return Caller(local_account, issue_token(runtime, local_account))
 
 
-@pytest.fixture
-def bob(runtime: Runtime) -> Caller:
+def local_caller(runtime: Runtime, username: str) -> Caller:
     with runtime.db.session() as session:
         account = create_local_account(
-            session, runtime.urls, username="bob", email="bob@example.org", password="battery staple"
+            session,
+            runtime.urls,
+            username=username,
+            email=f"{username}@example.org",
+            password="battery staple",
         )
     return Caller(account, issue_token(runtime, account))
+
+
+@pytest.fixture
+def bob(runtime: Runtime) -> Caller:
+    return local_caller(runtime, "bob")
+
+
+@pytest.fixture
+def carol(runtime: Runtime) -> Caller:
+    return local_caller(runtime, "carol")
 
 
 def image_bytes(

@@ -100,6 +100,22 @@ STATUS: dict[str, Any] = {
     "application": "dict?",
 }
 NOTIFICATION = {"id": "id", "type": "str", "created_at": "time", "account": ACCOUNT, "group_key": "str"}
+# Mastodon 4.3 GroupedNotificationsResults (docs.joinmastodon.org/methods/grouped_notifications)
+NOTIFICATION_GROUP = {
+    "group_key": "str",
+    "notifications_count": "int",
+    "type": "str",
+    "most_recent_notification_id": "id",
+    "page_min_id": "id",
+    "page_max_id": "id",
+    "latest_page_notification_at": "time",
+    "sample_account_ids": ["id"],
+}
+GROUPED_NOTIFICATIONS = {
+    "accounts": [ACCOUNT],
+    "statuses": [STATUS],
+    "notification_groups": [NOTIFICATION_GROUP],
+}
 RELATIONSHIP = {
     key: "bool"
     for key in (

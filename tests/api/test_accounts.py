@@ -6,7 +6,7 @@ import httpx
 
 from activitypub.testing import FakeRemote
 from fedi.runtime import Runtime
-from tests.api.conftest import Caller, image_bytes, issue_token
+from tests.api.conftest import Caller, image_bytes, issue_token, local_caller
 
 
 async def test_update_credentials_from_a_multipart_form(client: httpx.AsyncClient, alice: Caller) -> None:
@@ -198,3 +198,111 @@ async def test_apps_can_sign_people_up_when_registrations_are_open(
     assert taken.status_code == 422
     with runtime.db.reader() as session:
         assert len(session.exec(select(User).where(User.email == "newbie@example.org")).all()) == 1
+
+
+async def test_removing_the_avatar_and_header(client: httpx.AsyncClient, alice: Caller) -> None:
+    files = {
+        "avatar": ("a.png", image_bytes(), "image/png"),
+        "header": ("h.png", image_bytes(size=(300, 100)), "image/png"),
+    }
+    me = (await client.patch("/api/v1/accounts/update_credentials", files=files, headers=alice.auth)).json()
+    avatar_path = me["avatar"].removeprefix("https://fedi.test")
+    assert (await client.get(avatar_path)).status_code == 200
+    removed = await client.delete("/api/v1/profile/avatar", headers=alice.auth)
+    assert removed.status_code == 200
+    assert removed.json()["avatar"].startswith("https://fedi.test/static/")  # the default image
+    assert removed.json()["header"] == me["header"]
+    assert (await client.get(avatar_path)).status_code == 404  # the file is gone
+    header = (await client.delete("/api/v1/profile/header", headers=alice.auth)).json()
+    assert header["header"].startswith("https://fedi.test/static/")
+    assert (
+        await client.delete("/api/v1/profile/avatar", headers=alice.auth)
+    ).status_code == 200  # again: no-op
+    assert (await client.delete("/api/v1/profile/banner", headers=alice.auth)).status_code == 404
+
+
+async def test_familiar_followers_and_the_directory(
+    client: httpx.AsyncClient, runtime: Runtime, alice: Caller, bob: Caller
+) -> None:
+    carol, dave = local_caller(runtime, "carol"), local_caller(runtime, "dave")
+    await client.post(f"/api/v1/accounts/{carol.account.id}/follow", headers=alice.auth)
+    await client.post(f"/api/v1/accounts/{bob.account.id}/follow", headers=carol.auth)
+    await client.post(f"/api/v1/accounts/{bob.account.id}/follow", headers=dave.auth)
+    found = await client.get(
+        f"/api/v1/accounts/familiar_followers?id[]={bob.account.id}&id[]={dave.account.id}",
+        headers=alice.auth,
+    )
+    assert [(f["id"], [a["username"] for a in f["accounts"]]) for f in found.json()] == [
+        (str(bob.account.id), ["carol"]),  # dave follows bob too, but alice does not follow dave
+        (str(dave.account.id), []),
+    ]
+
+    for caller, text in ((bob, "first"), (dave, "second")):
+        await client.post("/api/v1/statuses", json={"status": text}, headers=caller.auth)
+    await client.patch(
+        "/api/v1/accounts/update_credentials", data={"discoverable": "false"}, headers=dave.auth
+    )
+    active = (await client.get("/api/v1/directory?order=active")).json()
+    assert [a["username"] for a in active] == ["bob"]  # dave opted out; the others never posted
+    new = [a["username"] for a in (await client.get("/api/v1/directory?order=new&local=true")).json()]
+    assert new[:3] == ["carol", "bob", "alice"] and "dave" not in new
+    assert [
+        a["username"] for a in (await client.get("/api/v1/directory?order=new&offset=1&limit=1")).json()
+    ] == ["bob"]
+    assert (await client.get("/api/v1/directory?order=popular")).status_code == 422
+
+
+async def test_endorsing_followed_accounts(
+    client: httpx.AsyncClient, runtime: Runtime, alice: Caller, bob: Caller
+) -> None:
+    carol = local_caller(runtime, "carol")
+    refused = await client.post(f"/api/v1/accounts/{bob.account.id}/endorse", headers=alice.auth)
+    assert refused.status_code == 422 and "follow" in refused.json()["error"]
+    for someone in (bob, carol):
+        await client.post(f"/api/v1/accounts/{someone.account.id}/follow", headers=alice.auth)
+    endorsed = await client.post(f"/api/v1/accounts/{bob.account.id}/endorse", headers=alice.auth)
+    assert endorsed.json()["endorsed"] is True
+    assert (await client.post(f"/api/v1/accounts/{carol.account.id}/pin", headers=alice.auth)).json()[
+        "endorsed"
+    ]
+    mine = await client.get("/api/v1/endorsements?limit=1", headers=alice.auth)
+    assert [a["username"] for a in mine.json()] == ["carol"] and 'rel="next"' in mine.headers["link"]
+    theirs = await client.get(f"/api/v1/accounts/{alice.account.id}/endorsements")
+    assert [a["username"] for a in theirs.json()] == ["carol", "bob"]
+    relationship = (
+        await client.get(f"/api/v1/accounts/relationships?id[]={bob.account.id}", headers=alice.auth)
+    ).json()
+    assert relationship[0]["endorsed"] is True
+    await client.post(f"/api/v1/accounts/{carol.account.id}/unpin", headers=alice.auth)
+    await client.post(
+        f"/api/v1/accounts/{bob.account.id}/unfollow", headers=alice.auth
+    )  # takes the endorsement
+    assert (await client.get("/api/v1/endorsements", headers=alice.auth)).json() == []
+
+
+async def test_several_accounts_at_once(client: httpx.AsyncClient, alice: Caller, bob: Caller) -> None:
+    found = await client.get(f"/api/v1/accounts?id[]={bob.account.id}&id[]=999&id[]={alice.account.id}")
+    assert [a["username"] for a in found.json()] == ["bob", "alice"]
+    too_many = "&".join(f"id[]={n}" for n in range(1, 50))
+    assert (await client.get(f"/api/v1/accounts?{too_many}")).status_code == 422
+    assert (await client.get("/api/v1/instance/translation_languages")).json() == {}
+
+
+async def test_suggestions_are_friends_of_friends(
+    client: httpx.AsyncClient, runtime: Runtime, alice: Caller, bob: Caller
+) -> None:
+    carol, dave, erin = (local_caller(runtime, name) for name in ("carol", "dave", "erin"))
+    await client.post(f"/api/v1/accounts/{bob.account.id}/follow", headers=alice.auth)
+    await client.post(f"/api/v1/accounts/{carol.account.id}/follow", headers=alice.auth)
+    for follower in (bob, carol):
+        await client.post(f"/api/v1/accounts/{dave.account.id}/follow", headers=follower.auth)
+    await client.post(f"/api/v1/accounts/{erin.account.id}/follow", headers=bob.auth)
+    await client.post(f"/api/v1/accounts/{alice.account.id}/follow", headers=bob.auth)  # alice herself: never
+    v2 = (await client.get("/api/v2/suggestions", headers=alice.auth)).json()
+    assert [(s["account"]["username"], s["sources"]) for s in v2] == [
+        ("dave", ["friends_of_friends"]),  # followed by two of alice's follows
+        ("erin", ["friends_of_friends"]),
+    ]
+    await client.post(f"/api/v1/accounts/{erin.account.id}/mute", headers=alice.auth)
+    await client.post(f"/api/v1/accounts/{dave.account.id}/follow", headers=alice.auth)
+    assert (await client.get("/api/v1/suggestions", headers=alice.auth)).json() == []

@@ -79,7 +79,7 @@ async def test_instance_says_what_fedi_is_and_can_do(
 ) -> None:
     v2 = (await client.get("/api/v2/instance")).json()
     assert v2["version"] == "4.3.0 (compatible; fedi 0.1.0)"
-    assert v2["api_versions"] == {"mastodon": 1}
+    assert v2["api_versions"] == {"mastodon": 2}
     assert v2["configuration"]["urls"]["streaming"] == "wss://fedi.test"
     assert v2["configuration"]["statuses"]["max_characters"] == runtime.settings.api.max_characters
     assert "image/webp" in v2["configuration"]["media_attachments"]["supported_mime_types"]

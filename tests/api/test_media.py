@@ -167,3 +167,24 @@ async def test_media_being_made_has_no_url_until_ready(
     assert status.json()["media_attachments"][0]["fedi_generation"] == generation
     plain = (await upload(client, alice, image_bytes("JPEG"))).json()
     assert "fedi_generation" not in plain
+
+
+async def test_unattached_media_can_be_deleted(client: httpx.AsyncClient, alice: Caller, bob: Caller) -> None:
+    async def upload() -> dict:
+        answer = await client.post(
+            "/api/v2/media", files={"file": ("a.png", image_bytes(), "image/png")}, headers=alice.auth
+        )
+        return dict(answer.json())
+
+    loose, posted = await upload(), await upload()
+    await client.post(
+        "/api/v1/statuses", json={"status": "with", "media_ids": [posted["id"]]}, headers=alice.auth
+    )
+    file_path = loose["url"].removeprefix("https://fedi.test")
+    assert (await client.get(file_path)).status_code == 200
+    assert (await client.delete(f"/api/v1/media/{loose['id']}", headers=bob.auth)).status_code == 404
+    assert (await client.delete(f"/api/v1/media/{loose['id']}", headers=alice.auth)).json() == {}
+    assert (await client.get(f"/api/v1/media/{loose['id']}", headers=alice.auth)).status_code == 404
+    assert (await client.get(file_path)).status_code == 404  # the file went too
+    attached = await client.delete(f"/api/v1/media/{posted['id']}", headers=alice.auth)
+    assert attached.status_code == 422 and "error" in attached.json()

@@ -158,3 +158,54 @@ async def test_bad_statuses_are_refused_and_store_nothing(
         assert response.status_code == 422, (body, response.text)
         assert response.json()["field"] == field
     assert count_statuses(runtime) == before
+
+
+async def test_several_statuses_at_once(client: httpx.AsyncClient, alice: Caller, bob: Caller) -> None:
+    public = (await client.post("/api/v1/statuses", json={"status": "one"}, headers=bob.auth)).json()["id"]
+    private = (
+        await client.post(
+            "/api/v1/statuses", json={"status": "two", "visibility": "private"}, headers=bob.auth
+        )
+    ).json()["id"]
+    own = (await client.post("/api/v1/statuses", json={"status": "three"}, headers=alice.auth)).json()["id"]
+    query = f"id[]={own}&id[]={private}&id[]=12345&id[]={public}"
+    found = await client.get(f"/api/v1/statuses?{query}", headers=alice.auth)
+    assert [s["id"] for s in found.json()] == [own, public]  # asked order; unseen and unknown left out
+    assert [s["id"] for s in (await client.get(f"/api/v1/statuses?{query}", headers=bob.auth)).json()] == [
+        own,
+        private,
+        public,
+    ]
+    too_many = "&".join(f"id[]={n}" for n in range(1, 22))
+    assert (await client.get(f"/api/v1/statuses?{too_many}")).status_code == 422
+    assert (await client.get("/api/v1/statuses")).json() == []
+
+
+async def test_muting_a_conversation(client: httpx.AsyncClient, alice: Caller, bob: Caller) -> None:
+    async def say(caller: Caller, text: str, **extra: object) -> str:
+        answer = await client.post("/api/v1/statuses", json={"status": text, **extra}, headers=caller.auth)
+        return str(answer.json()["id"])
+
+    async def notified() -> list[str]:
+        found = (await client.get("/api/v1/notifications", headers=alice.auth)).json()
+        return [n["status"]["id"] for n in found if "status" in n]
+
+    root = await say(alice, "a thread")
+    first = await say(bob, "@alice first", in_reply_to_id=root)
+    muted = await client.post(f"/api/v1/statuses/{first}/mute", headers=alice.auth)
+    assert muted.status_code == 200 and muted.json()["muted"] is True
+    shown = (await client.get(f"/api/v1/statuses/{root}", headers=alice.auth)).json()
+    assert shown["muted"] is True  # the whole thread
+    assert (await client.get(f"/api/v1/statuses/{root}", headers=bob.auth)).json()["muted"] is False
+    deeper = await say(bob, "@alice second", in_reply_to_id=first)
+    await client.post(f"/api/v1/statuses/{root}/favourite", headers=bob.auth)
+    elsewhere = await say(bob, "@alice another thread")
+    assert await notified() == [elsewhere, first]
+    thread = (await client.get(f"/api/v1/statuses/{deeper}/context", headers=alice.auth)).json()
+    assert [s["muted"] for s in thread["ancestors"]] == [True, True]
+    home = (await client.get("/api/v1/timelines/home", headers=bob.auth)).json()
+    assert {s["id"]: s["muted"] for s in home} == {elsewhere: False, deeper: False, first: False}
+    unmuted = await client.post(f"/api/v1/statuses/{deeper}/unmute", headers=alice.auth)
+    assert unmuted.json()["muted"] is False
+    third = await say(bob, "@alice third", in_reply_to_id=deeper)
+    assert (await notified())[0] == third

@@ -7,25 +7,17 @@ order, so its error reply means the subscription before it is live.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlmodel import select
 from starlette.testclient import TestClient, WebSocketDenialResponse
 
-from fedi.app import create_app
 from fedi.models.oauth import OAuthToken
 from fedi.runtime import Runtime
 from fedi.security.tokens import hash_secret
 from fedi.services import oauth
 from tests.api.conftest import Caller, issue_token
-
-
-@pytest.fixture
-def web(runtime: Runtime) -> Iterator[TestClient]:
-    with TestClient(create_app(runtime), base_url="https://fedi.test") as client:
-        yield client
 
 
 def synced(ws: object) -> None:
@@ -60,7 +52,7 @@ def test_subscribe_and_unsubscribe_messages(web: TestClient, alice: Caller, bob:
         assert ws.accepted_subprotocol == alice.token
         ws.send_json({"type": "subscribe", "stream": "hashtag", "tag": "Cats"})
         ws.send_json({"type": "subscribe", "stream": "public:local"})
-        ws.send_json({"type": "subscribe", "stream": "direct"})
+        ws.send_json({"type": "subscribe", "stream": "timeline:everything"})
         assert ws.receive_json() == {"error": "Unknown stream type", "status": 422}
         web.post("/api/v1/statuses", json={"status": "a #cats post"}, headers=bob.auth)
         streams = sorted(tuple(ws.receive_json()["stream"]) for _ in range(2))

@@ -127,7 +127,6 @@ STUBS = [
     "/api/v1/featured_tags",
     "/api/v1/conversations",
     "/api/v1/scheduled_statuses",
-    "/api/v1/instance/activity",
     "/api/v1/instance/peers",
     "/api/v1/bookmarks",
     "/api/v1/favourites",

@@ -171,3 +171,40 @@ def federation_scenario(two: dict[str, Any]) -> None:
     assert not carol.account_relationships(bob_for_carol["id"])[0]["following"]
     bob.follow_request_authorize(requests[0]["id"])
     _eventually(lambda: carol.account_relationships(bob_for_carol["id"])[0]["following"], what="the accept")
+
+
+def test_second_screens_across_instances(two: dict[str, Any]) -> None:
+    """carol@one follows a hashtag and gets bob@two's tagged post once it reaches one (alice
+    follows bob); bob's direct post to carol is a conversation on both sides; favourites of
+    bob's post from one are one group in his grouped notifications."""
+    alice, carol = _client(two["one"], "alice"), _client(two["one"], "carol")
+    bob = _client(two["two"], "bob")
+    bob_handle, carol_handle = f"bob@{two['two_domain']}", f"carol@{two['one_domain']}"
+    bob_there = alice.search_v2(f"@{bob_handle}", resolve=True)["accounts"][0]
+    alice.account_follow(bob_there["id"])
+    _eventually(lambda: alice.account_relationships(bob_there["id"])[0]["following"], what="the Accept")
+    carol.tag_follow("knitting")
+
+    posted = bob.status_post("a new scarf #Knitting")
+    copy = _eventually(
+        lambda: next((s for s in carol.timeline_home() if s["uri"] == posted["uri"]), None),
+        what="the tagged post in carol's home",
+    )
+    assert not carol.account_relationships(bob_there["id"])[0]["following"]
+
+    alice.status_favourite(copy["id"])
+    carol.status_favourite(copy["id"])
+
+    def grouped() -> Any:
+        groups = bob.grouped_notifications(types=["favourite"], expand_accounts="full").notification_groups
+        return groups if groups and groups[0].notifications_count == 2 else None
+
+    [group] = _eventually(grouped, what="one group of two favourites")
+    assert group.status_id == posted["id"]
+
+    secret = bob.status_post(f"@{carol_handle} just us", visibility="direct")
+    [theirs] = _eventually(lambda: carol.conversations(), what="carol's conversation")
+    assert theirs["last_status"]["uri"] == secret["uri"] and theirs["unread"] is True
+    assert [a["acct"] for a in theirs["accounts"]] == [bob_handle]
+    [mine] = bob.conversations()
+    assert [a["acct"] for a in mine["accounts"]] == [carol_handle]

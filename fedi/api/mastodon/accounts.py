@@ -15,6 +15,7 @@ from fedi.api.mastodon.common import accounts_page, statuses_page, urls_of
 from fedi.api.pagination import page_of
 from fedi.api.params import Params, path_id, read_params
 from fedi.convert import to_mastodon
+from fedi.errors import Unprocessable
 from fedi.models.accounts import Account
 from fedi.runtime import Runtime
 from fedi.services import accounts as accounts_service
@@ -65,6 +66,14 @@ async def update_credentials(request: Request) -> Response:
     return JSONResponse(_credential_entity(request, credentials))
 
 
+async def remove_profile_image(request: Request) -> Response:
+    """DELETE /api/v1/profile/avatar and /header (Mastodon 4.2)."""
+    caller = await authorize(request, "write:accounts")
+    rt, kind = runtime_of(request), str(request.path_params["kind"])
+    credentials = await run_sync(profiles.remove_image, rt, caller.account_id, kind)
+    return JSONResponse(_credential_entity(request, credentials))
+
+
 def _credential_entity(request: Request, credentials: profiles.Credentials) -> dict[str, object]:
     return to_mastodon.credential_account(
         credentials.account,
@@ -96,6 +105,20 @@ def _profile_changes(params: Params) -> profiles.ProfileChanges:
         avatar=avatar.data if avatar else None,
         header=header.data if header else None,
     )
+
+
+MAX_ACCOUNT_IDS = 40
+
+
+async def many(request: Request) -> Response:
+    """GET /api/v1/accounts?id[]=…: several accounts at once (Mastodon 4.3)."""
+    await optional_caller(request, "read:accounts")
+    ids = (await read_params(request)).ids("id")
+    if len(ids) > MAX_ACCOUNT_IDS:
+        raise Unprocessable(f"At most {MAX_ACCOUNT_IDS} ids", field="id")
+    found = await read(request, lambda s: directory.accounts(s, ids))
+    urls = urls_of(request)
+    return JSONResponse([to_mastodon.account(a, urls) for a in found])
 
 
 async def account(request: Request) -> Response:
@@ -232,7 +255,79 @@ mute = _relationship_action(
     ),
 )
 unmute = _relationship_action("write:mutes", lambda s, rt, me, target, p: relationships.unmute(s, me, target))
+endorse = _relationship_action(
+    "write:accounts", lambda s, rt, me, target, p: relationships.endorse(s, me, target, on=True)
+)
+unendorse = _relationship_action(
+    "write:accounts", lambda s, rt, me, target, p: relationships.endorse(s, me, target, on=False)
+)
 note = _relationship_action(
     "write:accounts",
     lambda s, rt, me, target, p: directory.set_note(s, me, target, p.text("comment", "") or ""),
 )
+
+
+MAX_FAMILIAR_IDS = 40
+
+
+async def familiar_followers(request: Request) -> Response:
+    caller = await authorize(request, "read:follows")
+    ids = (await read_params(request)).ids("id")
+    if len(ids) > MAX_FAMILIAR_IDS:
+        raise Unprocessable(f"At most {MAX_FAMILIAR_IDS} ids", field="id")
+    found = await read(request, lambda s: directory.familiar_followers(s, caller.viewer, ids))
+    urls = urls_of(request)
+    return JSONResponse(
+        [
+            {"id": str(i), "accounts": [to_mastodon.account(a, urls) for a in accounts]}
+            for i, accounts in found
+        ]
+    )
+
+
+async def profile_directory(request: Request) -> Response:
+    await optional_caller(request, "read:accounts")
+    params = await read_params(request)
+    offset = params.integer("offset", 0, low=0, high=10_000) or 0
+    limit = min(max(params.integer("limit", 40) or 40, 1), 80)
+    order, local = params.text("order", max_length=16) or "active", params.flag("local")
+    found = await read(
+        request, lambda s: directory.listing(s, offset=offset, limit=limit, order=order, local=local)
+    )
+    urls = urls_of(request)
+    return JSONResponse([to_mastodon.account(a, urls) for a in found])
+
+
+async def endorsements(request: Request) -> Response:
+    """GET /api/v1/endorsements (one's own) and /api/v1/accounts/:id/endorsements (anyone's)."""
+    if "id" in request.path_params:
+        viewer = await optional_viewer(request, "read:accounts")
+        account_id = path_id(request)
+    else:
+        caller = await authorize(request, "read:accounts")
+        viewer, account_id = caller.viewer, caller.viewer.id
+    page = page_of(await read_params(request), default=40, maximum=80)
+    return accounts_page(
+        request, await read(request, lambda s: directory.endorsements(s, viewer, account_id, page))
+    )
+
+
+async def suggestions(request: Request) -> Response:
+    """GET /api/v2/suggestions (and v1, accounts only): friends of friends."""
+    caller = await authorize(request, "read")
+    limit = min(max((await read_params(request)).integer("limit", 40) or 40, 1), 80)
+    found = await read(request, lambda s: directory.suggestions(s, caller.viewer, limit=limit))
+    urls = urls_of(request)
+    if request.url.path.startswith("/api/v1/"):
+        return JSONResponse([to_mastodon.account(a, urls) for a in found])
+    # Mastodon names this source `past_interactions` in the older `source` field.
+    return JSONResponse(
+        [
+            {
+                "source": "past_interactions",
+                "sources": ["friends_of_friends"],
+                "account": to_mastodon.account(a, urls),
+            }
+            for a in found
+        ]
+    )

@@ -72,6 +72,26 @@ async def peers(request: Request) -> Response:
     return JSONResponse([domain for domain in known if not rt.domains.suspended(domain)])
 
 
+async def activity(request: Request) -> Response:
+    weeks = await read(request, instance.activity)
+    return JSONResponse(
+        [
+            {
+                "week": str(int(w.start.timestamp())),
+                "statuses": str(w.statuses),
+                "logins": str(w.logins),
+                "registrations": str(w.registrations),
+            }
+            for w in weeks
+        ]
+    )
+
+
+async def translation_languages(request: Request) -> Response:
+    """No translation here: no language translates into any other."""
+    return JSONResponse({})
+
+
 async def rules(request: Request) -> Response:
     rt = runtime_of(request)
     return JSONResponse(

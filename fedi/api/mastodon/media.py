@@ -59,6 +59,13 @@ async def update(request: Request) -> Response:
     return _answer(request, item, processing_status=206)
 
 
+async def delete(request: Request) -> Response:
+    caller = await authorize(request, "write:media")
+    media_id, rt = path_id(request), runtime_of(request)
+    await run_sync(media.delete, rt, caller.account_id, media_id)
+    return JSONResponse({})
+
+
 def _answer(request: Request, item: MediaAttachment, *, processing_status: int) -> Response:
     status = processing_status if item.state == "processing" else 200
     return JSONResponse(to_mastodon.media(item, urls_of(request)), status_code=status)

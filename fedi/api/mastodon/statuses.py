@@ -59,6 +59,20 @@ def _draft(params: Params) -> statuses.StatusDraft:
     )
 
 
+MAX_IDS = 20
+
+
+async def index(request: Request) -> Response:
+    """GET /api/v1/statuses?id[]=…: several statuses at once (Mastodon 4.3)."""
+    viewer = await optional_viewer(request, "read:statuses")
+    ids = (await read_params(request)).ids("id")
+    if len(ids) > MAX_IDS:
+        raise Unprocessable(f"At most {MAX_IDS} ids", field="id")
+    views = await read(request, lambda s: statuses.many_views(s, viewer, ids))
+    viewer_id = viewer.id if viewer else None
+    return JSONResponse([to_mastodon.status(v, urls_of(request), viewer_id) for v in views])
+
+
 async def show(request: Request) -> Response:
     viewer = await optional_viewer(request, "read:statuses")
     status_id = path_id(request)
@@ -183,6 +197,12 @@ unreblog = _status_action("write:statuses", lambda s, rt, me, i, p: interactions
 bookmark = _status_action("write:bookmarks", lambda s, rt, me, i, p: interactions.bookmark(s, me, i, on=True))
 unbookmark = _status_action(
     "write:bookmarks", lambda s, rt, me, i, p: interactions.bookmark(s, me, i, on=False)
+)
+mute = _status_action(
+    "write:mutes", lambda s, rt, me, i, p: interactions.mute_conversation(s, me, i, on=True)
+)
+unmute = _status_action(
+    "write:mutes", lambda s, rt, me, i, p: interactions.mute_conversation(s, me, i, on=False)
 )
 pin = _status_action("write:accounts", lambda s, rt, me, i, p: interactions.pin(s, me, i, on=True))
 unpin = _status_action("write:accounts", lambda s, rt, me, i, p: interactions.pin(s, me, i, on=False))

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -28,7 +28,9 @@ from fedi.api.context import read, runtime_of
 from fedi.api.mastodon.common import urls_of
 from fedi.convert import to_mastodon
 from fedi.errors import FediError, NotFound, Unauthorized, Unprocessable
-from fedi.services import views
+from fedi.ids import parse_id
+from fedi.models.filters import FilterContext
+from fedi.services import conversations, lists, views
 from fedi.streaming import Message
 
 HEARTBEAT_SECONDS = 15
@@ -43,6 +45,21 @@ class Stream:
     channels: list[str]
     only_media: bool = False
     notifications: bool = True
+    list_id: int | None = None  # a list stream, for its owner only
+    context: FilterContext = FilterContext.HOME  # which of the viewer's filters apply
+
+
+def _argument(stream: str, get: Callable[[str], object]) -> str | None:
+    """What a stream is about: `list` for a list stream, `tag` for a hashtag one."""
+    value = get("list" if stream == "list" else "tag")
+    return value if isinstance(value, str) else None
+
+
+async def _check_owner(connection: Request | WebSocket, caller: Caller, stream: Stream) -> None:
+    """A list streams to its owner only; anyone else is told it does not exist."""
+    if stream.list_id is not None:
+        list_id, viewer = stream.list_id, caller.viewer
+        await read(connection, lambda s: lists.get(s, viewer, list_id))
 
 
 def resolve(caller: Caller, stream: str, tag: str | None) -> Stream:
@@ -57,12 +74,19 @@ def resolve(caller: Caller, stream: str, tag: str | None) -> Stream:
         return Stream(
             [stream], [f"user:{caller.account_id}"], notifications=caller.allows("read:notifications")
         )
+    if base == "list":
+        list_id = parse_id(tag) if tag else None
+        if list_id is None:
+            raise Unprocessable("list is missing", field="list")
+        return Stream([stream, str(list_id)], [f"list:{list_id}"], list_id=list_id)
+    if base == "direct":
+        return Stream([stream], [f"direct:{caller.account_id}"])
     if base in ("public", "public:local", "public:remote"):
-        return Stream([stream], [base], only_media=only_media)
+        return Stream([stream], [base], only_media=only_media, context=FilterContext.PUBLIC)
     if base in ("hashtag", "hashtag:local"):
         if not tag:
             raise Unprocessable("tag is missing", field="tag")
-        return Stream([stream, tag], [f"{base}:{tag.lower().lstrip('#')}"])
+        return Stream([stream, tag], [f"{base}:{tag.lower().lstrip('#')}"], context=FilterContext.PUBLIC)
     raise Unprocessable("Unknown stream type", field="stream")
 
 
@@ -74,7 +98,10 @@ async def render(
     if event in ("update", "status.update"):
         status_id = int(message["status_id"])
         view = await read(
-            request, lambda s: views.streamed_status(s, viewer, status_id, only_media=stream.only_media)
+            request,
+            lambda s: views.streamed_status(
+                s, viewer, status_id, stream.context, only_media=stream.only_media
+            ),
         )
         return (
             None
@@ -88,6 +115,14 @@ async def render(
             None
             if found is None
             else (event, json.dumps(to_mastodon.notification(found, urls_of(request), viewer.id)))
+        )
+    if event == "conversation":
+        conversation_id = int(message["conversation_id"])
+        conversation = await read(request, lambda s: conversations.streamed(s, viewer, conversation_id))
+        return (
+            None
+            if conversation is None
+            else (event, json.dumps(to_mastodon.conversation(conversation, urls_of(request), viewer.id)))
         )
     if event == "delete":
         return event, str(message["status_id"])
@@ -118,6 +153,8 @@ SSE_STREAMS = {
     "public/remote": "public:remote",
     "hashtag": "hashtag",
     "hashtag/local": "hashtag:local",
+    "direct": "direct",
+    "list": "list",
 }
 
 
@@ -139,7 +176,8 @@ async def sse(request: Request) -> Response:
         raise NotFound()
     if name.startswith("public") and request.query_params.get("only_media", "").lower() in ("1", "true"):
         name += ":media"
-    stream = resolve(caller, name, request.query_params.get("tag"))
+    stream = resolve(caller, name, _argument(name, request.query_params.get))
+    await _check_owner(request, caller, stream)
     broadcaster = runtime_of(request).broadcaster
 
     async def events() -> AsyncIterator[ServerSentEvent]:
@@ -188,7 +226,7 @@ async def websocket(ws: WebSocket) -> None:
         connection = _Connection(ws, caller, tasks)
         tasks.start_soon(connection.watch_token)
         if initial := ws.query_params.get("stream"):
-            await connection.subscribe(initial, ws.query_params.get("tag"))
+            await connection.subscribe(initial, _argument(initial, ws.query_params.get))
         await connection.serve()
         tasks.cancel_scope.cancel()
 
@@ -218,20 +256,22 @@ class _Connection:
         await self.ws.close(code=1008, reason="token expired")
 
     async def _command(self, command: dict[str, object]) -> None:
-        kind, name, tag = command.get("type"), command.get("stream"), command.get("tag")
+        kind, name = command.get("type"), command.get("stream")
         if not isinstance(name, str) or kind not in ("subscribe", "unsubscribe"):
             await self._error('Unknown message: send {"type": "subscribe", "stream": ...}')
             return
+        argument = _argument(name, command.get)
         if kind == "subscribe":
-            await self.subscribe(name, tag if isinstance(tag, str) else None)
+            await self.subscribe(name, argument)
         else:
-            scope = self.streams.pop((name, *([tag] if isinstance(tag, str) else [])), None)
+            scope = self.streams.pop((name, *([argument] if argument is not None else [])), None)
             if scope is not None:
                 scope.cancel()
 
     async def subscribe(self, name: str, tag: str | None) -> None:
         try:
             stream = resolve(self.caller, name, tag)
+            await _check_owner(self.ws, self.caller, stream)
         except FediError as exc:
             await self._error(exc.message, exc.status)
             return

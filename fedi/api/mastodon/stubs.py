@@ -1,8 +1,7 @@
-"""Endpoints clients call at start-up for features fedi does not have (lists, filters, custom
-emojis, announcements, trends, suggestions, followed tags, domain blocks, endorsements,
-featured tags, conversations, scheduled statuses). They answer the empty shape of a real
-answer: a client shows "nothing here" instead of failing on a 404 (Elk's "For you" did on
-Takahē). Those that belong to a user still require a valid token with the right scope.
+"""Endpoints clients call at start-up for features fedi does not have (custom emojis,
+announcements, trending statuses, domain blocks, scheduled statuses). They answer the empty
+shape of a real answer: a client shows "nothing here" instead of failing on a 404 (Elk's "For
+you" did on Takahē). Those that belong to a user still require a valid token with the right scope.
 """
 
 from __future__ import annotations
@@ -28,18 +27,8 @@ def empty_list(*scopes: str, public: bool = False) -> Endpoint:
     return handler
 
 
-lists = empty_list("read:lists")
-account_lists = empty_list("read:lists")
-filters = empty_list("read:filters")
 announcements = empty_list("read")
-followed_tags = empty_list("read:follows")
 domain_blocks = empty_list("read:blocks")
-endorsements = empty_list("read:accounts")
-featured_tags = empty_list("read:accounts")
-account_featured_tags = empty_list(public=True)
-conversations = empty_list("read:statuses")
 scheduled_statuses = empty_list("read:statuses")
-suggestions = empty_list("read")
 custom_emojis = empty_list(public=True)
 trends = empty_list(public=True)
-instance_activity = empty_list(public=True)

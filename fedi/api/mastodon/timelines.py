@@ -10,7 +10,6 @@ from fedi.api.context import read
 from fedi.api.mastodon.common import statuses_page
 from fedi.api.pagination import page_of
 from fedi.api.params import read_params
-from fedi.errors import NotFound
 from fedi.services import timelines
 
 
@@ -51,8 +50,3 @@ async def tag(request: Request) -> Response:
         ),
     )
     return statuses_page(request, views, viewer.id if viewer else None)
-
-
-async def list_timeline(request: Request) -> Response:
-    await authorize(request, "read:lists")
-    raise NotFound()  # fedi has no lists, so no list has a timeline

@@ -22,6 +22,7 @@ from fedi.runtime import Runtime
 from fedi.services import remote_follow
 from fedi.services.system import INSTANCE_ACTOR_USERNAME
 from fedi.store import accounts as account_store
+from fedi.store import featured_tags as featured_store
 from fedi.store import instance as instance_store
 from fedi.store import interactions as interaction_store
 from fedi.store import relationships as relationship_store
@@ -159,8 +160,16 @@ def featured(session: Session, rt: Runtime, username: str) -> dict[str, Any]:
     return builders.ordered_collection(id=rt.urls.featured(username), total_items=len(notes), items=notes)
 
 
-def featured_tags(rt: Runtime, username: str) -> dict[str, Any]:
-    return builders.ordered_collection(id=rt.urls.featured_tags(username), total_items=0, items=[])
+def featured_tags(session: Session, rt: Runtime, username: str) -> dict[str, Any]:
+    """The profile's featured hashtags, as Mastodon publishes them (Hashtag objects)."""
+    account = local_account(session, username)
+    items = [
+        {"type": "Hashtag", "href": rt.urls.tag(tag.name), "name": f"#{tag.display_name}"}
+        for _, tag in featured_store.of_account(session, account.id)
+    ]
+    return builders.ordered_collection(
+        id=rt.urls.featured_tags(username), total_items=len(items), items=items
+    )
 
 
 # Discovery -------------------------------------------------------------------------------

@@ -1,0 +1,20 @@
+"""Hashtags a local account features on its profile (Mastodon's featured tags)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import UniqueConstraint
+from sqlmodel import SQLModel
+
+from fedi.models.base import bigint_fk, id_field, time_now
+
+
+class FeaturedTag(SQLModel, table=True):
+    __tablename__ = "featured_tags"
+    __table_args__ = (UniqueConstraint("account_id", "tag_id", name="uq_featured_tags_account_tag"),)
+
+    id: int = id_field()
+    account_id: int = bigint_fk("accounts.id")
+    tag_id: int = bigint_fk("tags.id")
+    created_at: datetime = time_now()
