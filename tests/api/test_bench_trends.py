@@ -27,6 +27,7 @@ def test_the_trends_benchmark_runs_in_quick_mode() -> None:
     )
     report = json.loads(done.stdout.splitlines()[0])
     assert [r["posts"] for r in report["results"]] == [1_000, 100_000]
-    # An index walk: a 100-fold table costs about the same (generous: CI machines are noisy).
-    assert report["ratios"]["rank"] < 3, report["ratios"]
-    assert report["ratios"]["interact"] < 3, report["ratios"]
+    # An index walk: a 100-fold table costs about the same. Compared by the fastest of 40 runs
+    # each, which a busy CI machine disturbs least (a scan would be some 100 times slower).
+    assert report["best_ratios"]["rank"] < 3, report
+    assert report["best_ratios"]["interact"] < 3, report

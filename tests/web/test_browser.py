@@ -453,6 +453,7 @@ def _bea(remote: Elsewhere) -> tuple[str, dict[str, Any]]:
             "height": 64,
         },
     )
+    remote.serve("/users/bea/statuses/1", origin)
     return actor_id, origin
 
 
@@ -483,6 +484,9 @@ def test_a_remix_chain_across_two_servers_shows_on_the_post_page(
         actor_id, origin = _bea(remote)
         delivered = remote.deliver(site.url + "/inbox", create(actor_id, origin), actor_id, STATIC_KEYS[1])
         assert delivered.status_code == 202, delivered.text
+        acct = f"bea@{remote.host}"
+        bea = eventually(lambda: site.public(f"/api/v1/accounts/lookup?acct={acct}"), timeout=30)
+        eventually(lambda: site.public(f"/api/v1/accounts/{bea['id']}/statuses"), timeout=30)
         second = _remix_and_post(site, "alice", origin["id"], "a paper lantern at night")
         third = _remix_and_post(site, "bob", second["id"], "a paper lantern in the snow")
 
