@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import BigInteger, Column, Text
+from sqlalchemy import BigInteger, Column, ForeignKey, Text
 from sqlmodel import Field, SQLModel
 
 from fedi.models.base import bigint_fk, id_field, time_now, time_or_none
@@ -104,3 +104,28 @@ class ServerRule(SQLModel, table=True):
     created_at: datetime = time_now()
     updated_at: datetime = time_now()
     deleted_at: datetime | None = time_or_none()
+
+
+class PromptDenyTerm(SQLModel, table=True):
+    """A prompt deny-list term added by a moderator (`added`), or a term of the config's
+    `generation.deny` list kept here only to count its hits."""
+
+    __tablename__ = "prompt_deny_terms"
+
+    id: int = id_field()
+    term: str = Field(max_length=200, unique=True)
+    added: bool = False
+    hits: int = 0
+    created_at: datetime = time_now()
+
+
+class GenerationLimit(SQLModel, table=True):
+    """A moderator's override of one account's daily image quota (0: no limit)."""
+
+    __tablename__ = "generation_limits"
+
+    account_id: int = Field(
+        sa_column=Column(BigInteger, ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True)
+    )
+    daily_limit: int = 0
+    updated_at: datetime = time_now()

@@ -29,7 +29,7 @@ from fedi.models.generations import Generation
 from fedi.models.media import MediaAttachment
 from fedi.models.statuses import Status
 from fedi.runtime import Runtime
-from fedi.services import events, readiness
+from fedi.services import events, generation_limits, prompt_policy, readiness
 from fedi.store import generations as store
 from fedi.store import media as media_store
 from fedi.store import statuses as status_store
@@ -152,7 +152,8 @@ def quota(session: Session, rt: Runtime, requester: Account) -> Quota:
     domain = quota_domain(requester)
     if domain is None:
         used = store.count_by_account_since(session, requester.id, since)
-        return Quota(used, settings.daily_quota_per_account)
+        limit = generation_limits.override(session, requester.id)
+        return Quota(used, settings.daily_quota_per_account if limit is None else limit)
     used = store.count_by_quota_domain_since(session, domain, since)
     return Quota(used, settings.daily_quota_per_remote_domain)
 
@@ -192,6 +193,7 @@ def request(
     Refused (GenerationNotReady, 422) when generation is not ready: nothing is stored or queued.
     """
     readiness.require(rt)
+    prompt_policy.check(session, rt, ask.prompt if isinstance(ask.prompt, str) else "")
     built = build(rt.settings, ask)
     _check_quota(session, rt, requester)
     owner = media_owner or requester

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from fedi.models.accounts import Account, Role, User
@@ -16,6 +17,7 @@ from fedi.models.moderation import (
     DomainAllow,
     DomainBlock,
     ModerationNote,
+    PromptDenyTerm,
     ServerRule,
 )
 from fedi.models.statuses import Status
@@ -191,3 +193,17 @@ def server_rules(session: Session) -> list[ServerRule]:
     """Every rule row, removed ones included, in the order they are shown."""
     stmt = select(ServerRule).order_by(col(ServerRule.position), col(ServerRule.id))
     return list(session.exec(stmt).all())
+
+
+def prompt_terms(session: Session) -> list[PromptDenyTerm]:
+    return list(session.exec(select(PromptDenyTerm).order_by(col(PromptDenyTerm.term))).all())
+
+
+def prompt_term(session: Session, term: str) -> PromptDenyTerm | None:
+    return session.exec(select(PromptDenyTerm).where(PromptDenyTerm.term == term)).first()
+
+
+def count_prompt_hit(session: Session, term: str) -> bool:
+    """One more hit on a stored term; False when the term has no row yet."""
+    stmt = update(PromptDenyTerm).where(col(PromptDenyTerm.term) == term).values(hits=PromptDenyTerm.hits + 1)
+    return bool(session.exec(stmt).rowcount)

@@ -47,17 +47,18 @@ async def sign_in(request: Request) -> Response:
         response.headers["Retry-After"] = str(exc.retry_after)
         return response
 
-    def check() -> tuple[int, int] | None:
+    def check() -> tuple[int, int, bool] | None:
         with rt.db.session() as session:
             user = oauth.login(session, email, password)
-            return (user.id, user.session_version) if user is not None else None
+            return (user.id, user.session_version, user.moderator) if user is not None else None
 
     signed_in = await run_sync(check)
     if signed_in is None:
         await rt.sign_in_throttle.failed(email)
         context = {"next": target, "email": email, "error": "That e-mail address and password do not match."}
         return render(request, "login.html", context, status_code=401)
-    log_in(request, *signed_in)
+    user_id, version, staff = signed_in
+    log_in(request, user_id, version, staff=staff)
     return RedirectResponse(target, status_code=303)
 
 

@@ -10,7 +10,7 @@ from sqlmodel import select
 from starlette.routing import Route
 
 from activitypub.testing import FakeRemote
-from fedi.models.accounts import Account
+from fedi.models.accounts import Account, Role, User
 from fedi.models.generations import Generation
 from fedi.models.relationships import Follow
 from fedi.runtime import Runtime
@@ -33,6 +33,8 @@ def form_posts(client: httpx.AsyncClient) -> set[str]:
 async def test_every_form_post_without_the_csrf_token_is_refused(
     client: httpx.AsyncClient, runtime: Runtime, local_account: Account
 ) -> None:
+    with runtime.db.session() as session:  # an owner: the admin pages' forms are checked too
+        session.exec(select(User).where(User.account_id == local_account.id)).one().role = Role.OWNER
     await sign_in(client)
     made = await client.post(
         "/imagine", data={"csrf_token": csrf_token((await client.get("/imagine")).text), "prompt": "a fox"}
@@ -48,6 +50,15 @@ async def test_every_form_post_without_the_csrf_token_is_refused(
         "/imagine/{id}/post": {"caption": "forged"},
         "/imagine/{id}/cancel": {},
         "/settings/profile": {"display_name": "Forged"},
+        "/admin/reports/{id}/resolve": {"action": "suspend"},
+        "/admin/reports/{id}/reopen": {},
+        "/admin/accounts/{id}/change": {"change": "suspend"},
+        "/admin/accounts/{id}/limit": {"daily_limit": "0"},
+        "/admin/sign-ups/{id}": {"decision": "approve"},
+        "/admin/domains": {"domain": "forged.example", "severity": "suspend"},
+        "/admin/domains/{id}/remove": {},
+        "/admin/prompts": {"term": "forged"},
+        "/admin/prompts/{id}/remove": {},
     }
     assert set(targets) == form_posts(client), "a form POST route is missing from this test"
     for path, fields in targets.items():

@@ -1,0 +1,45 @@
+"""moderation from the web: the live prompt deny list with hit counts, per-account image quotas
+
+Revision ID: 0013
+Revises: 0012
+Create Date: 2026-11-29 14:50:00
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0013"
+down_revision = "0012"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "prompt_deny_terms",
+        sa.Column("id", sa.BigInteger(), autoincrement=False, nullable=False),
+        sa.Column("term", sa.String(length=200), nullable=False),
+        sa.Column("added", sa.Boolean(), nullable=False),
+        sa.Column("hits", sa.Integer(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_prompt_deny_terms")),
+        sa.UniqueConstraint("term", name=op.f("uq_prompt_deny_terms_term")),
+    )
+    op.create_table(
+        "generation_limits",
+        sa.Column(
+            "account_id",
+            sa.BigInteger(),
+            sa.ForeignKey("accounts.id", ondelete="CASCADE"),
+            primary_key=True,
+        ),
+        sa.Column("daily_limit", sa.Integer(), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+    )
+
+
+def downgrade() -> None:
+    op.drop_table("generation_limits")
+    op.drop_table("prompt_deny_terms")
