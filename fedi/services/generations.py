@@ -20,6 +20,7 @@ from typing import Any
 from sqlmodel import Session
 
 from fedi.config import Settings
+from fedi.db import on_commit
 from fedi.domains import registrable_domain
 from fedi.errors import NotFound, ServiceUnavailable, TooManyRequests, Unprocessable
 from fedi.hooks import load_hook
@@ -326,22 +327,47 @@ def finished(rt: Runtime, generation_id: int, image: FinishedImage) -> None:
         if row is None or row.state not in ("queued", "running"):
             return
         media = media_store.get(session, row.media_id) if row.media_id else None
+        held = image.flagged is not None and rt.settings.generation.hold_flagged
         if media is not None:
-            media.state = "ready"
+            # A held image stays "processing" to everyone until a moderator approves it.
+            media.state = "processing" if held else "ready"
             media.file_key, media.thumbnail_key = original_key, thumbnail_key
             media.width, media.height, media.size = image.width, image.height, image.size
             media.thumbnail_width, media.thumbnail_height = image.thumbnail_width, image.thumbnail_height
             media.blurhash = image.blurhash
             media.generation = _provenance(image, row)
             session.add(media)
-        row.state, row.finished_at = "done", datetime.now(UTC)
+        row.state, row.finished_at = ("held" if held else "done"), datetime.now(UTC)
         row.progress_step = row.progress_total = max(row.progress_total, row.steps)
         session.add(row)
         session.flush()
+        if held:
+            log.info("generation %s held for review: %s", generation_id, image.flagged)
+            return
         if media is not None and media.status_id is not None:
             _publish_when_ready(session, rt, media.status_id)
     # After the commit: a listener that reads the generation on "done" finds it done.
     events.generation_progress(rt, generation_id, {"event": "fedi.generation.done", "id": str(generation_id)})
+
+
+def release_held(session: Session, rt: Runtime, row: Generation) -> None:
+    """A moderator approved a held image: it is done, and the post that waited is published."""
+    media = media_store.get(session, row.media_id) if row.media_id else None
+    row.state = "done"
+    session.add(row)
+    if media is not None:
+        media.state = "ready"
+        session.add(media)
+        session.flush()
+        if media.status_id is not None:
+            _publish_when_ready(session, rt, media.status_id)
+    event = {"event": "fedi.generation.done", "id": str(row.id)}
+    on_commit(session, lambda: events.generation_progress(rt, row.id, event))
+
+
+def reject_held(session: Session, rt: Runtime, row: Generation) -> None:
+    """A moderator rejected a held image: the generation fails, as a refused one does."""
+    _fail(session, rt, row, "failed", "the image was held for review and a moderator rejected it")
 
 
 def generated_keys(generation_id: int) -> tuple[str, str]:

@@ -1,4 +1,5 @@
-"""Instance policy pages: domain blocks (admins) and the prompt deny list (moderators)."""
+"""Instance policy pages: domain blocks (admins), the prompt deny list and the image review
+queue (moderators)."""
 
 from __future__ import annotations
 
@@ -9,16 +10,18 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from fedi.api.context import read, runtime_of, write
+from fedi.convert.common import preview_url
 from fedi.errors import Unprocessable
 from fedi.models.accounts import Account, Role
 from fedi.models.moderation import Severity
-from fedi.services import domain_blocks, prompt_policy
+from fedi.services import domain_blocks, image_review, prompt_policy
 from fedi.store import moderation as store
 from fedi.web.admin import done, path_id, show, staff, staff_form
 from fedi.web.pages import page
 
 DOMAINS = "/admin/domains"
 PROMPTS = "/admin/prompts"
+IMAGES = "/admin/images"
 
 
 @page
@@ -120,3 +123,37 @@ async def remove_term(request: Request) -> Response:
     term_id = path_id(request)
     await write(request, lambda s: prompt_policy.remove(s, term_id, by=me))
     return done(PROMPTS, "removed")
+
+
+@page
+async def images(request: Request) -> Response:
+    me = await staff(request)
+    if isinstance(me, Response):
+        return me
+    rt = runtime_of(request)
+
+    def load(session: Session) -> dict[str, Any]:
+        waiting = image_review.queue(session)
+        return {
+            "held": [(h, preview_url(h.media, rt.urls) if h.media is not None else None) for h in waiting],
+            "holding": rt.settings.generation.hold_flagged,
+        }
+
+    return show(request, "admin_images.html", me, await read(request, load))
+
+
+@page
+async def review(request: Request) -> Response:
+    checked = await staff_form(request)
+    if isinstance(checked, Response):
+        return checked
+    me, form = checked
+    rt = runtime_of(request)
+    generation_id = path_id(request)
+    if form.get("decision") == "approve":
+        await write(request, lambda s: image_review.approve(s, rt, generation_id, by=me))
+        return done(IMAGES, "published")
+    if form.get("decision") == "reject":
+        await write(request, lambda s: image_review.reject(s, rt, generation_id, by=me))
+        return done(IMAGES, "failed")
+    raise Unprocessable("Approve or reject")

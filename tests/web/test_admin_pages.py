@@ -12,14 +12,22 @@ from fedi.models.accounts import Account, Role, User
 from fedi.models.federation import Report
 from fedi.models.generations import Generation
 from fedi.models.moderation import DomainBlock, PromptDenyTerm
+from fedi.models.statuses import Status
 from fedi.runtime import Runtime
-from fedi.services import reports
+from fedi.services import generations, reports
 from fedi.services.accounts import create_local_account
 from tests.api.test_oauth import register
-from tests.web.conftest import PASSWORD, sign_in
+from tests.web.conftest import PASSWORD, imagine, png, sign_in
 from tests.web.markup import Document, accessibility_problems, csrf_token
 
-PAGES = ["/admin/reports", "/admin/accounts", "/admin/sign-ups", "/admin/prompts", "/admin/audit"]
+PAGES = [
+    "/admin/reports",
+    "/admin/accounts",
+    "/admin/sign-ups",
+    "/admin/prompts",
+    "/admin/images",
+    "/admin/audit",
+]
 
 
 @pytest.fixture
@@ -280,3 +288,59 @@ async def test_an_approval_mode_sign_up_signs_in_only_once_approved_on_the_page(
     client.cookies.clear()
     await sign_in(client, "newbie@example.org")
     assert (await client.get("/settings/profile")).status_code == 200
+
+
+def flagged_image(runtime: Runtime, generation_id: int) -> None:
+    """What a GPU worker answers when the image check flags the image."""
+    generations.finished(
+        runtime,
+        generation_id,
+        generations.FinishedImage(
+            original=png(),
+            thumbnail=png((30, 20)),
+            size=100,
+            blurhash="LEHV6nWB2yk8pyo0adR*.7kCMdnj",
+            width=90,
+            height=60,
+            thumbnail_width=30,
+            thumbnail_height=20,
+            params={"prompt": "a fox", "seed": 1},
+            seconds=0.1,
+            flagged="nudity",
+        ),
+    )
+
+
+@pytest.mark.usefixtures("queued_only")
+async def test_flagged_images_wait_in_the_review_queue_until_a_moderator_decides(
+    client: httpx.AsyncClient, runtime: Runtime, local_account: Account, moderator: Account
+) -> None:
+    runtime.settings.generation.hold_flagged = True
+    posts = [imagine(runtime, local_account, f"a fox number {n}", "my fox") for n in (1, 2)]
+    with runtime.db.reader() as session:
+        by_prompt = {g.prompt: g.id for g in session.exec(select(Generation)).all()}
+    made = [by_prompt[f"a fox number {n}"] for n in (1, 2)]
+    for generation_id in made:
+        flagged_image(runtime, generation_id)
+    with runtime.db.reader() as session:
+        assert {session.get(Generation, g).state for g in made} == {"held"}  # type: ignore[union-attr]
+        assert {session.get(Status, p.id).state for p in posts} == {"processing"}  # type: ignore[union-attr]
+    assert (await client.get(f"/api/v1/statuses/{posts[0].id}")).status_code == 404  # not posted yet
+
+    await sign_in(client, "mod@example.org")
+    queue = await client.get("/admin/images")
+    assert "a fox number 1" in queue.text and "flagged: nudity" in queue.text
+    assert accessibility_problems(queue.text) == []
+    approved = await submit(client, "/admin/images", f"/admin/images/{made[0]}", decision="approve")
+    assert approved.headers["location"] == "/admin/images?done=published"
+    rejected = await submit(client, "/admin/images", f"/admin/images/{made[1]}", decision="reject")
+    assert rejected.headers["location"] == "/admin/images?done=failed"
+    assert "No image is waiting" in (await client.get("/admin/images")).text
+    again = await submit(client, "/admin/images", f"/admin/images/{made[1]}", decision="approve")
+    assert again.status_code == 404
+
+    public = (await client.get(f"/api/v1/statuses/{posts[0].id}")).json()
+    assert public["sensitive"] is True and public["media_attachments"][0]["url"]
+    with runtime.db.reader() as session:
+        assert session.get(Status, posts[1].id).state == "failed"  # type: ignore[union-attr]
+        assert "moderator rejected" in (session.get(Generation, made[1]).error or "")  # type: ignore[union-attr]

@@ -59,6 +59,7 @@ async def test_every_form_post_without_the_csrf_token_is_refused(
         "/admin/domains/{id}/remove": {},
         "/admin/prompts": {"term": "forged"},
         "/admin/prompts/{id}/remove": {},
+        "/admin/images/{id}": {"decision": "approve"},
     }
     assert set(targets) == form_posts(client), "a form POST route is missing from this test"
     for path, fields in targets.items():
