@@ -188,6 +188,8 @@ def admin_page_routes() -> list[BaseRoute]:
         Route("/admin/prompts", admin_policy.prompts, methods=["GET"]),
         Route("/admin/prompts", admin_policy.add_term, methods=["POST"]),
         Route("/admin/prompts/{id}/remove", admin_policy.remove_term, methods=["POST"]),
+        Route("/admin/bot", admin_policy.switch_bot, methods=["POST"]),
+        Route("/admin/bot/remove", admin_policy.unswitch_bot, methods=["POST"]),
         Route("/admin/images", admin_policy.images),
         Route("/admin/images/{id}", admin_policy.review, methods=["POST"]),
         Route("/admin/audit", admin.audit_log),

@@ -129,3 +129,22 @@ class GenerationLimit(SQLModel, table=True):
     )
     daily_limit: int = 0
     updated_at: datetime = time_now()
+
+
+class BotReach(StrEnum):
+    """Whom the image bot answers: for every server (the row with domain ""), or for one."""
+
+    EVERYONE = "everyone"
+    FOLLOWERS = "followers"  # only servers where someone follows the bot
+    LOCAL = "local"  # only this server's accounts (the default row only)
+    OFF = "off"
+
+
+class BotDomainSwitch(SQLModel, table=True):
+    """The image bot's switch for a domain and every name under it; domain "" is the default."""
+
+    __tablename__ = "bot_domain_switches"
+
+    domain: str = Field(max_length=255, primary_key=True)
+    reach: str = Field(default=BotReach.EVERYONE, max_length=16)
+    updated_at: datetime = time_now()

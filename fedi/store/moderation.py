@@ -14,12 +14,14 @@ from fedi.models.federation import Report
 from fedi.models.moderation import (
     AccountWarning,
     AdminAction,
+    BotDomainSwitch,
     DomainAllow,
     DomainBlock,
     ModerationNote,
     PromptDenyTerm,
     ServerRule,
 )
+from fedi.models.relationships import Follow
 from fedi.models.statuses import Status
 from fedi.store.paging import Page, fetch_page
 
@@ -207,3 +209,30 @@ def count_prompt_hit(session: Session, term: str) -> bool:
     """One more hit on a stored term; False when the term has no row yet."""
     stmt = update(PromptDenyTerm).where(col(PromptDenyTerm.term) == term).values(hits=PromptDenyTerm.hits + 1)
     return bool(session.exec(stmt).rowcount)
+
+
+def bot_switches(session: Session) -> list[BotDomainSwitch]:
+    return list(session.exec(select(BotDomainSwitch).order_by(col(BotDomainSwitch.domain))).all())
+
+
+def bot_switch_for(session: Session, domain: str) -> BotDomainSwitch | None:
+    """The most specific switch naming `domain` or a name above it."""
+    parts = domain.split(".")
+    names = [".".join(parts[i:]) for i in range(len(parts))]
+    found = {
+        s.domain: s
+        for s in session.exec(select(BotDomainSwitch).where(col(BotDomainSwitch.domain).in_(names)))
+    }
+    return next((found[n] for n in names if n in found), None)
+
+
+def followed_from(session: Session, account_id: int, domain: str) -> bool:
+    """Whether an account on `domain` follows this account (accepted)."""
+    stmt = (
+        select(Follow.id)
+        .join(Account, col(Account.id) == col(Follow.account_id))
+        .where(
+            Follow.target_account_id == account_id, col(Follow.accepted).is_(True), Account.domain == domain
+        )
+    )
+    return session.exec(stmt.limit(1)).first() is not None

@@ -35,6 +35,7 @@ NOTICES = {
     "rejected": "The sign-up is rejected and removed.",
     "added": "The term is on the deny list; it applies to the next prompt.",
     "removed": "The term is off the deny list.",
+    "bot": "The image bot's switch is saved; it applies to the next mention.",
     "published": "The image is approved and published.",
     "failed": "The image is rejected; its generation failed.",
 }

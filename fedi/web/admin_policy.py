@@ -13,8 +13,8 @@ from fedi.api.context import read, runtime_of, write
 from fedi.convert.common import preview_url
 from fedi.errors import Unprocessable
 from fedi.models.accounts import Account, Role
-from fedi.models.moderation import Severity
-from fedi.services import domain_blocks, image_review, prompt_policy
+from fedi.models.moderation import BotReach, Severity
+from fedi.services import bot_reach, domain_blocks, image_review, prompt_policy
 from fedi.store import moderation as store
 from fedi.web.admin import done, path_id, show, staff, staff_form
 from fedi.web.pages import page
@@ -94,7 +94,13 @@ async def _prompts_page(
     rt = runtime_of(request)
 
     def load(session: Session) -> dict[str, Any]:
-        return {"terms": prompt_policy.terms(session, rt)}
+        return {
+            "terms": prompt_policy.terms(session, rt),
+            "bot_default": bot_reach.default(session),
+            "switches": [s for s in store.bot_switches(session) if s.domain],
+            "reaches": list(BotReach),
+            "per_domain": bot_reach.PER_DOMAIN,
+        }
 
     context = await read(request, load)
     return show(request, "admin_prompts.html", me, context | {"error": error}, status)
@@ -157,3 +163,30 @@ async def review(request: Request) -> Response:
         await write(request, lambda s: image_review.reject(s, rt, generation_id, by=me))
         return done(IMAGES, "failed")
     raise Unprocessable("Approve or reject")
+
+
+@page
+async def switch_bot(request: Request) -> Response:
+    checked = await staff_form(request)
+    if isinstance(checked, Response):
+        return checked
+    me, form = checked
+    rt = runtime_of(request)
+    try:
+        await write(
+            request,
+            lambda s: bot_reach.set_reach(s, rt, form.get("domain", ""), form.get("reach", ""), by=me),
+        )
+    except Unprocessable as exc:
+        return await _prompts_page(request, me, exc.message, exc.status)
+    return done(PROMPTS, "bot")
+
+
+@page
+async def unswitch_bot(request: Request) -> Response:
+    checked = await staff_form(request)
+    if isinstance(checked, Response):
+        return checked
+    me, form = checked
+    await write(request, lambda s: bot_reach.remove(s, form.get("domain", ""), by=me))
+    return done(PROMPTS, "bot")

@@ -4,19 +4,24 @@ log). The browser walk through them is in test_browser_moderation.py."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
 import pytest
-from sqlmodel import select
+from sqlmodel import col, select
 
+from activitypub.testing import STATIC_KEYS, FakeRemote
 from fedi.models.accounts import Account, Role, User
 from fedi.models.federation import Report
 from fedi.models.generations import Generation
 from fedi.models.moderation import DomainBlock, PromptDenyTerm
+from fedi.models.relationships import Follow
 from fedi.models.statuses import Status
 from fedi.runtime import Runtime
 from fedi.services import generations, reports
 from fedi.services.accounts import create_local_account
 from tests.api.test_oauth import register
+from tests.federation.helpers import create, note, post_activity
 from tests.web.conftest import PASSWORD, imagine, png, sign_in
 from tests.web.markup import Document, accessibility_problems, csrf_token
 
@@ -344,3 +349,60 @@ async def test_flagged_images_wait_in_the_review_queue_until_a_moderator_decides
     with runtime.db.reader() as session:
         assert session.get(Status, posts[1].id).state == "failed"  # type: ignore[union-attr]
         assert "moderator rejected" in (session.get(Generation, made[1]).error or "")  # type: ignore[union-attr]
+
+
+MAL = "https://remote.test/users/mal"
+
+
+def asking(number: int) -> dict[str, Any]:
+    """mal@remote.test mentions the image bot with a prompt."""
+    mention = {"type": "Mention", "href": "https://fedi.test/users/imagine", "name": "@imagine@fedi.test"}
+    content = '<p><a href="https://fedi.test/@imagine" class="u-url mention">@imagine</a> a cat</p>'
+    return create(MAL, note(MAL, f"{MAL}/statuses/{number}", content, tag=[mention]))
+
+
+def bot_replies(runtime: Runtime) -> int:
+    """Posts of the bot (its image replies wait here, unpublished, while their image is made)."""
+    with runtime.db.reader() as session:
+        bot = session.exec(
+            select(Account).where(Account.username == "imagine", col(Account.domain).is_(None))
+        ).one()
+        return len(session.exec(select(Status).where(Status.account_id == bot.id)).all())
+
+
+@pytest.mark.usefixtures("queued_only")
+async def test_the_image_bot_is_switched_per_domain_from_the_page(
+    client: httpx.AsyncClient, runtime: Runtime, remote: FakeRemote, moderator: Account
+) -> None:
+    remote.add_actor("mal", key=STATIC_KEYS[1])
+    await sign_in(client, "mod@example.org")
+    page = "/admin/prompts"
+    off = await submit(client, page, "/admin/bot", domain="Remote.test", reach="off")
+    assert off.headers["location"] == f"{page}?done=bot"
+    assert (await submit(client, page, "/admin/bot", domain="remote.test", reach="local")).status_code == 422
+    assert (await submit(client, page, "/admin/bot", domain="", reach="sideways")).status_code == 422
+
+    assert (await post_activity(client, asking(1), remote.key_pair(MAL))).status_code == 202
+    assert bot_replies(runtime) == 0  # switched off for remote.test: not even a refusal
+
+    # Followers' servers only: remote.test has no follower of the bot yet, then one.
+    await submit(client, page, "/admin/bot", domain="remote.test", reach="followers")
+    await post_activity(client, asking(2), remote.key_pair(MAL))
+    assert bot_replies(runtime) == 0
+    with runtime.db.session() as session:
+        bot = session.exec(
+            select(Account).where(Account.username == "imagine", col(Account.domain).is_(None))
+        ).one()
+        mal = session.exec(select(Account).where(Account.uri == MAL)).one()
+        session.add(Follow(account_id=mal.id, target_account_id=bot.id, uri=f"{MAL}#follow", accepted=True))
+    await post_activity(client, asking(3), remote.key_pair(MAL))
+    assert bot_replies(runtime) == 1
+
+    # The default covers every server without a switch of its own; local accounts only.
+    await submit(client, page, "/admin/bot/remove", domain="remote.test")
+    await submit(client, page, "/admin/bot", domain="", reach="local")
+    shown = Document((await client.get(page)).text)
+    assert next(o.attrs["value"] for o in shown.all("option") if "selected" in o.attrs) == "local"
+    await post_activity(client, asking(4), remote.key_pair(MAL))
+    assert bot_replies(runtime) == 1
+    assert "set bot reach" in (await client.get("/admin/audit")).text

@@ -60,6 +60,8 @@ async def test_every_form_post_without_the_csrf_token_is_refused(
         "/admin/prompts": {"term": "forged"},
         "/admin/prompts/{id}/remove": {},
         "/admin/images/{id}": {"decision": "approve"},
+        "/admin/bot": {"domain": "forged.example", "reach": "off"},
+        "/admin/bot/remove": {"domain": "forged.example"},
     }
     assert set(targets) == form_posts(client), "a form POST route is missing from this test"
     for path, fields in targets.items():

@@ -1,4 +1,5 @@
-"""moderation from the web: the live prompt deny list with hit counts, per-account image quotas
+"""moderation from the web: the live prompt deny list with hit counts, per-account image quotas,
+the image bot's per-domain switches
 
 Revision ID: 0013
 Revises: 0012
@@ -38,8 +39,16 @@ def upgrade() -> None:
         sa.Column("daily_limit", sa.Integer(), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
     )
+    op.create_table(
+        "bot_domain_switches",
+        sa.Column("domain", sa.String(length=255), nullable=False),
+        sa.Column("reach", sa.String(length=16), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("domain", name=op.f("pk_bot_domain_switches")),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("bot_domain_switches")
     op.drop_table("generation_limits")
     op.drop_table("prompt_deny_terms")
