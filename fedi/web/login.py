@@ -28,7 +28,12 @@ async def sign_in_page(request: Request) -> Response:
     if user is not None:
         username = await read(request, lambda s: oauth.username_of(s, user))
         return render(request, "signed_in.html", {"username": username})
-    return render(request, "login.html", {"next": safe_next(request.query_params.get("next")), "email": ""})
+    context = {
+        "next": safe_next(request.query_params.get("next")),
+        "email": "",
+        "deleted": request.query_params.get("deleted") == "1",
+    }
+    return render(request, "login.html", context)
 
 
 @page

@@ -9,12 +9,14 @@ import pytest
 from sqlmodel import select
 from starlette.routing import Route
 
-from activitypub.testing import FakeRemote
+from activitypub.testing import STATIC_KEYS, FakeRemote
 from fedi.models.accounts import Account, Role, User
 from fedi.models.generations import Generation
 from fedi.models.relationships import Follow
+from fedi.models.statuses import Status
 from fedi.runtime import Runtime
-from tests.web.conftest import png, sign_in
+from fedi.services.federation import remote as remote_actors
+from tests.web.conftest import png, post, sign_in
 from tests.web.markup import Document, accessibility_problems, csrf_token
 
 
@@ -50,6 +52,7 @@ async def test_every_form_post_without_the_csrf_token_is_refused(
         "/imagine/{id}/post": {"caption": "forged"},
         "/imagine/{id}/cancel": {},
         "/settings/profile": {"display_name": "Forged"},
+        "/settings/delete": {"password": "correct horse", "confirm": "on"},
         "/admin/reports/{id}/resolve": {"action": "suspend"},
         "/admin/reports/{id}/reopen": {},
         "/admin/accounts/{id}/change": {"change": "suspend"},
@@ -216,3 +219,38 @@ async def test_signing_in_rehashes_a_password_hashed_with_other_argon2_parameter
     assert extract_parameters(new).time_cost == 1
     client.cookies.clear()
     await sign_in(client)  # the new hash accepts the same password
+
+
+async def test_a_user_deletes_their_own_account_and_other_servers_are_told(
+    client: httpx.AsyncClient, runtime: Runtime, remote: FakeRemote, local_account: Account
+) -> None:
+    remote.add_actor("carol", key=STATIC_KEYS[1])
+    remote_actors.actor(runtime, "https://remote.test/users/carol").result(timeout=10)
+    post(runtime, local_account, "My last words")
+    await sign_in(client)
+    settings = await client.get("/settings/profile")
+    assert "Delete your account" in settings.text and accessibility_problems(settings.text) == []
+    token = csrf_token(settings.text)
+
+    for fields, error in (
+        ({"password": "wrong horse", "confirm": "on"}, "That password is not right"),
+        ({"password": "correct horse"}, "Tick the box to confirm the deletion"),
+    ):
+        refused = await client.post("/settings/delete", data={"csrf_token": token, **fields})
+        assert refused.status_code == 422 and Document(refused.text).one("p", role="alert").text == error
+    assert (await client.get("/@alice")).status_code == 200
+
+    deleted = await client.post(
+        "/settings/delete", data={"csrf_token": token, "password": "correct horse", "confirm": "on"}
+    )
+    assert deleted.status_code == 303 and deleted.headers["location"] == "/auth/sign_in?deleted=1"
+    assert "Your account is deleted" in (await client.get(deleted.headers["location"])).text
+    [told] = [a for a in remote.inbox if a.get("type") == "Delete"]
+    assert told["actor"] == told["object"]["id"] == "https://fedi.test/users/alice"
+    assert (await client.get("/settings/profile")).status_code == 303  # signed out
+    page = await client.get("/auth/sign_in")
+    again = {"csrf_token": csrf_token(page.text), "email": "alice@example.org", "password": "correct horse"}
+    assert (await client.post("/auth/sign_in", data=again)).status_code == 401
+    assert (await client.get("/@alice")).status_code == 404
+    with runtime.db.reader() as session:
+        assert session.exec(select(Status).where(Status.account_id == local_account.id)).all() == []
