@@ -148,3 +148,18 @@ class BotDomainSwitch(SQLModel, table=True):
     domain: str = Field(max_length=255, primary_key=True)
     reach: str = Field(default=BotReach.EVERYONE, max_length=16)
     updated_at: datetime = time_now()
+
+
+class Invite(SQLModel, table=True):
+    """A code that lets someone sign up while registrations are closed or need approval."""
+
+    __tablename__ = "invites"
+
+    id: int = id_field()
+    code: str = Field(max_length=32, unique=True)
+    account_id: int | None = bigint_fk("accounts.id", nullable=True, ondelete="SET NULL")
+    max_uses: int | None = None
+    uses: int = 0
+    expires_at: datetime | None = time_or_none()
+    revoked: bool = False
+    created_at: datetime = time_now()

@@ -17,6 +17,7 @@ from fedi.models.moderation import (
     BotDomainSwitch,
     DomainAllow,
     DomainBlock,
+    Invite,
     ModerationNote,
     PromptDenyTerm,
     ServerRule,
@@ -236,3 +237,11 @@ def followed_from(session: Session, account_id: int, domain: str) -> bool:
         )
     )
     return session.exec(stmt.limit(1)).first() is not None
+
+
+def invites(session: Session, limit: int) -> list[Invite]:
+    return list(session.exec(select(Invite).order_by(col(Invite.id).desc()).limit(limit)).all())
+
+
+def invite_by_code(session: Session, code: str) -> Invite | None:
+    return session.exec(select(Invite).where(Invite.code == code)).first() if code else None

@@ -36,6 +36,8 @@ NOTICES = {
     "added": "The term is on the deny list; it applies to the next prompt.",
     "removed": "The term is off the deny list.",
     "bot": "The image bot's switch is saved; it applies to the next mention.",
+    "invited": "The invite is made: give its code to the person you invite.",
+    "revoked": "The invite is revoked.",
     "published": "The image is approved and published.",
     "failed": "The image is rejected; its generation failed.",
 }

@@ -1,5 +1,5 @@
 """Accounts for moderators: search, silence and suspend (and undo), the daily image limit;
-and the sign-ups waiting for approval."""
+the sign-ups waiting for approval; invites."""
 
 from __future__ import annotations
 
@@ -11,13 +11,15 @@ from starlette.responses import Response
 
 from fedi.api.context import read, runtime_of, write
 from fedi.errors import Unprocessable
-from fedi.services import admin_views, generation_limits, generations, moderation
+from fedi.services import admin_views, generation_limits, generations, invites, moderation
+from fedi.store import moderation as store
 from fedi.store.paging import Page
 from fedi.web.admin import done, path_id, show, staff, staff_form
 from fedi.web.pages import page
 
 PATH = "/admin/accounts"
 SIGN_UPS = "/admin/sign-ups"
+INVITES = "/admin/invites"
 SHOWN = 40
 # The form's buttons: (take or undo, the action).
 CHANGES = {
@@ -133,3 +135,44 @@ async def decide(request: Request) -> Response:
         await write(request, lambda s: moderation.reject(s, account_id, by=me))
         return done(SIGN_UPS, "rejected")
     raise Unprocessable("Approve or reject")
+
+
+@page
+async def invite_page(request: Request) -> Response:
+    me = await staff(request)
+    if isinstance(me, Response):
+        return me
+    listed = await read(request, lambda s: store.invites(s, SHOWN))
+    context = {
+        "invites": [(i, invites.usable(i)) for i in listed],
+        "max_uses": invites.MAX_USES,
+        "expiries": list(invites.EXPIRES_IN),
+    }
+    return show(request, "admin_invites.html", me, context)
+
+
+@page
+async def create_invite(request: Request) -> Response:
+    checked = await staff_form(request)
+    if isinstance(checked, Response):
+        return checked
+    me, form = checked
+    uses = form.get("max_uses", "")
+    if uses and not uses.isdigit():
+        raise Unprocessable("Choose one of the limits offered")
+    wanted = int(uses) if uses else None
+    await write(
+        request, lambda s: invites.create(s, me, max_uses=wanted, expires_in=form.get("expires_in", ""))
+    )
+    return done(INVITES, "invited")
+
+
+@page
+async def revoke_invite(request: Request) -> Response:
+    checked = await staff_form(request)
+    if isinstance(checked, Response):
+        return checked
+    me, _form = checked
+    invite_id = path_id(request)
+    await write(request, lambda s: invites.revoke(s, invite_id, by=me))
+    return done(INVITES, "revoked")

@@ -14,7 +14,7 @@ from activitypub.testing import STATIC_KEYS, FakeRemote
 from fedi.models.accounts import Account, Role, User
 from fedi.models.federation import Report
 from fedi.models.generations import Generation
-from fedi.models.moderation import DomainBlock, PromptDenyTerm
+from fedi.models.moderation import DomainBlock, Invite, PromptDenyTerm
 from fedi.models.relationships import Follow
 from fedi.models.statuses import Status
 from fedi.runtime import Runtime
@@ -406,3 +406,69 @@ async def test_the_image_bot_is_switched_per_domain_from_the_page(
     await post_activity(client, asking(4), remote.key_pair(MAL))
     assert bot_replies(runtime) == 1
     assert "set bot reach" in (await client.get("/admin/audit")).text
+
+
+async def sign_up(client: httpx.AsyncClient, username: str, **extra: str) -> httpx.Response:
+    """POST /api/v1/accounts with an app's token, as Mastodon apps sign people up."""
+    app = await register(client)
+    token = (
+        await client.post(
+            "/oauth/token",
+            data={
+                "grant_type": "client_credentials",
+                "scope": "read write",
+                "client_id": app["client_id"],
+                "client_secret": app["client_secret"],
+            },
+        )
+    ).json()["access_token"]
+    fields = {
+        "username": username,
+        "email": f"{username}@example.org",
+        "password": PASSWORD,
+        "agreement": "true",
+    }
+    return await client.post(
+        "/api/v1/accounts", data=fields | extra, headers={"Authorization": f"Bearer {token}"}
+    )
+
+
+async def test_an_invite_lets_one_person_sign_up_while_registrations_are_closed(
+    client: httpx.AsyncClient, runtime: Runtime, moderator: Account
+) -> None:
+    runtime.settings.instance.registrations_open = False
+    runtime.settings.instance.approval_required = True
+    await sign_in(client, "mod@example.org")
+    page = "/admin/invites"
+    made = await submit(client, page, page, max_uses="1", expires_in="1d")
+    assert made.headers["location"] == f"{page}?done=invited"
+    await submit(client, page, page, max_uses="", expires_in="never")
+    assert (await submit(client, page, page, max_uses="7", expires_in="1d")).status_code == 422
+    assert (await submit(client, page, page, max_uses="1", expires_in="forever")).status_code == 422
+    listed = Document((await client.get(page)).text)
+    codes = [c.text for c in listed.all("code", **{"class": "row-title"})]
+    assert len(codes) == 2
+    single, open_ended = codes[1], codes[0]  # newest first
+    client.cookies.clear()
+
+    assert (await sign_up(client, "nocode")).status_code == 403
+    assert (await sign_up(client, "badcode", invite_code="nope")).status_code == 422
+    invited = await sign_up(client, "invited", invite_code=single)
+    assert invited.status_code == 200, invited.text
+    me = await client.get(
+        "/api/v1/accounts/verify_credentials",
+        headers={"Authorization": f"Bearer {invited.json()['access_token']}"},
+    )
+    assert me.status_code == 200  # approved at once, approval mode notwithstanding
+    assert (await sign_up(client, "second", invite_code=single)).status_code == 422  # used up
+
+    await sign_in(client, "mod@example.org")
+    assert "1 of 1 used · used up or expired" in (await client.get(page)).text
+    with runtime.db.reader() as session:
+        open_id = session.exec(select(Invite.id).where(Invite.code == open_ended)).one()
+    revoked = await submit(client, page, f"{page}/{open_id}/revoke")
+    assert revoked.headers["location"] == f"{page}?done=revoked"
+    client.cookies.clear()
+    assert (await sign_up(client, "late", invite_code=open_ended)).status_code == 422
+    with runtime.db.reader() as session:
+        assert session.exec(select(Account).where(Account.username == "late")).first() is None

@@ -58,6 +58,8 @@ async def test_every_form_post_without_the_csrf_token_is_refused(
         "/admin/accounts/{id}/change": {"change": "suspend"},
         "/admin/accounts/{id}/limit": {"daily_limit": "0"},
         "/admin/sign-ups/{id}": {"decision": "approve"},
+        "/admin/invites": {"max_uses": "", "expires_in": "never"},
+        "/admin/invites/{id}/revoke": {},
         "/admin/domains": {"domain": "forged.example", "severity": "suspend"},
         "/admin/domains/{id}/remove": {},
         "/admin/prompts": {"term": "forged"},
