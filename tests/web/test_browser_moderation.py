@@ -194,6 +194,13 @@ def test_a_moderator_handles_a_report_a_domain_a_sign_up_and_the_prompt_policy(
     for action in ("suspend Account", "create domain block", "approve Account", "add prompt term"):
         expect(page.get_by_text(action).first).to_be_visible()
     visit.check(page, "admin-audit")
+    admin_tab(page, "Invites")
+    page.get_by_role("button", name="Make an invite").click()
+    notice(page, "The invite is made: give its code to the person you invite.")
+    visit.check(page, "admin-invites")
+    admin_tab(page, "Images")
+    expect(page.get_by_text("No image is waiting.")).to_be_visible()
+    visit.check(page, "admin-images")
     visit.close()
 
     # The approved sign-up signs in.
