@@ -204,13 +204,15 @@ def note(
     generation: Mapping[str, Any] | None = None,
     remix_of: str | None = None,
     generator: Generator | None = None,
+    license: str | None = None,
 ) -> JsonObject:
     """A status. ``summary`` is the content warning; ``replies`` the replies collection id.
 
     ``generation`` holds the diffusion parameters under the keys in
     ``context.GENERATION_KEYS``; ``remix_of`` is the id of the note this one remixes;
-    ``generator`` (AS2) names the model, as an ``Application``. Documents with ``generation``
-    or ``remixOf`` need the extension context (``context.with_extension_context``).
+    ``generator`` (AS2) names the model, as an ``Application``; ``license`` is the URL of the
+    licence the image is offered under. Documents with ``generation``, ``remixOf`` or
+    ``license`` need the extension context (``context.with_extension_context``).
     """
     doc: JsonObject = {
         "id": id,
@@ -239,6 +241,8 @@ def note(
         doc["generation"] = _generation(generation)
     if remix_of:
         doc["remixOf"] = remix_of
+    if license:
+        doc["license"] = license
     if generator is not None:
         doc["generator"] = {"type": "Application", "name": generator.name}
         if generator.url:

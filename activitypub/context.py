@@ -74,6 +74,8 @@ EXTENSION_TERMS: Final[dict[str, Any]] = {
     "steps": "fedi:steps",
     "guidance": "fedi:guidance",
     "sampler": "fedi:sampler",
+    # The licence an image is offered under, as a URL (schema.org's own term).
+    "license": {"@id": "https://schema.org/license", "@type": "@id"},
 }
 
 

@@ -346,6 +346,37 @@ def accounts_list() -> None:
         typer.echo(f"@{account.username}\t{user.email}\t{account.created_at:%Y-%m-%d}{role}")
 
 
+@accounts_app.command("export")
+def accounts_export(
+    username: Annotated[str, typer.Argument(help="The local account whose archive to build.")],
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="The zip file to write (default: NAME-archive.zip).")
+    ] = None,
+) -> None:
+    """Build an account's archive: Mastodon's layout (actor, outbox, likes, bookmarks, follows,
+    media) plus generations.jsonl, with each generated image and its Content Credentials."""
+    from fedi.services.export import write_archive_file
+    from fedi.store import accounts as store
+
+    runtime = _runtime_for_command()
+    try:
+        with runtime.db.reader() as session:
+            account = store.by_acct(session, username.lstrip("@"), None)
+        if account is None:
+            _fail(f"no local account @{username.lstrip('@')}", code=1)
+        target = output or Path(f"{account.username}-archive.zip")
+        counts = write_archive_file(
+            runtime, account.id, target, progress=lambda posts: typer.echo(f"  {posts:,d} posts...", err=True)
+        )
+    finally:
+        runtime.close()
+    typer.echo(
+        f"wrote {target}: {counts['posts']:,d} posts, {counts['images']:,d} images "
+        f"({counts['generations']:,d} generated), {counts['likes']:,d} favourites, "
+        f"{counts['bookmarks']:,d} bookmarks, {counts['following']:,d} follows"
+    )
+
+
 add_account_commands(accounts_app)
 
 

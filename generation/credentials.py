@@ -23,6 +23,8 @@ from generation.provenance import DIGITAL_SOURCE_TYPE
 from generation.types import GenerationParams
 
 PARAMETERS_LABEL = "org.fedi.generation"
+# IPTC's term for an existing image changed by a trained model.
+COMPOSITE_SOURCE_TYPE = "http://cv.iptc.org/newscodes/digitalsourcetype/compositeWithTrainedAlgorithmicMedia"
 LICENCE_LABEL = "org.fedi.licence"
 # How actions point at the one ingredient a manifest has.
 _INGREDIENT_LABEL = "source"
@@ -128,15 +130,31 @@ def sign_generated(
     licence: str | None = None,
     generator: str = "fedi",
 ) -> bytes:
-    """`image` with a signed manifest saying that `params.model` made it from `params`."""
-    action: dict[str, Any] = {
-        "action": "c2pa.created",
-        "digitalSourceType": DIGITAL_SOURCE_TYPE,
-        "softwareAgent": {"name": params.model},
-        "parameters": {"description": "text-to-image" if ingredient is None else "image-to-image"},
-    }
+    """`image` with a signed manifest saying that `params.model` made it from `params`: created
+    from text (a remix names its source as a `componentOf` ingredient), or, for an edit (a
+    `parentOf` ingredient), the source opened and then edited by the model."""
+    agent = {"name": params.model}
+    if ingredient is not None and ingredient.relationship == "parentOf":
+        actions: list[dict[str, Any]] = [
+            {"action": "c2pa.opened", "parameters": {"ingredientIds": [_INGREDIENT_LABEL]}},
+            {
+                "action": "c2pa.edited",
+                "digitalSourceType": COMPOSITE_SOURCE_TYPE,
+                "softwareAgent": agent,
+                "parameters": {"description": "image-to-image"},
+            },
+        ]
+    else:
+        actions = [
+            {
+                "action": "c2pa.created",
+                "digitalSourceType": DIGITAL_SOURCE_TYPE,
+                "softwareAgent": agent,
+                "parameters": {"description": "text-to-image"},
+            }
+        ]
     assertions: list[dict[str, Any]] = [
-        {"label": "c2pa.actions", "data": {"actions": [action]}},
+        {"label": "c2pa.actions", "data": {"actions": actions}},
         {"label": PARAMETERS_LABEL, "data": params.to_dict()},
     ]
     if licence:
@@ -199,6 +217,7 @@ class Credentials:
     actions: list[str]
     # Who signed: the issuer (organisation) and common name of the signing certificate.
     signer: dict[str, Any]
+    licence: str | None = None
 
 
 def read_credentials(image: bytes, mime_type: str) -> Credentials | None:
@@ -230,4 +249,8 @@ def read_credentials(image: bytes, mime_type: str) -> Credentials | None:
         ingredients=list(active.get("ingredients", [])),
         actions=[str(a.get("action")) for a in actions],
         signer=dict(active.get("signature_info") or {}),
+        licence=next(
+            (a["data"].get("licence") for a in active.get("assertions", []) if a["label"] == LICENCE_LABEL),
+            None,
+        ),
     )

@@ -62,9 +62,20 @@ class LoadedPipeline:
     load_seconds: float
     versions: dict[str, str] = field(default_factory=lambda: library_versions())
 
+    # The image-to-image pipeline on the same components, made on the first edit.
+    _edit_pipe: Any = field(default=None, repr=False)
+
     @property
     def sampler(self) -> str:
         return type(self.pipe.scheduler).__name__
+
+    def image_to_image(self) -> Any:
+        """Diffusers' image-to-image pipeline for this model, sharing the loaded weights."""
+        if self._edit_pipe is None:
+            from diffusers import AutoPipelineForImage2Image
+
+            self._edit_pipe = AutoPipelineForImage2Image.from_pipe(self.pipe)
+        return self._edit_pipe
 
 
 def library_versions() -> dict[str, str]:

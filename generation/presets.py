@@ -88,6 +88,10 @@ class Preset:
     download_gb: float = 0.0
     tflop_per_image: float = 0.0
     offload_vram_gb: float = 0.0
+    # Image to image (conversational edits) through diffusers' matching pipeline, and how much
+    # of the starting image an edit changes unless asked otherwise.
+    supports_edits: bool = True
+    default_strength: float = 0.6
 
 
 PRESETS: dict[str, Preset] = {
@@ -376,11 +380,14 @@ def build_request(
     steps: int | None = None,
     guidance: float | None = None,
     seed: int | None = None,
+    init_image: bytes | None = None,
+    strength: float | None = None,
     max_prompt_chars: int = 2000,
 ) -> GenerationRequest:
     """A validated request with the preset's defaults for what is not given.
 
-    Prompts are normalised; a missing seed is drawn at random (and then recorded).
+    Prompts are normalised; a missing seed is drawn at random (and then recorded). With
+    `init_image` it is an edit of that image, by `strength` (default: the preset's).
     """
     request = GenerationRequest(
         prompt=normalise_prompt(prompt),
@@ -391,6 +398,10 @@ def build_request(
         steps=preset.default_steps if steps is None else steps,
         guidance=preset.default_guidance if guidance is None else guidance,
         seed=secrets.randbelow(MAX_SEED + 1) if seed is None else seed,
+        init_image=init_image,
+        strength=(preset.default_strength if strength is None else strength)
+        if init_image is not None
+        else None,
     )
     validate_request(request, preset, max_prompt_chars=max_prompt_chars)
     return request
@@ -412,6 +423,20 @@ def validate_request(request: GenerationRequest, preset: Preset, *, max_prompt_c
     _check_int("steps", request.steps, *preset.steps_range)
     _check_guidance(request.guidance, *preset.guidance_range)
     _check_int("seed", request.seed, 0, MAX_SEED)
+    if request.init_image is not None or request.strength is not None:
+        _check_edit(request, preset)
+
+
+def _check_edit(request: GenerationRequest, preset: Preset) -> None:
+    if not preset.supports_edits:
+        raise InvalidRequest("strength", f"{preset.name} cannot edit images")
+    if not request.init_image:
+        raise InvalidRequest("init_image", "an edit needs the image to start from")
+    strength = request.strength
+    if not isinstance(strength, int | float) or isinstance(strength, bool) or not math.isfinite(strength):
+        raise InvalidRequest("strength", "must be a number from 0.05 to 1")
+    if not 0.05 <= strength <= 1.0:
+        raise InvalidRequest("strength", f"must be from 0.05 to 1, got {strength:g}")
 
 
 def _check_prompt(field_name: str, value: object, limit: int, *, required: bool) -> None:

@@ -6,6 +6,10 @@ sample), prompt and negative prompt, so its image does not depend on what it was
 
 from __future__ import annotations
 
+import hashlib
+import inspect
+import io
+import math
 import time
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -18,12 +22,16 @@ from generation.types import GeneratedImage, GenerationParams, GenerationRequest
 
 __all__ = ["CompatibilityKey", "compatibility_key", "run_batch"]
 
-CompatibilityKey = tuple[str, int, int, int, float]
+CompatibilityKey = tuple[str, int, int, int, float, tuple[str, float] | None]
 
 
 def compatibility_key(request: GenerationRequest) -> CompatibilityKey:
-    """What requests must share to run in one pipeline call."""
-    return (request.preset, request.width, request.height, request.steps, request.guidance)
+    """What requests must share to run in one pipeline call (an edit: also its starting image
+    and strength, so edits of different images never share a call)."""
+    edit = None
+    if request.init_image is not None:
+        edit = (hashlib.sha256(request.init_image).hexdigest(), float(request.strength or 0.0))
+    return (request.preset, request.width, request.height, request.steps, request.guidance, edit)
 
 
 def run_batch(
@@ -60,7 +68,13 @@ def run_batch(
     started = time.perf_counter()
     try:
         with torch.inference_mode():
-            images = loaded.pipe(**_call_arguments(loaded, requests, negative, step_end)).images
+            edited_with_strength = False
+            if first.init_image is not None:
+                edit = loaded.image_to_image()
+                edited_with_strength = takes_strength(edit)
+                images = edit(**_edit_arguments(edit, loaded, requests, negative, step_end)).images
+            else:
+                images = loaded.pipe(**_call_arguments(loaded, requests, negative, step_end)).images
     except torch.cuda.OutOfMemoryError as exc:
         release(loaded.device)
         raise OutOfMemory(
@@ -73,7 +87,7 @@ def run_batch(
     return [
         GeneratedImage(
             image=image,
-            params=_params(loaded, request, negative_prompt),
+            params=_params(loaded, request, negative_prompt, edited_with_strength),
             seconds=seconds,
             batch_size=len(requests),
         )
@@ -106,11 +120,43 @@ def _call_arguments(
     return arguments
 
 
+def _edit_arguments(
+    edit: Any,
+    loaded: LoadedPipeline,
+    requests: Sequence[GenerationRequest],
+    negative: list[str],
+    step_end: Callable[..., dict[str, Any]],
+) -> dict[str, Any]:
+    """Image to image: the text-to-image arguments plus the starting image at the requested
+    size. Pipelines that take a strength (SD, SDXL, FLUX.1) get it instead of a size, and run
+    steps x strength denoising steps, so the step count is raised until that is at least one;
+    instruction editors (FLUX.2 [klein]) take the image as a reference and keep the size."""
+    from PIL import Image
+
+    first = requests[0]
+    arguments = _call_arguments(loaded, requests, negative, step_end)
+    start = Image.open(io.BytesIO(first.init_image or b"")).convert("RGB").resize((first.width, first.height))
+    arguments["image"] = [start] * len(requests)
+    if takes_strength(edit):
+        strength = float(first.strength or 0.0)
+        for name in ("width", "height"):
+            arguments.pop(name)
+        arguments["strength"] = strength
+        arguments["num_inference_steps"] = max(first.steps, math.ceil(1 / strength))
+    return arguments
+
+
+def takes_strength(pipe: Any) -> bool:
+    return "strength" in inspect.signature(pipe.__call__).parameters
+
+
 def _negative_prompt(loaded: LoadedPipeline, request: GenerationRequest) -> str:
     return request.negative_prompt if loaded.preset.supports_negative_prompt else ""
 
 
-def _params(loaded: LoadedPipeline, request: GenerationRequest, negative: str) -> GenerationParams:
+def _params(
+    loaded: LoadedPipeline, request: GenerationRequest, negative: str, edited_with_strength: bool
+) -> GenerationParams:
     return GenerationParams(
         model=loaded.model_id,
         preset=request.preset,
@@ -123,4 +169,5 @@ def _params(loaded: LoadedPipeline, request: GenerationRequest, negative: str) -
         height=request.height,
         sampler=loaded.sampler,
         versions=loaded.versions,
+        strength=request.strength if request.init_image is not None and edited_with_strength else None,
     )

@@ -34,6 +34,10 @@ class GenerationRequest:
     guidance: float
     seed: int
     negative_prompt: str = field(default="", kw_only=True)
+    # An edit: the image to start from (PNG/WebP/JPEG bytes, resized to width x height) and how
+    # much of it to change (0 keeps it, 1 ignores it). None: text to image.
+    init_image: bytes | None = field(default=None, kw_only=True, repr=False)
+    strength: float | None = field(default=None, kw_only=True)
 
 
 _INT_FIELDS = ("seed", "steps", "width", "height")
@@ -59,9 +63,12 @@ class GenerationParams:
     height: int
     sampler: str
     versions: Mapping[str, str] = field(default_factory=dict, hash=False)
+    # Set for an edit (image to image): how much of the starting image was changed.
+    strength: float | None = None
 
     def to_dict(self) -> dict[str, object]:
-        return {
+        edit: dict[str, object] = {} if self.strength is None else {"strength": self.strength}
+        return edit | {
             "model": self.model,
             "preset": self.preset,
             "prompt": self.prompt,
@@ -91,6 +98,9 @@ class GenerationParams:
             isinstance(k, str) and isinstance(v, str) for k, v in versions.items()
         ):
             raise InvalidRequest("versions", "must map package names to version strings")
+        strength = _get(data, "strength", float) if data.get("strength") is not None else None
+        if strength is not None and not 0.0 <= strength <= 1.0:
+            raise InvalidRequest("strength", "must be between 0 and 1")
         return cls(
             model=strings["model"],
             preset=strings["preset"],
@@ -103,6 +113,7 @@ class GenerationParams:
             height=ints["height"],
             sampler=strings["sampler"],
             versions=dict(versions),
+            strength=strength,
         )
 
 

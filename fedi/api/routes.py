@@ -164,6 +164,7 @@ def web_routes() -> list[BaseRoute]:
         Route("/settings/profile", profile_settings.settings_page, methods=["GET"]),
         Route("/settings/profile", profile_settings.save, methods=["POST"]),
         Route("/settings/delete", profile_settings.delete_account, methods=["POST"]),
+        Route("/settings/export", profile_settings.export, methods=["POST"]),
         Route("/authorize_interaction", interaction.interaction_page, methods=["GET"]),
         Route("/authorize_interaction", interaction.follow, methods=["POST"]),
         *admin_page_routes(),

@@ -9,6 +9,7 @@ from typing import Any
 from activitypub import builders
 from activitypub.audience import addressing_for
 from fedi.convert.common import avatar_url, has_avatar, has_header, header_url, media_url
+from fedi.licences import parse_licence
 from fedi.models.accounts import Account
 from fedi.models.media import MediaAttachment
 from fedi.store.views import StatusView
@@ -92,6 +93,11 @@ def generator(params: dict[str, Any]) -> builders.Generator | None:
     return builders.Generator(name=model, url=f"https://huggingface.co/{hub[1]}" if hub else None)
 
 
+def _licence_url(generated: dict[str, Any] | None) -> str | None:
+    licence = parse_licence(generated.get("licence")) if generated else None
+    return licence.url if licence is not None else None
+
+
 def _attachment(media: MediaAttachment, urls: Urls) -> builders.Attachment | None:
     url = media_url(media, urls)
     if url is None:
@@ -132,6 +138,7 @@ def note(view: StatusView, urls: Urls) -> dict[str, Any]:
         generation=generation_terms(generated) if generated else None,
         remix_of=status.remix_of_uri,
         generator=generator(generated) if generated else None,
+        license=_licence_url(generated),
     )
 
 

@@ -24,6 +24,7 @@ from fedi.media.content_credentials import signing_identity
 if TYPE_CHECKING:
     from PIL import Image
 
+    from activitypub.client import FederationClient
     from fedi.media.storage import MediaStorage
     from generation.credentials import Ingredient
     from generation.engine import GenerationEngine
@@ -92,19 +93,38 @@ class Lineage:
 
     original_url: str
     source: Ingredient | None = None
+    licence: str | None = None
 
 
-def source_ingredient(storage: MediaStorage, source: dict[str, str]) -> Ingredient | None:
-    """The remixed image as an ingredient, when this host can read it (else the manifest goes
-    without: a GPU host with storage of its own does not see the web host's files)."""
+def source_image(
+    storage: MediaStorage, http: FederationClient, settings: Settings, source: dict[str, str]
+) -> Ingredient | None:
+    """The image a remix names or an edit starts from: from media storage when this host can
+    read it there, else fetched from its URL through the federation client (its address checks
+    and time budget), and in either case checked like an upload (size and pixel limits)."""
+    from activitypub.errors import FetchError
+    from fedi.errors import FediError
+    from fedi.media import images
     from generation.credentials import Ingredient
 
+    limits = settings.media
     try:
-        data = storage.read(source["key"])
-    except (OSError, ValueError, KeyError) as exc:
-        log.info("the remixed image %s is not readable here (%s): no ingredient", source.get("uri"), exc)
+        if source.get("key"):
+            data = storage.read(source["key"])
+        elif source.get("url"):
+            data, _ = http.fetch_media(source["url"], max_bytes=limits.max_upload_bytes)
+        else:
+            return None
+        _, found_format = images.decode(data, max_bytes=limits.max_upload_bytes, max_pixels=limits.max_pixels)
+    except (OSError, ValueError, KeyError, FetchError, FediError) as exc:
+        log.info("the image of %s is not readable here (%s)", source.get("uri"), exc)
         return None
-    return Ingredient(data, source["mime_type"], source["uri"], relationship="componentOf")
+    except Exception:
+        # A GPU host without the database cannot check domain blocks before a fetch, say.
+        log.warning("the image of %s could not be read here", source.get("uri"), exc_info=True)
+        return None
+    mime_type = images.input_type(found_format)
+    return Ingredient(data, mime_type, source["uri"], relationship=source.get("relationship", "componentOf"))
 
 
 def make_image(
@@ -140,7 +160,9 @@ def encode(settings: Settings, made: GeneratedImage, lineage: Lineage) -> dict[s
     # Content Credentials: the original says how it was made; the preview that it is a resized
     # copy of the original (named by its URL).
     identity = signing_identity(settings).signing
-    original = sign_generated(original, "image/webp", made.params, identity, ingredient=lineage.source)
+    original = sign_generated(
+        original, "image/webp", made.params, identity, ingredient=lineage.source, licence=lineage.licence
+    )
     original_ingredient = Ingredient(original, "image/webp", lineage.original_url)
     preview = sign_derivative(preview, "image/webp", original_ingredient, identity)
     return {
@@ -152,7 +174,7 @@ def encode(settings: Settings, made: GeneratedImage, lineage: Lineage) -> dict[s
         "height": made.image.height,
         "thumbnail_width": preview_width,
         "thumbnail_height": preview_height,
-        "params": made.params.to_dict(),
+        "params": made.params.to_dict() | ({"licence": lineage.licence} if lineage.licence else {}),
         "seconds": made.seconds,
         "flagged": flagged,
     }

@@ -104,12 +104,17 @@ def prune_inbox() -> None:
 
 @job(retries=2, retry_delay=10, queue="gpu")
 def generate_image(
-    generation_id: int, payload: dict[str, Any], owner: str, source: dict[str, str] | None = None
+    generation_id: int,
+    payload: dict[str, Any],
+    owner: str,
+    source: dict[str, str] | None = None,
+    licence: str | None = None,
 ) -> None:
     """On a GPU worker: make the image and send it back (no database needed here).
 
     `source` ({"key", "mime_type", "uri"}): the image a remix was made from, in media storage,
-    which becomes an ingredient of its Content Credentials when this host can read it."""
+    which becomes an ingredient of its Content Credentials when this host can read it.
+    `licence`: the one its author puts on their images (fedi.licences), signed into them."""
     from fedi.jobs import gpu_worker
     from fedi.services.generations import generated_keys
     from generation.errors import GenerationError
@@ -117,8 +122,15 @@ def generate_image(
     rt = current()
     lineage = gpu_worker.Lineage(
         original_url=rt.urls.media(generated_keys(generation_id)[0]),
-        source=gpu_worker.source_ingredient(rt.media, source) if source else None,
+        source=gpu_worker.source_image(rt.media, rt.http, rt.settings, source) if source else None,
+        licence=licence,
     )
+    if payload.get("strength") is not None:
+        # An edit starts from its source image: without it there is nothing to edit.
+        if lineage.source is None:
+            rt.jobs.enqueue("generation_failed", generation_id, "the image to edit could not be read")
+            return
+        payload = payload | {"init_image": lineage.source.data}
 
     def progress(step: int, total: int) -> None:
         rt.jobs.enqueue("generation_progress", generation_id, step, total)

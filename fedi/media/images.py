@@ -89,6 +89,11 @@ def decode(data: bytes, *, max_bytes: int, max_pixels: int) -> tuple[Image.Image
     return _bare(upright, _OUTPUT[source_format][0]), source_format
 
 
+def input_type(source_format: str) -> str:
+    """The media type of an image `decode` read in `source_format`."""
+    return _INPUT_TYPES.get(source_format, _OUTPUT[source_format][1])
+
+
 def _bare(image: Image.Image, output_format: str) -> Image.Image:
     """Pixels only, in a mode the output format takes: no EXIF, XMP, ICC, text or palette."""
     has_alpha = image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info

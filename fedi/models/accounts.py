@@ -54,6 +54,8 @@ class Account(SQLModel, table=True):
     also_known_as: list[str] = json_list()
     moved_to_uri: str | None = Field(default=None, max_length=2048)
     memorial: bool = False
+    # The licence a local account puts on the images it generates (fedi.licences.ImageLicence).
+    image_licence: str = Field(default="all-rights-reserved", max_length=32)
     suspended: bool = False
     # When the suspension began: unsuspending is possible for 30 days, then the data is purged.
     # A suspension by a domain block carries the block's creation time (undone with the block).

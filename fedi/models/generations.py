@@ -27,7 +27,7 @@ class Generation(SQLModel, table=True):
     # A remote requester's registrable domain (example.co.uk for a.b.example.co.uk): the daily
     # remote quota counts by it, so subdomains share one. None for local requesters.
     quota_domain: str | None = Field(default=None, max_length=255)
-    # api | media | directive | bot | remix | web
+    # api | media | directive | bot | remix | edit | web
     kind: str = Field(max_length=16)
     preset: str = Field(max_length=128)
     prompt: str = Field(sa_column=Column(Text, nullable=False))
@@ -48,6 +48,8 @@ class Generation(SQLModel, table=True):
     # The post published once the image exists (directive, bot and remix requests).
     status_id: int | None = bigint_fk("statuses.id", nullable=True, ondelete="SET NULL")
     remix_of_uri: str | None = Field(default=None, max_length=2048)
+    # An edit (image to image of the post at remix_of_uri): how much of its image to change.
+    strength: float | None = None
     # The job engine's id of the GPU task, to withdraw it on cancellation.
     task_id: str | None = Field(default=None, max_length=64)
     created_at: datetime = time_now()

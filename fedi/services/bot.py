@@ -21,7 +21,7 @@ from fedi.models.generations import BotReplyKind
 from fedi.models.statuses import Status
 from fedi.runtime import Runtime
 from fedi.services import bot_reach, bot_replies, readiness
-from fedi.services.generations import parse_directive, remix_ask, request, source_params
+from fedi.services.generations import edit_ask, has_image, parse_directive, request, source_params
 from fedi.services.readiness import Readiness
 from fedi.services.visibility import narrowest
 from fedi.store import accounts as account_store
@@ -45,8 +45,9 @@ def bot_account(session: Session, rt: Runtime) -> Account | None:
 def answer_mention(session: Session, rt: Runtime, status: Status, mentioned: list[Account]) -> None:
     """A post that mentions the image bot gets a reply with its image (or with why not).
 
-    A mention in reply to a generated post remixes it: the parent's parameters with the new
-    prompt (or the same prompt and a new seed).
+    A mention in reply to a post with an image edits that image: image to image from it, with
+    the mention's text as the instruction (`strength=0.6` to change more or less of it), posted
+    as a reply in the thread; replying to that reply edits the edit, turn by turn.
     """
     bot = bot_account(session, rt)
     if bot is None or status.account_id == bot.id or status.reblog_of_id is not None:
@@ -68,10 +69,10 @@ def answer_mention(session: Session, rt: Runtime, status: Status, mentioned: lis
         return
     text = _prompt_of(status)
     parent = status_store.get(session, status.in_reply_to_id) if status.in_reply_to_id else None
-    remix_of = parent if parent is not None and source_params(session, parent) else None
+    edit_of = parent if parent is not None and has_image(session, parent) else None
     try:
-        if remix_of is not None:
-            ask = remix_ask(source_params(session, remix_of) or {}, text)
+        if edit_of is not None:
+            ask = edit_ask(source_params(session, edit_of), text)
         else:
             parsed = parse_directive("/imagine " + text)
             assert parsed is not None
@@ -81,14 +82,14 @@ def answer_mention(session: Session, rt: Runtime, status: Status, mentioned: lis
             rt,
             requester,
             ask,
-            kind="remix" if remix_of else "bot",
+            kind="edit" if edit_of else "bot",
             media_owner=bot,
-            remix_of_uri=remix_of.uri if remix_of else None,
+            remix_of_uri=edit_of.uri if edit_of else None,
         )
     except (Unprocessable, TooManyRequests, ServiceUnavailable) as exc:
         _refuse(session, rt, bot, requester, status, exc.message)
         return
-    caption = f"here is “{row.prompt[:200]}”" + (" (a remix)" if remix_of else "")
+    caption = f"here is “{row.prompt[:200]}”" + (" (an edit)" if edit_of else "")
     reply = _bot_reply(
         session,
         rt,

@@ -51,7 +51,11 @@ MAX_ATTEMPTS = 3
 DIRECTIVE = re.compile(
     r"^\s*/imagine\b[ \t]*(?P<prompt>[^\n]*)(?:\n(?P<rest>.*))?\Z", re.IGNORECASE | re.DOTALL
 )
-_FLAG = re.compile(r"--(?P<name>seed|steps|size|no)\s+(?P<value>\S+(?:\s+(?!--)\S+)*)", re.IGNORECASE)
+_FLAG = re.compile(
+    r"--(?P<name>seed|steps|size|no|strength)\s+(?P<value>\S+(?:\s+(?!--)\S+)*)", re.IGNORECASE
+)
+# `strength=0.6` anywhere in an edit request, as people write it in a reply.
+_STRENGTH = re.compile(r"(?<!\S)strength\s*=\s*(?P<value>[0-9]*\.?[0-9]+)(?!\S)", re.IGNORECASE)
 
 
 @dataclass
@@ -66,6 +70,8 @@ class Ask:
     steps: int | None = None
     guidance: float | None = None
     seed: int | None = None
+    # An edit of another post's image: how much of it to change (None: the preset's default).
+    strength: float | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -222,6 +228,7 @@ def request(
         seed=built.seed,
         media_id=media.id,
         remix_of_uri=remix_of_uri,
+        strength=_edit_strength(rt.settings, ask) if kind == "edit" else None,
     )
     session.add(row)
     session.flush()
@@ -235,26 +242,45 @@ def _queue(session: Session, rt: Runtime, row: Generation) -> None:
     session.add(row)
     owner = f"account:{row.account_id}"
     source = _remixed_image(session, row)
+    author = session.get(Account, row.account_id)
+    licence = author.image_licence if author is not None and author.local else None
     rt.jobs.after_commit(
-        session, "generate_image", row.id, _request_payload(row), owner, source, task_id=row.task_id
+        session, "generate_image", row.id, _request_payload(row), owner, source, licence, task_id=row.task_id
     )
 
 
 def _remixed_image(session: Session, row: Generation) -> dict[str, str] | None:
-    """Where the image a remix was made from lies in media storage (local, or a cached copy)."""
+    """The image a remix or an edit was made from: its key in media storage (a local image, or
+    a cached copy of a remote one) or else its URL, for the GPU worker to read. An edit starts
+    from it (`parentOf` in its Content Credentials); a remix only names it (`componentOf`)."""
     if not row.remix_of_uri:
         return None
     source = status_store.by_uri(session, row.remix_of_uri)
     if source is None:
         return None
-    media = next((m for m in media_store.of_statuses(session, [source.id])[source.id] if m.file_key), None)
-    if media is None or media.file_key is None:
+    images = [m for m in media_store.of_statuses(session, [source.id])[source.id] if m.type == "image"]
+    media = next((m for m in images if m.file_key), None) or next((m for m in images if m.remote_url), None)
+    if media is None:
         return None
-    return {"key": media.file_key, "mime_type": media.mime_type, "uri": source.uri}
+    return {
+        "key": media.file_key or "",
+        "url": media.remote_url or "",
+        "mime_type": media.mime_type,
+        "uri": source.uri,
+        "relationship": "parentOf" if row.strength is not None else "componentOf",
+    }
+
+
+def _edit_strength(settings: Settings, ask: Ask) -> float:
+    preset = _preset(settings.generation.preset)
+    if not preset.supports_edits:
+        raise Unprocessable(f"{preset.name} cannot edit images on this server", field="strength")
+    return ask.strength if ask.strength is not None else preset.default_strength
 
 
 def _request_payload(row: Generation) -> dict[str, Any]:
-    return {
+    edit: dict[str, Any] = {} if row.strength is None else {"strength": row.strength}
+    return edit | {
         "prompt": row.prompt,
         "negative_prompt": row.negative_prompt,
         "preset": row.preset,
@@ -469,10 +495,25 @@ def parse_directive(text: str) -> tuple[Ask, str] | None:
         elif name == "size":
             width, _, height = value.lower().partition("x")
             ask.width, ask.height = _int(width, "width"), _int(height, "height")
+        elif name == "strength":
+            ask.strength = _strength(value)
         else:
             ask.negative_prompt = value
-    ask.prompt = _FLAG.sub("", line).strip()
+    written = _STRENGTH.search(line)
+    if written is not None:
+        ask.strength = _strength(written.group("value"))
+    ask.prompt = _STRENGTH.sub("", _FLAG.sub("", line)).strip()
     return ask, (match.group("rest") or "").strip()
+
+
+def _strength(value: str) -> float:
+    try:
+        strength = float(value)
+    except ValueError:
+        raise Unprocessable("strength: must be a number from 0.05 to 1", field="strength") from None
+    if not 0.05 <= strength <= 1.0:
+        raise Unprocessable("strength: must be from 0.05 to 1", field="strength")
+    return strength
 
 
 def _int(value: str, field_name: str) -> int:
@@ -480,6 +521,14 @@ def _int(value: str, field_name: str) -> int:
         return int(value)
     except ValueError:
         raise Unprocessable(f"{field_name}: must be a whole number", field=field_name) from None
+
+
+def has_image(session: Session, status: Status) -> bool:
+    """Whether a post carries an image one can edit (here, or at its remote URL)."""
+    return any(
+        m.type == "image" and (m.file_key or m.remote_url) and m.state == "ready"
+        for m in media_store.of_statuses(session, [status.id])[status.id]
+    )
 
 
 def source_params(session: Session, status: Status) -> dict[str, Any] | None:
@@ -530,6 +579,24 @@ def remix_ask(params: dict[str, Any], text: str) -> Ask:
         height=ask.height or _opt_int(params.get("height")),
         steps=ask.steps or _opt_int(params.get("steps")),
         seed=ask.seed,
+    )
+
+
+def edit_ask(params: dict[str, Any] | None, text: str) -> Ask:
+    """An edit of a post's image: the instruction as the prompt; the source's size and steps
+    when it was generated here or by another fedi; a new seed; the strength asked for or the
+    preset's."""
+    parsed = parse_directive("/imagine " + text) if text else None
+    ask = parsed[0] if parsed else Ask(prompt="")
+    source = params or {}
+    return Ask(
+        prompt=ask.prompt,
+        negative_prompt=ask.negative_prompt,
+        width=ask.width or _opt_int(source.get("width")),
+        height=ask.height or _opt_int(source.get("height")),
+        steps=ask.steps or _opt_int(source.get("steps")),
+        seed=ask.seed,
+        strength=ask.strength,
     )
 
 

@@ -10,6 +10,7 @@ from sqlmodel import Session
 
 from fedi.db import on_commit
 from fedi.errors import NotFound, Unprocessable
+from fedi.licences import ImageLicence
 from fedi.media import images
 from fedi.media.storage import new_key
 from fedi.models.accounts import Account, User
@@ -50,6 +51,7 @@ class ProfileChanges:
     language: str | None = None
     avatar: bytes | None = None
     header: bytes | None = None
+    image_licence: ImageLicence | None = None
 
     def linked_text(self) -> str:
         """The text whose mentions become links (the bio and field values): their remote
@@ -144,6 +146,8 @@ def _apply(
             setattr(account, attribute, value)
     if changes.bot is not None:
         account.actor_type = "Service" if changes.bot else "Person"
+    if changes.image_licence is not None:
+        account.image_licence = changes.image_licence
     replaced = []
     for kind, key in images_set.items():
         previous = getattr(account, f"{kind}_file")

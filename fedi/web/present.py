@@ -17,6 +17,7 @@ from markupsafe import Markup
 from activitypub.objects import is_http_url
 from fedi.content.sanitize import clean_html, to_plain_text
 from fedi.convert.common import avatar_url, header_url, media_url, preview_url
+from fedi.licences import ImageLicence, parse_licence
 from fedi.models.accounts import Account
 from fedi.models.media import MediaAttachment
 from fedi.store.views import StatusView
@@ -104,6 +105,7 @@ class Provenance:
     prompt: str
     rows: list[tuple[str, str]]
     remix_of: str | None
+    licence: ImageLicence | None = None
 
 
 def provenance(record: dict[str, Any]) -> Provenance:
@@ -122,6 +124,7 @@ def provenance(record: dict[str, Any]) -> Provenance:
         prompt=_text(record.get("prompt")),
         rows=[(label, value) for label, value in rows if value],
         remix_of=remix_of if is_http_url(remix_of) else None,
+        licence=parse_licence(record.get("licence")),
     )
 
 

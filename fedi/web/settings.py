@@ -1,18 +1,25 @@
-"""Profile settings: avatar, header, display name, bio, profile fields, locked; the quota; and\ndeleting one's own account."""
+"""Profile settings: avatar, header, display name, bio, profile fields, locked; the quota; the
+account's archive; and deleting one's own account."""
 
 from __future__ import annotations
 
+import os
+import tempfile
+from pathlib import Path
 from typing import Any
 
 from sqlmodel import Session
+from starlette.background import BackgroundTask
 from starlette.datastructures import FormData, UploadFile
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import FileResponse, RedirectResponse, Response
 
 from fedi.api.context import fetch_first, read, run_sync, runtime_of, write
 from fedi.errors import PayloadTooLarge, Unprocessable
+from fedi.licences import ImageLicence, parse_licence
 from fedi.models.accounts import Account
 from fedi.runtime import Runtime
+from fedi.services import export as export_service
 from fedi.services import generations, moderation, profiles, resolver
 from fedi.web import present
 from fedi.web.pages import SIGN_IN, page, render, sign_in_first
@@ -57,6 +64,7 @@ async def save(request: Request) -> Response:
                 locked=form.get("locked") == "on",
                 avatar=await _image(form, "avatar", limit),
                 header=await _image(form, "header", limit),
+                image_licence=_licence(form),
             )
             await fetch_first(
                 rt, resolver.start_mentions, changes.linked_text(), timeout=resolver.LOOKUP_WAIT_S
@@ -108,7 +116,18 @@ def _current(session: Session, rt: Runtime, me: Account) -> dict[str, Any]:
         "account": account,
         "fields": (fields + [("", "")] * 4)[:4],
         "quota": generations.quota(session, rt, account),
+        "licences": list(ImageLicence),
     }
+
+
+def _licence(form: FormData) -> ImageLicence | None:
+    value = form.get("image_licence")
+    if value is None:
+        return None
+    licence = parse_licence(value)
+    if licence is None:
+        raise Unprocessable("choose one of the licences offered", field="image_licence")
+    return licence
 
 
 def _text(form: FormData, name: str) -> str:
@@ -124,3 +143,32 @@ async def _image(form: FormData, name: str, limit: int) -> bytes | None:
     if upload.size is not None and upload.size > limit:
         raise PayloadTooLarge(f"{name}: the file is larger than {limit // (1024 * 1024)} MB")
     return await upload.read()
+
+
+@page
+async def export(request: Request) -> Response:
+    """The signed-in account's archive (fedi.services.export), built into a temporary file off
+    the event loop and streamed; the file is removed once sent."""
+    rt = runtime_of(request)
+    if current_user_id(request) is None:
+        return sign_in_first(request)
+    check_same_site(request, rt.urls.base)
+    async with request.form(max_files=0, max_fields=2) as form:
+        check_csrf(request, form)
+    me = await current_account(request)
+    if me is None:
+        return sign_in_first(request)
+    handle, name = tempfile.mkstemp(prefix="fedi-archive-", suffix=".zip")
+    os.close(handle)
+    path = Path(name)
+    try:
+        await run_sync(export_service.write_archive_file, rt, me.id, path)
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+    return FileResponse(
+        path,
+        media_type="application/zip",
+        filename=f"{me.username}-archive.zip",
+        background=BackgroundTask(path.unlink, missing_ok=True),
+    )

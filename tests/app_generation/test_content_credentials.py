@@ -16,11 +16,11 @@ from fedi.models.accounts import Account
 from fedi.models.media import MediaAttachment
 from fedi.models.statuses import Status
 from fedi.runtime import Runtime, build_runtime
-from fedi.services import statuses
+from fedi.services import generations, statuses
 from fedi.services.accounts import create_local_account
 from fedi.services.system import ensure_system_accounts
 from fedi.store.views import status_view
-from generation.credentials import read_credentials, self_signed_identity
+from generation.credentials import COMPOSITE_SOURCE_TYPE, read_credentials, self_signed_identity
 from generation.provenance import DIGITAL_SOURCE_TYPE
 from tests.conftest import make_test_settings
 
@@ -65,21 +65,43 @@ def test_a_generated_image_has_valid_credentials_naming_the_model_and_seed(
 def test_a_remix_lists_its_source_image_as_an_ingredient(runtime: Runtime, local_account: Account) -> None:
     source_uri, source = _imagine(runtime, local_account, "/imagine a blue bicycle --seed 11 --steps 2")
     with runtime.db.session() as session:
+        row = generations.remix(
+            session, runtime, local_account, str(source.status_id), generations.Ask(prompt="a red bicycle")
+        )
+    with runtime.db.reader() as session:
+        remix = session.get(MediaAttachment, row.media_id)
+        assert remix is not None and remix.file_key
+    credentials = read_credentials(runtime.media.read(remix.file_key), "image/webp")
+    assert credentials is not None and credentials.validation_state == "Valid"
+    assert credentials.actions == ["c2pa.created"]  # a new image from the source's parameters
+    [ingredient] = credentials.ingredients
+    assert ingredient["title"] == source_uri and ingredient["relationship"] == "componentOf"
+    assert credentials.parameters is not None and credentials.parameters["prompt"] == "a red bicycle"
+
+
+def test_an_edit_is_the_source_image_opened_and_edited_by_the_model(
+    runtime: Runtime, local_account: Account
+) -> None:
+    source_uri, source = _imagine(runtime, local_account, "/imagine a blue bicycle --seed 11 --steps 2")
+    with runtime.db.session() as session:
         request = statuses.create(
             session,
             runtime,
             local_account,
-            statuses.StatusDraft(text="@imagine make it red", in_reply_to_id=source.status_id),
+            statuses.StatusDraft(text="@imagine make it red strength=0.4", in_reply_to_id=source.status_id),
         )
     with runtime.db.reader() as session:
-        # The bot answers with the remix, as a reply to the request.
+        # The bot answers with the edit, as a reply to the request.
         [answer] = session.exec(select(Status).where(Status.in_reply_to_id == request.id)).all()
-        [remix] = status_view(session, answer, None).media
-    credentials = read_credentials(runtime.media.read(remix.file_key or ""), "image/webp")
+        [edit] = status_view(session, answer, None).media
+    credentials = read_credentials(runtime.media.read(edit.file_key or ""), "image/webp")
     assert credentials is not None and credentials.validation_state == "Valid"
+    assert credentials.actions == ["c2pa.opened", "c2pa.edited"]
+    assert credentials.digital_source_type == COMPOSITE_SOURCE_TYPE
     [ingredient] = credentials.ingredients
-    assert ingredient["title"] == source_uri and ingredient["relationship"] == "componentOf"
-    assert credentials.parameters is not None and credentials.parameters["prompt"] == "make it red"
+    assert ingredient["title"] == source_uri and ingredient["relationship"] == "parentOf"
+    assert credentials.parameters is not None
+    assert credentials.parameters["prompt"] == "make it red" and credentials.parameters["strength"] == 0.4
 
 
 def test_an_operator_certificate_signs_instead_of_the_local_one(tmp_path: Path, database_url: str) -> None:

@@ -11,7 +11,7 @@ import pytest
 from PIL import Image
 
 from generation.device import choose_device
-from generation.errors import Cancelled, LicenceNotAccepted, ModelUnavailable
+from generation.errors import Cancelled, InvalidRequest, LicenceNotAccepted, ModelUnavailable
 from generation.pipeline import LoadedPipeline, load_pipeline
 from generation.presets import PRESETS, Preset, build_request, resolve_preset
 from generation.runner import compatibility_key, run_batch
@@ -163,3 +163,40 @@ def test_cancel_interrupts_the_call(tiny: Preset, tiny_loaded: LoadedPipeline) -
             should_cancel=lambda: bool(steps),
         )
     assert steps == [1]
+
+
+def _png(color: str) -> bytes:
+    import io
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (64, 64), color).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def test_an_edit_starts_from_the_given_image_by_its_strength(
+    tiny: Preset, tiny_loaded: LoadedPipeline
+) -> None:
+    white, black = _png("white"), _png("black")
+    light = build_request(tiny, "make it night", seed=4, steps=2, init_image=white, strength=0.3)
+    dark = build_request(tiny, "make it night", seed=4, steps=2, init_image=black, strength=0.3)
+    assert light.strength == 0.3 and compatibility_key(light) != compatibility_key(dark)
+    [from_white] = run_batch(tiny_loaded, [light])
+    [from_black] = run_batch(tiny_loaded, [dark])
+    # The starting image shapes the result (random weights keep little of it, but not nothing),
+    # and the same image, seed and strength give the same result again.
+    assert np.abs(_pixels(from_white.image) - _pixels(from_black.image)).mean() > 0.5 / 255
+    [drawn] = run_batch(tiny_loaded, [build_request(tiny, "make it night", seed=4, steps=2)])
+    assert np.abs(_pixels(drawn.image) - _pixels(from_white.image)).mean() > 10 / 255  # not text to image
+    [again] = run_batch(tiny_loaded, [light])
+    assert np.abs(_pixels(again.image) - _pixels(from_white.image)).mean() < 1 / 255
+    assert from_white.params.strength == 0.3
+    assert from_white.params.to_dict()["strength"] == 0.3
+    # One step at strength 0.3 would be no step at all: it is raised to one denoising step.
+    [short] = run_batch(
+        tiny_loaded, [build_request(tiny, "x", seed=4, steps=1, init_image=white, strength=0.3)]
+    )
+    assert short.image.size == (64, 64)
+    default = build_request(tiny, "x", init_image=white)
+    assert default.strength == tiny.default_strength
+    with pytest.raises(InvalidRequest, match="strength"):
+        build_request(tiny, "x", init_image=white, strength=1.5)

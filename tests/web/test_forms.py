@@ -16,7 +16,7 @@ from fedi.models.relationships import Follow
 from fedi.models.statuses import Status
 from fedi.runtime import Runtime
 from fedi.services.federation import remote as remote_actors
-from tests.web.conftest import png, post, sign_in
+from tests.web.conftest import imagine, png, post, sign_in
 from tests.web.markup import Document, accessibility_problems, csrf_token
 
 
@@ -67,6 +67,7 @@ async def test_every_form_post_without_the_csrf_token_is_refused(
         "/admin/images/{id}": {"decision": "approve"},
         "/admin/bot": {"domain": "forged.example", "reach": "off"},
         "/admin/bot/remove": {"domain": "forged.example"},
+        "/settings/export": {},
     }
     assert set(targets) == form_posts(client), "a form POST route is missing from this test"
     for path, fields in targets.items():
@@ -256,3 +257,31 @@ async def test_a_user_deletes_their_own_account_and_other_servers_are_told(
     assert (await client.get("/@alice")).status_code == 404
     with runtime.db.reader() as session:
         assert session.exec(select(Status).where(Status.account_id == local_account.id)).all() == []
+
+
+async def test_the_settings_page_downloads_the_accounts_archive(
+    client: httpx.AsyncClient, runtime: Runtime, local_account: Account
+) -> None:
+    import tempfile
+    import zipfile
+    from io import BytesIO
+    from pathlib import Path
+
+    imagine(runtime, local_account, "a lighthouse --seed 9")
+    await sign_in(client)
+    page = await client.get("/settings/profile")
+    assert [b.text for b in Document(page.text).all("button", class_="secondary")] == [
+        "Download your archive"
+    ]
+    before = set(Path(tempfile.gettempdir()).glob("fedi-archive-*"))
+    answer = await client.post("/settings/export", data={"csrf_token": csrf_token(page.text)})
+    assert answer.status_code == 200
+    assert answer.headers["content-type"] == "application/zip"
+    assert 'filename="alice-archive.zip"' in answer.headers["content-disposition"]
+    archive = zipfile.ZipFile(BytesIO(answer.content))
+    assert {"actor.json", "outbox.json", "generations.jsonl"} <= set(archive.namelist())
+    assert len(archive.read("generations.jsonl").splitlines()) == 1
+    assert set(Path(tempfile.gettempdir()).glob("fedi-archive-*")) == before  # nothing left behind
+    signed_out = httpx.AsyncClient(transport=client._transport, base_url=str(client.base_url))
+    refused = await signed_out.post("/settings/export", data={"csrf_token": "x"})
+    assert refused.status_code in (303, 403)
