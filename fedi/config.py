@@ -220,6 +220,9 @@ class GenerationSettings(Section):
     # `package.module:function(PIL image) -> object with .flagged and .reason`: flagged images
     # are marked sensitive with a content warning.
     image_check: str = ""
+    # Hold flagged images for a moderator (the review queue at /admin/images) instead of
+    # posting them: approving publishes (still sensitive), rejecting fails the generation.
+    hold_flagged: bool = False
     # Sign every generated image with Content Credentials (C2PA). The certificate chain (PEM,
     # signing certificate first) and its ES256 private key; both empty: fedi makes a local root
     # and a signing certificate in data_dir/c2pa at first start (validators call it untrusted).

@@ -180,6 +180,24 @@ def on_commit(session: Session, callback: Callable[[], None]) -> None:
     session.info[_ON_COMMIT].append(callback)
 
 
+def after_transaction(session: Session, callback: Callable[[], None]) -> None:
+    """Run `callback` once `session`'s outermost transaction ends, committed or rolled back:
+    for what must be written even when the caller's work is refused (it then runs in a
+    transaction of its own, after the caller's lock is released)."""
+
+    done: list[bool] = []
+
+    def ended(_session: Session, transaction: Any) -> None:
+        if transaction.parent is None and not done:
+            done.append(True)
+            try:
+                callback()
+            except Exception:
+                log.exception("an after-transaction action failed")
+
+    event.listen(session, "after_transaction_end", ended)
+
+
 def _mark_savepoint(session: Session, transaction: Any) -> None:
     if transaction.nested and _ON_COMMIT in session.info:
         session.info[_SAVEPOINTS][transaction] = len(session.info[_ON_COMMIT])

@@ -38,17 +38,22 @@ class PromptPolicy:
         hook: Callable[[str], str | None] | None = None,
     ) -> None:
         groups = deny.items() if isinstance(deny, Mapping) else [(DEFAULT_CATEGORY, deny)]
-        self._rules = [(category, _compile(pattern)) for category, patterns in groups for pattern in patterns]
+        self._rules = [
+            (category, pattern, _compile(pattern)) for category, patterns in groups for pattern in patterns
+        ]
         self._hook = hook
+
+    def matched(self, prompt: str) -> tuple[str, str] | None:
+        """(category, pattern) of the first deny pattern the prompt matches, or None."""
+        text = normalise_prompt(prompt)
+        return next(((c, p) for c, p, rule in self._rules if rule.search(text)), None)
 
     def check(self, prompt: str) -> None:
         """Raise `PromptRefused` if the prompt may not be generated on this instance."""
-        text = normalise_prompt(prompt)
-        for category, rule in self._rules:
-            if rule.search(text):
-                # The reason names the category only: never the pattern, which would leak the list.
-                raise PromptRefused(f"the prompt was refused by this instance's content policy ({category})")
-        if self._hook is not None and (reason := self._hook(text)) is not None:
+        if (found := self.matched(prompt)) is not None:
+            # The reason names the category only: never the pattern, which would leak the list.
+            raise PromptRefused(f"the prompt was refused by this instance's content policy ({found[0]})")
+        if self._hook is not None and (reason := self._hook(normalise_prompt(prompt))) is not None:
             raise PromptRefused(reason)
 
 

@@ -43,7 +43,22 @@ from fedi.api.mastodon.admin import reports as admin_reports
 from fedi.api.oauth import authorize, token
 from fedi.config import Settings
 from fedi.observability import metrics
-from fedi.web import about, composer, feeds, gallery, hashtags, interaction, login, post, profile, progress
+from fedi.web import (
+    about,
+    admin,
+    admin_policy,
+    composer,
+    feeds,
+    gallery,
+    hashtags,
+    interaction,
+    login,
+    post,
+    profile,
+    progress,
+)
+from fedi.web import admin_accounts as account_pages
+from fedi.web import admin_reports as report_pages
 from fedi.web import settings as profile_settings
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "web" / "static"
@@ -155,9 +170,41 @@ def web_routes() -> list[BaseRoute]:
         Route("/imagine/{id}/cancel", composer.cancel, methods=["POST"]),
         Route("/settings/profile", profile_settings.settings_page, methods=["GET"]),
         Route("/settings/profile", profile_settings.save, methods=["POST"]),
+        Route("/settings/delete", profile_settings.delete_account, methods=["POST"]),
         Route("/settings/export", profile_settings.export, methods=["POST"]),
         Route("/authorize_interaction", interaction.interaction_page, methods=["GET"]),
         Route("/authorize_interaction", interaction.follow, methods=["POST"]),
+        *admin_page_routes(),
+    ]
+
+
+def admin_page_routes() -> list[BaseRoute]:
+    """The moderators' pages (docs/MODERATION.md)."""
+    return [
+        Route("/admin", admin.home),
+        Route("/admin/reports", report_pages.index),
+        Route("/admin/reports/{id}", report_pages.report),
+        Route("/admin/reports/{id}/resolve", report_pages.resolve, methods=["POST"]),
+        Route("/admin/reports/{id}/reopen", report_pages.reopen, methods=["POST"]),
+        Route("/admin/accounts", account_pages.index),
+        Route("/admin/accounts/{id}/change", account_pages.change, methods=["POST"]),
+        Route("/admin/accounts/{id}/limit", account_pages.limit, methods=["POST"]),
+        Route("/admin/sign-ups", account_pages.sign_ups),
+        Route("/admin/sign-ups/{id}", account_pages.decide, methods=["POST"]),
+        Route("/admin/invites", account_pages.invite_page, methods=["GET"]),
+        Route("/admin/invites", account_pages.create_invite, methods=["POST"]),
+        Route("/admin/invites/{id}/revoke", account_pages.revoke_invite, methods=["POST"]),
+        Route("/admin/domains", admin_policy.domains, methods=["GET"]),
+        Route("/admin/domains", admin_policy.block, methods=["POST"]),
+        Route("/admin/domains/{id}/remove", admin_policy.unblock, methods=["POST"]),
+        Route("/admin/prompts", admin_policy.prompts, methods=["GET"]),
+        Route("/admin/prompts", admin_policy.add_term, methods=["POST"]),
+        Route("/admin/prompts/{id}/remove", admin_policy.remove_term, methods=["POST"]),
+        Route("/admin/bot", admin_policy.switch_bot, methods=["POST"]),
+        Route("/admin/bot/remove", admin_policy.unswitch_bot, methods=["POST"]),
+        Route("/admin/images", admin_policy.images),
+        Route("/admin/images/{id}", admin_policy.review, methods=["POST"]),
+        Route("/admin/audit", admin.audit_log),
     ]
 
 

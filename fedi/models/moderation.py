@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import BigInteger, Column, Text
+from sqlalchemy import BigInteger, Column, ForeignKey, Text
 from sqlmodel import Field, SQLModel
 
 from fedi.models.base import bigint_fk, id_field, time_now, time_or_none
@@ -104,3 +104,62 @@ class ServerRule(SQLModel, table=True):
     created_at: datetime = time_now()
     updated_at: datetime = time_now()
     deleted_at: datetime | None = time_or_none()
+
+
+class PromptDenyTerm(SQLModel, table=True):
+    """A prompt deny-list term added by a moderator (`added`), or a term of the config's
+    `generation.deny` list kept here only to count its hits."""
+
+    __tablename__ = "prompt_deny_terms"
+
+    id: int = id_field()
+    term: str = Field(max_length=200, unique=True)
+    added: bool = False
+    hits: int = 0
+    created_at: datetime = time_now()
+
+
+class GenerationLimit(SQLModel, table=True):
+    """A moderator's override of one account's daily image quota (0: no limit)."""
+
+    __tablename__ = "generation_limits"
+
+    account_id: int = Field(
+        sa_column=Column(BigInteger, ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True)
+    )
+    daily_limit: int = 0
+    updated_at: datetime = time_now()
+
+
+class BotReach(StrEnum):
+    """Whom the image bot answers: for every server (the row with domain ""), or for one."""
+
+    EVERYONE = "everyone"
+    FOLLOWERS = "followers"  # only servers where someone follows the bot
+    LOCAL = "local"  # only this server's accounts (the default row only)
+    OFF = "off"
+
+
+class BotDomainSwitch(SQLModel, table=True):
+    """The image bot's switch for a domain and every name under it; domain "" is the default."""
+
+    __tablename__ = "bot_domain_switches"
+
+    domain: str = Field(max_length=255, primary_key=True)
+    reach: str = Field(default=BotReach.EVERYONE, max_length=16)
+    updated_at: datetime = time_now()
+
+
+class Invite(SQLModel, table=True):
+    """A code that lets someone sign up while registrations are closed or need approval."""
+
+    __tablename__ = "invites"
+
+    id: int = id_field()
+    code: str = Field(max_length=32, unique=True)
+    account_id: int | None = bigint_fk("accounts.id", nullable=True, ondelete="SET NULL")
+    max_uses: int | None = None
+    uses: int = 0
+    expires_at: datetime | None = time_or_none()
+    revoked: bool = False
+    created_at: datetime = time_now()

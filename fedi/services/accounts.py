@@ -11,6 +11,7 @@ from activitypub.signatures.keys import generate_rsa_private_key_pem, public_key
 from fedi.errors import Forbidden, NotFound, Unprocessable
 from fedi.models.accounts import Account, Role, User, acct_key
 from fedi.security.passwords import hash_password
+from fedi.services import invites
 from fedi.store import accounts as store
 from fedi.urls import Urls
 
@@ -103,17 +104,20 @@ def register(
     password: str,
     agreement: bool,
     reason: str = "",
+    invite_code: str = "",
 ) -> Account:
     """Sign-up from an app (Mastodon's POST /api/v1/accounts), when the instance allows it; in
-    approval mode the login waits for a moderator (`reason` is what the person told them)."""
-    if not registrations_open:
+    approval mode the login waits for a moderator (`reason` is what the person told them). A
+    good invite code lets the sign-up in while registrations are closed, approved at once."""
+    if not registrations_open and not invite_code:
         raise Forbidden("Registrations are closed on this server")
     if not agreement:
         raise Unprocessable("agreement: the server rules must be accepted", field="agreement")
     if len(reason) > REASON_MAX:
         raise Unprocessable(f"reason is longer than {REASON_MAX} characters", field="reason")
+    invited = invites.redeem(session, invite_code) if invite_code else None
     account = create_local_account(session, urls, username=username, email=email, password=password)
-    if approval_required:
+    if approval_required and invited is None:
         user = user_of(session, account)
         user.approved = False
         user.sign_up_reason = reason.strip()

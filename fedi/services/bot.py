@@ -20,7 +20,7 @@ from fedi.models.accounts import Account
 from fedi.models.generations import BotReplyKind
 from fedi.models.statuses import Status
 from fedi.runtime import Runtime
-from fedi.services import bot_replies, readiness
+from fedi.services import bot_reach, bot_replies, readiness
 from fedi.services.generations import edit_ask, has_image, parse_directive, request, source_params
 from fedi.services.readiness import Readiness
 from fedi.services.visibility import narrowest
@@ -57,6 +57,9 @@ def answer_mention(session: Session, rt: Runtime, status: Status, mentioned: lis
     requester = account_store.get(session, status.account_id)
     if requester is None or requester.bot:
         return  # bots answering bots would never stop
+    if not bot_reach.answers(session, bot, requester):
+        log.info("image bot: switched off for %s; not answering %s", requester.acct(), status.uri)
+        return
     if not bot_replies.within_budget(session, rt.settings, requester):
         log.info("image bot: %s is over its reply budget; not answering %s", requester.acct(), status.uri)
         return

@@ -20,6 +20,7 @@ from typing import Any
 from sqlmodel import Session
 
 from fedi.config import Settings
+from fedi.db import on_commit
 from fedi.domains import registrable_domain
 from fedi.errors import NotFound, ServiceUnavailable, TooManyRequests, Unprocessable
 from fedi.hooks import load_hook
@@ -29,7 +30,7 @@ from fedi.models.generations import Generation
 from fedi.models.media import MediaAttachment
 from fedi.models.statuses import Status
 from fedi.runtime import Runtime
-from fedi.services import events, readiness
+from fedi.services import events, generation_limits, prompt_policy, readiness
 from fedi.store import generations as store
 from fedi.store import media as media_store
 from fedi.store import statuses as status_store
@@ -158,7 +159,8 @@ def quota(session: Session, rt: Runtime, requester: Account) -> Quota:
     domain = quota_domain(requester)
     if domain is None:
         used = store.count_by_account_since(session, requester.id, since)
-        return Quota(used, settings.daily_quota_per_account)
+        limit = generation_limits.override(session, requester.id)
+        return Quota(used, settings.daily_quota_per_account if limit is None else limit)
     used = store.count_by_quota_domain_since(session, domain, since)
     return Quota(used, settings.daily_quota_per_remote_domain)
 
@@ -198,6 +200,7 @@ def request(
     Refused (GenerationNotReady, 422) when generation is not ready: nothing is stored or queued.
     """
     readiness.require(rt)
+    prompt_policy.check(session, rt, ask.prompt if isinstance(ask.prompt, str) else "")
     built = build(rt.settings, ask)
     _check_quota(session, rt, requester)
     owner = media_owner or requester
@@ -350,22 +353,47 @@ def finished(rt: Runtime, generation_id: int, image: FinishedImage) -> None:
         if row is None or row.state not in ("queued", "running"):
             return
         media = media_store.get(session, row.media_id) if row.media_id else None
+        held = image.flagged is not None and rt.settings.generation.hold_flagged
         if media is not None:
-            media.state = "ready"
+            # A held image stays "processing" to everyone until a moderator approves it.
+            media.state = "processing" if held else "ready"
             media.file_key, media.thumbnail_key = original_key, thumbnail_key
             media.width, media.height, media.size = image.width, image.height, image.size
             media.thumbnail_width, media.thumbnail_height = image.thumbnail_width, image.thumbnail_height
             media.blurhash = image.blurhash
             media.generation = _provenance(image, row)
             session.add(media)
-        row.state, row.finished_at = "done", datetime.now(UTC)
+        row.state, row.finished_at = ("held" if held else "done"), datetime.now(UTC)
         row.progress_step = row.progress_total = max(row.progress_total, row.steps)
         session.add(row)
         session.flush()
+        if held:
+            log.info("generation %s held for review: %s", generation_id, image.flagged)
+            return
         if media is not None and media.status_id is not None:
             _publish_when_ready(session, rt, media.status_id)
     # After the commit: a listener that reads the generation on "done" finds it done.
     events.generation_progress(rt, generation_id, {"event": "fedi.generation.done", "id": str(generation_id)})
+
+
+def release_held(session: Session, rt: Runtime, row: Generation) -> None:
+    """A moderator approved a held image: it is done, and the post that waited is published."""
+    media = media_store.get(session, row.media_id) if row.media_id else None
+    row.state = "done"
+    session.add(row)
+    if media is not None:
+        media.state = "ready"
+        session.add(media)
+        session.flush()
+        if media.status_id is not None:
+            _publish_when_ready(session, rt, media.status_id)
+    event = {"event": "fedi.generation.done", "id": str(row.id)}
+    on_commit(session, lambda: events.generation_progress(rt, row.id, event))
+
+
+def reject_held(session: Session, rt: Runtime, row: Generation) -> None:
+    """A moderator rejected a held image: the generation fails, as a refused one does."""
+    _fail(session, rt, row, "failed", "the image was held for review and a moderator rejected it")
 
 
 def generated_keys(generation_id: int) -> tuple[str, str]:

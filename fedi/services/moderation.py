@@ -24,6 +24,7 @@ from fedi.models.accounts import Account, Role, User
 from fedi.models.federation import Report
 from fedi.models.moderation import AccountWarning, ModerationNote
 from fedi.runtime import Runtime
+from fedi.security.passwords import verify_password
 from fedi.services import audit, oauth, purge
 from fedi.services.federation import outbox
 from fedi.store import accounts as account_store
@@ -192,6 +193,18 @@ def delete_local(session: Session, rt: Runtime, account_id: int, *, by: Account 
     purge.remove_everything(session, rt, account)
     audit.record(session, by, "delete", "Account", account.id, account.acct())
     return account
+
+
+def delete_own(session: Session, rt: Runtime, user_id: int, password: str) -> Account:
+    """A user deletes their own account, once they give their password again (the owner must
+    hand the role on first: an instance needs one)."""
+    user = oauth.user(session, user_id)
+    if user is None or not verify_password(user.password_hash, password):
+        raise Unprocessable("That password is not right", field="password")
+    if user.role == Role.OWNER:
+        raise Unprocessable("The owner cannot delete their account; make someone else the owner first")
+    account = get_account(session, user.account_id)
+    return delete_local(session, rt, account.id, by=account)
 
 
 def approve(session: Session, account_id: int, *, by: Account | None) -> Account:

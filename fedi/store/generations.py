@@ -45,3 +45,9 @@ def in_flight_created_by(session: Session, cutoff: datetime) -> Sequence[Generat
         col(Generation.state).in_(IN_FLIGHT), col(Generation.created_at) <= cutoff
     )
     return session.exec(stmt).all()
+
+
+def held(session: Session, limit: int) -> Sequence[Generation]:
+    """Generations whose image waits for a moderator, oldest first."""
+    stmt = select(Generation).where(Generation.state == "held").order_by(col(Generation.id)).limit(limit)
+    return session.exec(stmt).all()

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from fedi.models.accounts import Account, Role, User
@@ -13,11 +14,15 @@ from fedi.models.federation import Report
 from fedi.models.moderation import (
     AccountWarning,
     AdminAction,
+    BotDomainSwitch,
     DomainAllow,
     DomainBlock,
+    Invite,
     ModerationNote,
+    PromptDenyTerm,
     ServerRule,
 )
+from fedi.models.relationships import Follow
 from fedi.models.statuses import Status
 from fedi.store.paging import Page, fetch_page
 
@@ -191,3 +196,52 @@ def server_rules(session: Session) -> list[ServerRule]:
     """Every rule row, removed ones included, in the order they are shown."""
     stmt = select(ServerRule).order_by(col(ServerRule.position), col(ServerRule.id))
     return list(session.exec(stmt).all())
+
+
+def prompt_terms(session: Session) -> list[PromptDenyTerm]:
+    return list(session.exec(select(PromptDenyTerm).order_by(col(PromptDenyTerm.term))).all())
+
+
+def prompt_term(session: Session, term: str) -> PromptDenyTerm | None:
+    return session.exec(select(PromptDenyTerm).where(PromptDenyTerm.term == term)).first()
+
+
+def count_prompt_hit(session: Session, term: str) -> bool:
+    """One more hit on a stored term; False when the term has no row yet."""
+    stmt = update(PromptDenyTerm).where(col(PromptDenyTerm.term) == term).values(hits=PromptDenyTerm.hits + 1)
+    return bool(session.exec(stmt).rowcount)
+
+
+def bot_switches(session: Session) -> list[BotDomainSwitch]:
+    return list(session.exec(select(BotDomainSwitch).order_by(col(BotDomainSwitch.domain))).all())
+
+
+def bot_switch_for(session: Session, domain: str) -> BotDomainSwitch | None:
+    """The most specific switch naming `domain` or a name above it."""
+    parts = domain.split(".")
+    names = [".".join(parts[i:]) for i in range(len(parts))]
+    found = {
+        s.domain: s
+        for s in session.exec(select(BotDomainSwitch).where(col(BotDomainSwitch.domain).in_(names)))
+    }
+    return next((found[n] for n in names if n in found), None)
+
+
+def followed_from(session: Session, account_id: int, domain: str) -> bool:
+    """Whether an account on `domain` follows this account (accepted)."""
+    stmt = (
+        select(Follow.id)
+        .join(Account, col(Account.id) == col(Follow.account_id))
+        .where(
+            Follow.target_account_id == account_id, col(Follow.accepted).is_(True), Account.domain == domain
+        )
+    )
+    return session.exec(stmt.limit(1)).first() is not None
+
+
+def invites(session: Session, limit: int) -> list[Invite]:
+    return list(session.exec(select(Invite).order_by(col(Invite.id).desc()).limit(limit)).all())
+
+
+def invite_by_code(session: Session, code: str) -> Invite | None:
+    return session.exec(select(Invite).where(Invite.code == code)).first() if code else None

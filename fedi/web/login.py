@@ -28,7 +28,12 @@ async def sign_in_page(request: Request) -> Response:
     if user is not None:
         username = await read(request, lambda s: oauth.username_of(s, user))
         return render(request, "signed_in.html", {"username": username})
-    return render(request, "login.html", {"next": safe_next(request.query_params.get("next")), "email": ""})
+    context = {
+        "next": safe_next(request.query_params.get("next")),
+        "email": "",
+        "deleted": request.query_params.get("deleted") == "1",
+    }
+    return render(request, "login.html", context)
 
 
 @page
@@ -47,17 +52,18 @@ async def sign_in(request: Request) -> Response:
         response.headers["Retry-After"] = str(exc.retry_after)
         return response
 
-    def check() -> tuple[int, int] | None:
+    def check() -> tuple[int, int, bool] | None:
         with rt.db.session() as session:
             user = oauth.login(session, email, password)
-            return (user.id, user.session_version) if user is not None else None
+            return (user.id, user.session_version, user.moderator) if user is not None else None
 
     signed_in = await run_sync(check)
     if signed_in is None:
         await rt.sign_in_throttle.failed(email)
         context = {"next": target, "email": email, "error": "That e-mail address and password do not match."}
         return render(request, "login.html", context, status_code=401)
-    log_in(request, *signed_in)
+    user_id, version, staff = signed_in
+    log_in(request, user_id, version, staff=staff)
     return RedirectResponse(target, status_code=303)
 
 

@@ -18,7 +18,7 @@ from fedi.config import Settings
 from fedi.errors import FediError
 from fedi.ids import parse_id
 from fedi.store.paging import Page
-from fedi.web.session import csrf_token, current_user_id
+from fedi.web.session import csrf_token, current_user_id, staff_link
 
 TEMPLATES = Jinja2Templates(directory=Path(__file__).parent / "templates")
 SIGN_IN = "/auth/sign_in"
@@ -54,6 +54,7 @@ def render(
         "instance_name": settings.instance.name,
         "csrf_token": csrf_token(request),
         "signed_in": current_user_id(request) is not None,
+        "staff_link": staff_link(request),
         "me": None,
         **(context or {}),
     }

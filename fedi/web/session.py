@@ -36,6 +36,7 @@ COOKIE = "fedi_session"
 MAX_AGE = 14 * 24 * 3600
 CSRF_FIELD = "csrf_token"
 VERSION = "session_version"
+STAFF = "staff"
 
 
 def secret_key(data_dir: Path) -> str:
@@ -110,11 +111,17 @@ async def current_account(request: HTTPConnection) -> Account | None:
     return account
 
 
-def log_in(request: HTTPConnection, user_id: int, session_version: int) -> None:
+def log_in(request: HTTPConnection, user_id: int, session_version: int, *, staff: bool = False) -> None:
     # A fresh session (and CSRF token) at sign-in: a session planted before it is worthless.
     request.session.clear()
     request.session["user_id"] = user_id
     request.session[VERSION] = session_version
+    # Only shows the admin link; the admin pages check the role in the database each time.
+    request.session[STAFF] = staff
+
+
+def staff_link(request: HTTPConnection) -> bool:
+    return request.session.get(STAFF) is True
 
 
 def forget(request: HTTPConnection) -> None:

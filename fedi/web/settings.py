@@ -1,5 +1,5 @@
-"""Profile settings: avatar, header, display name, bio, profile fields, locked; the quota; and
-the account's archive."""
+"""Profile settings: avatar, header, display name, bio, profile fields, locked; the quota; the
+account's archive; and deleting one's own account."""
 
 from __future__ import annotations
 
@@ -14,16 +14,23 @@ from starlette.datastructures import FormData, UploadFile
 from starlette.requests import Request
 from starlette.responses import FileResponse, RedirectResponse, Response
 
-from fedi.api.context import fetch_first, read, run_sync, runtime_of
+from fedi.api.context import fetch_first, read, run_sync, runtime_of, write
 from fedi.errors import PayloadTooLarge, Unprocessable
 from fedi.licences import ImageLicence, parse_licence
 from fedi.models.accounts import Account
 from fedi.runtime import Runtime
 from fedi.services import export as export_service
-from fedi.services import generations, profiles, resolver
+from fedi.services import generations, moderation, profiles, resolver
 from fedi.web import present
-from fedi.web.pages import page, render, sign_in_first
-from fedi.web.session import check_csrf, check_same_site, current_account, current_user_id
+from fedi.web.pages import SIGN_IN, page, render, sign_in_first
+from fedi.web.session import (
+    check_csrf,
+    check_same_site,
+    checked_form,
+    current_account,
+    current_user_id,
+    forget,
+)
 
 PATH = "/settings/profile"
 
@@ -75,6 +82,30 @@ async def _settings_page(
     context = await read(request, lambda s: _current(s, rt, me))
     context |= {"me": me, "saved": saved, "error": error}
     return render(request, "settings.html", context, status_code=status_code)
+
+
+@page
+async def delete_account(request: Request) -> Response:
+    """The account is deleted for good (other servers are told); the session ends with it."""
+    user_id = current_user_id(request)
+    if user_id is None:
+        return sign_in_first(request)
+    rt = runtime_of(request)
+    check_same_site(request, rt.urls.base)
+    fields = await checked_form(request, max_fields=5)
+    me = await current_account(request)
+    if me is None:
+        return sign_in_first(request)
+    if fields.get("confirm") != "on":
+        return await _settings_page(
+            request, me, error="Tick the box to confirm the deletion", status_code=422
+        )
+    try:
+        await write(request, lambda s: moderation.delete_own(s, rt, user_id, fields.get("password", "")))
+    except Unprocessable as exc:
+        return await _settings_page(request, me, error=exc.message, status_code=exc.status)
+    forget(request)
+    return RedirectResponse(f"{SIGN_IN}?deleted=1", status_code=303)
 
 
 def _current(session: Session, rt: Runtime, me: Account) -> dict[str, Any]:

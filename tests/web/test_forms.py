@@ -9,12 +9,14 @@ import pytest
 from sqlmodel import select
 from starlette.routing import Route
 
-from activitypub.testing import FakeRemote
-from fedi.models.accounts import Account
+from activitypub.testing import STATIC_KEYS, FakeRemote
+from fedi.models.accounts import Account, Role, User
 from fedi.models.generations import Generation
 from fedi.models.relationships import Follow
+from fedi.models.statuses import Status
 from fedi.runtime import Runtime
-from tests.web.conftest import imagine, png, sign_in
+from fedi.services.federation import remote as remote_actors
+from tests.web.conftest import imagine, png, post, sign_in
 from tests.web.markup import Document, accessibility_problems, csrf_token
 
 
@@ -33,6 +35,8 @@ def form_posts(client: httpx.AsyncClient) -> set[str]:
 async def test_every_form_post_without_the_csrf_token_is_refused(
     client: httpx.AsyncClient, runtime: Runtime, local_account: Account
 ) -> None:
+    with runtime.db.session() as session:  # an owner: the admin pages' forms are checked too
+        session.exec(select(User).where(User.account_id == local_account.id)).one().role = Role.OWNER
     await sign_in(client)
     made = await client.post(
         "/imagine", data={"csrf_token": csrf_token((await client.get("/imagine")).text), "prompt": "a fox"}
@@ -48,6 +52,21 @@ async def test_every_form_post_without_the_csrf_token_is_refused(
         "/imagine/{id}/post": {"caption": "forged"},
         "/imagine/{id}/cancel": {},
         "/settings/profile": {"display_name": "Forged"},
+        "/settings/delete": {"password": "correct horse", "confirm": "on"},
+        "/admin/reports/{id}/resolve": {"action": "suspend"},
+        "/admin/reports/{id}/reopen": {},
+        "/admin/accounts/{id}/change": {"change": "suspend"},
+        "/admin/accounts/{id}/limit": {"daily_limit": "0"},
+        "/admin/sign-ups/{id}": {"decision": "approve"},
+        "/admin/invites": {"max_uses": "", "expires_in": "never"},
+        "/admin/invites/{id}/revoke": {},
+        "/admin/domains": {"domain": "forged.example", "severity": "suspend"},
+        "/admin/domains/{id}/remove": {},
+        "/admin/prompts": {"term": "forged"},
+        "/admin/prompts/{id}/remove": {},
+        "/admin/images/{id}": {"decision": "approve"},
+        "/admin/bot": {"domain": "forged.example", "reach": "off"},
+        "/admin/bot/remove": {"domain": "forged.example"},
         "/settings/export": {},
     }
     assert set(targets) == form_posts(client), "a form POST route is missing from this test"
@@ -203,6 +222,41 @@ async def test_signing_in_rehashes_a_password_hashed_with_other_argon2_parameter
     assert extract_parameters(new).time_cost == 1
     client.cookies.clear()
     await sign_in(client)  # the new hash accepts the same password
+
+
+async def test_a_user_deletes_their_own_account_and_other_servers_are_told(
+    client: httpx.AsyncClient, runtime: Runtime, remote: FakeRemote, local_account: Account
+) -> None:
+    remote.add_actor("carol", key=STATIC_KEYS[1])
+    remote_actors.actor(runtime, "https://remote.test/users/carol").result(timeout=10)
+    post(runtime, local_account, "My last words")
+    await sign_in(client)
+    settings = await client.get("/settings/profile")
+    assert "Delete your account" in settings.text and accessibility_problems(settings.text) == []
+    token = csrf_token(settings.text)
+
+    for fields, error in (
+        ({"password": "wrong horse", "confirm": "on"}, "That password is not right"),
+        ({"password": "correct horse"}, "Tick the box to confirm the deletion"),
+    ):
+        refused = await client.post("/settings/delete", data={"csrf_token": token, **fields})
+        assert refused.status_code == 422 and Document(refused.text).one("p", role="alert").text == error
+    assert (await client.get("/@alice")).status_code == 200
+
+    deleted = await client.post(
+        "/settings/delete", data={"csrf_token": token, "password": "correct horse", "confirm": "on"}
+    )
+    assert deleted.status_code == 303 and deleted.headers["location"] == "/auth/sign_in?deleted=1"
+    assert "Your account is deleted" in (await client.get(deleted.headers["location"])).text
+    [told] = [a for a in remote.inbox if a.get("type") == "Delete"]
+    assert told["actor"] == told["object"]["id"] == "https://fedi.test/users/alice"
+    assert (await client.get("/settings/profile")).status_code == 303  # signed out
+    page = await client.get("/auth/sign_in")
+    again = {"csrf_token": csrf_token(page.text), "email": "alice@example.org", "password": "correct horse"}
+    assert (await client.post("/auth/sign_in", data=again)).status_code == 401
+    assert (await client.get("/@alice")).status_code == 404
+    with runtime.db.reader() as session:
+        assert session.exec(select(Status).where(Status.account_id == local_account.id)).all() == []
 
 
 async def test_the_settings_page_downloads_the_accounts_archive(

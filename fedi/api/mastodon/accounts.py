@@ -40,6 +40,7 @@ async def register(request: Request) -> Response:
             password=params.text("password", "", max_length=1024) or "",
             agreement=params.flag("agreement"),
             reason=params.text("reason", "", max_length=1024) or "",
+            invite_code=params.text("invite_code", "", max_length=64) or "",
         )
         user = accounts_service.user_of(session, account)
         if not user.approved:
