@@ -468,25 +468,62 @@ def media_copy(
 @media_app.command("prune")
 def media_prune(
     older_than: Annotated[
-        str, typer.Option("--older-than", help="Age of the cached images to remove: 7d, 12h, 0d (all).")
+        str,
+        typer.Option("--older-than", help="Age of the cached remote images to remove: 7d, 12h, 0d (all)."),
     ],
+    statuses_older_than: Annotated[
+        str | None,
+        typer.Option(
+            "--statuses-older-than",
+            help="Also delete remote posts nobody here interacted with, older than this (30d).",
+        ),
+    ] = None,
 ) -> None:
-    """Remove cached copies of remote posts' images; clients get their original URLs again."""
+    """Free space: cached copies of remote posts' images (clients get their original URLs
+    again), processed inbox rows past federation.inbox_retention_days, and with
+    --statuses-older-than the remote posts nobody here touched. Prints what each freed."""
+    from fedi.services.federation.retention import prune_inbox, prune_remote_statuses
     from fedi.services.media_cache import prune
 
-    age = _duration(older_than)
+    age = _duration(older_than, "--older-than")
+    statuses_age = _duration(statuses_older_than, "--statuses-older-than") if statuses_older_than else None
     runtime = _runtime_for_command()
     try:
         pruned = prune(runtime, age)
+        posts = prune_remote_statuses(runtime, statuses_age) if statuses_age is not None else None
+        inbox = prune_inbox(runtime)
     finally:
         runtime.close()
     typer.echo(f"removed {pruned.images:,d} cached remote image(s), {pruned.bytes_freed:,d} bytes freed")
+    if posts is not None:
+        typer.echo(f"deleted {posts:,d} remote post(s) nobody here interacted with")
+    typer.echo(f"deleted {inbox:,d} processed inbox item(s)")
 
 
-def _duration(text: str) -> timedelta:
+@media_app.command("usage")
+def media_usage() -> None:
+    """Bytes in media storage by kind: uploads, generated images, avatars and headers, and the
+    remote media cache."""
+    from fedi.media.storage import media_storage
+
+    settings = _settings()
+    totals: dict[str, list[int]] = {}
+    for item in media_storage(settings).objects():
+        kind = item.key.split("/", 1)[0]
+        counted = totals.setdefault(kind, [0, 0])
+        counted[0] += 1
+        counted[1] += item.size
+    names = {"attachments": "uploads", "generated": "generated images", "cache": "remote media cache"}
+    for kind, (files, size) in sorted(totals.items()):
+        typer.echo(f"{names.get(kind, kind):<20} {files:>8,d} files {size:>16,d} bytes")
+    files, size = sum(t[0] for t in totals.values()), sum(t[1] for t in totals.values())
+    typer.echo(f"{'total':<20} {files:>8,d} files {size:>16,d} bytes")
+
+
+def _duration(text: str, option: str) -> timedelta:
     match = re.fullmatch(r"(\d{1,6})([dhm])", text.strip())
     if match is None:
-        _fail(f"--older-than must be a number of days, hours or minutes (7d, 12h, 30m), not {text!r}")
+        _fail(f"{option} must be a number of days, hours or minutes (7d, 12h, 30m), not {text!r}")
     unit = {"d": "days", "h": "hours", "m": "minutes"}[match[2]]
     return timedelta(**{unit: int(match[1])})
 

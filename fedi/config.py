@@ -179,6 +179,10 @@ class FederationSettings(Section):
     # Processed received activities are deleted after this many days. Their ids de-duplicate
     # redeliveries until then, so it must outlast senders' retries (Mastodon's span ~3 days).
     inbox_retention_days: Annotated[float, Field(ge=3, le=3650)] = 7.0
+    # Remote posts nobody here interacted with (no local favourite, bookmark, boost, reply,
+    # mention or remix) are deleted after this many days (0: kept). They come back when
+    # delivered or looked up again.
+    remote_status_days: Annotated[int, Field(ge=0, le=36500)] = 0
     # Federate only with the domains on the allow list (`/api/v1/admin/domain_allows`; Mastodon's
     # limited federation mode): everyone else is treated as suspended.
     allowlist_mode: bool = False

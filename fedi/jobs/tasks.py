@@ -73,15 +73,19 @@ def cache_remote_media(status_id: int) -> None:
 
 
 @periodic("41")
-def prune_remote_media() -> None:
-    """Hourly: remove cached remote images older than media.remote_cache_days (0: never)."""
+def prune_remote_content() -> None:
+    """Hourly: remove cached remote images older than media.remote_cache_days, and remote posts
+    nobody here touched older than federation.remote_status_days (0: never, for each)."""
     from datetime import timedelta
 
+    from fedi.services.federation.retention import prune_remote_statuses
     from fedi.services.media_cache import prune
 
     rt = current()
     if rt.settings.media.remote_cache_days:
         prune(rt, timedelta(days=rt.settings.media.remote_cache_days))
+    if rt.settings.federation.remote_status_days:
+        prune_remote_statuses(rt, timedelta(days=rt.settings.federation.remote_status_days))
 
 
 @periodic("53")

@@ -384,3 +384,51 @@ def trending(
         stmt = stmt.where(_has_media())
     stmt = _without_hidden_authors(stmt, viewer_id)
     return list(session.exec(stmt.order_by(col(TrendScore.key).desc()).offset(offset).limit(limit)).all())
+
+
+def prunable_remote(session: Session, cutoff: datetime, limit: int) -> list[Status]:
+    """Remote posts older than `cutoff` that nobody here touched: no local favourite, bookmark,
+    pin, boost, reply, mention or remix, and not by an account someone here reported."""
+    from fedi.models.federation import Report
+    from fedi.models.interactions import Bookmark, Favourite, Pin
+
+    local_author = exists().where(col(Account.id) == col(Status.account_id), col(Account.domain).is_(None))
+    touched_by_locals = [
+        exists().where(
+            col(model.status_id) == col(Status.id),
+            exists().where(col(Account.id) == col(model.account_id), col(Account.domain).is_(None)),
+        )
+        for model in (Favourite, Bookmark, Pin, Mention)
+    ]
+    child = Status.__table__.alias("child")  # type: ignore[attr-defined]
+    author = Account.__table__.alias("child_author")  # type: ignore[attr-defined]
+    answered_here = exists().where(
+        or_(child.c.in_reply_to_id == col(Status.id), child.c.reblog_of_id == col(Status.id)),
+        author.c.id == child.c.account_id,
+        author.c.domain.is_(None),
+    )
+    remixed_here = exists().where(
+        child.c.remix_of_uri == col(Status.uri), author.c.id == child.c.account_id, author.c.domain.is_(None)
+    )
+    reported = exists().where(col(Report.target_account_id) == col(Status.account_id))
+    stmt = (
+        select(Status)
+        .where(
+            Status.local == False,  # noqa: E712
+            col(Status.created_at) < cutoff,
+            ~local_author,
+            *[~condition for condition in touched_by_locals],
+            ~answered_here,
+            ~remixed_here,
+            ~reported,
+        )
+        .order_by(col(Status.id))
+        .limit(limit)
+    )
+    return list(session.exec(stmt).all())
+
+
+def delete_many(session: Session, status_ids: Sequence[int]) -> None:
+    """Delete posts; what hangs off them goes with them (foreign keys cascade or set null)."""
+    if status_ids:
+        session.exec(delete(Status).where(col(Status.id).in_(status_ids)))
