@@ -29,6 +29,7 @@ GENERATION_KEYS: Final = frozenset(
         "steps",
         "guidance",
         "sampler",
+        "strength",
         "width",
         "height",
     }
@@ -74,6 +75,8 @@ EXTENSION_TERMS: Final[dict[str, Any]] = {
     "steps": "fedi:steps",
     "guidance": "fedi:guidance",
     "sampler": "fedi:sampler",
+    # An edit's strength: how much of the image it started from it changed (0 to 1).
+    "strength": "fedi:strength",
     # The licence an image is offered under, as a URL (schema.org's own term).
     "license": {"@id": "https://schema.org/license", "@type": "@id"},
 }

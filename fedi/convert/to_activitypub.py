@@ -25,6 +25,7 @@ _GENERATION_KEYS = (
     "steps",
     "guidance",
     "sampler",
+    "strength",
     "width",
     "height",
 )

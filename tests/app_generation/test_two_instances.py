@@ -1,5 +1,6 @@
-"""Generation across two real fedi servers: the bot answers a mention from the other server, and
-a remix of a post that lives on the other server links its source."""
+"""Generation across two real fedi servers: the bot answers a mention from the other server, a
+remix of a post that lives on the other server links its source, and a reply from the other
+server edits an image (conversational edits)."""
 
 from __future__ import annotations
 
@@ -88,4 +89,33 @@ def generation_scenario(one: Any, one_domain: str, two: Any) -> dict[str, Any]:
     note = httpx.get(posted["uri"], headers={"Accept": "application/activity+json"}, timeout=10).json()
     assert note["remixOf"] == original["uri"]
     assert note["generation"]["prompt"] == "a red lantern"
-    return {"answer": answer, "remix": posted}
+    edit = edit_scenario(alice, bob, one_domain, posted, token, one)
+    return {"answer": answer, "remix": posted, "edit": edit}
+
+
+def edit_scenario(alice: Any, bob: Any, one_domain: str, image_post: Any, token: Any, one: Any) -> Any:
+    """bob on two replies `@imagine@one make it night` to alice's image on one: one's bot edits
+    alice's image, the edit arrives on two as a reply, one's lineage lists it, alice is told."""
+    [there] = bob.search_v2(image_post["url"], resolve=True)["statuses"]
+    asked = bob.status_post(f"@imagine@{one_domain} make it night strength=0.5", in_reply_to_id=there["id"])
+
+    def edited() -> Any:
+        for item in bob.notifications(types=["mention"]):
+            status = item["status"]
+            if status["in_reply_to_id"] == asked["id"] and status["media_attachments"]:
+                return status
+        return None
+
+    reply = _eventually(edited, what="the edit, as a reply on two")
+    made = reply["media_attachments"][0]["fedi_generation"]
+    assert made["remix_of"] == image_post["uri"] and made["strength"] == 0.5
+    assert made["prompt"] == "make it night"
+    assert httpx.get(reply["media_attachments"][0]["url"], timeout=10).status_code == 200
+
+    lineage = httpx.get(f"{one.url}/api/v1/fedi/statuses/{image_post['id']}/lineage", timeout=10).json()
+    assert reply["uri"] in [link["uri"] for link in lineage["descendants"]]
+    told = httpx.get(
+        f"{one.url}/api/v1/notifications", params={"types[]": "fedi_remix"}, headers=token, timeout=10
+    ).json()
+    assert reply["uri"] in [n["status"]["uri"] for n in told]
+    return reply

@@ -520,6 +520,7 @@ def _generation(note: NoteView) -> dict[str, Any] | None:
         "sampler": "sampler",
         "width": "width",
         "height": "height",
+        "strength": "strength",
     }
     result: dict[str, Any] = {}
     for term, key in keys.items():
@@ -528,4 +529,7 @@ def _generation(note: NoteView) -> dict[str, Any] | None:
             result[key] = value[:2000]
         elif isinstance(value, int | float) and not isinstance(value, bool):
             result[key] = value
+    if result and note.remix_of:
+        # As for posts made here: the record names what it remixes or edits.
+        result["remix_of"] = note.remix_of[:2048]
     return result or None
