@@ -188,14 +188,29 @@ def create(
 
 def _apply_directive(session: Session, rt: Runtime, author: Account, draft: StatusDraft) -> Generation | None:
     """A first line `/imagine <prompt>` asks for an image: the post waits for it (its author
-    sees it at once, everyone else once the image exists)."""
+    sees it at once, everyone else once the image exists). In reply to a post with an image, the
+    prompt is an instruction and the new image an edit of that one."""
     parsed = generations.parse_directive(draft.text)
     if parsed is None:
         return None
     ask, caption = parsed
     if draft.media_ids:
         raise Unprocessable("A post with /imagine cannot carry other media", field="media_ids")
-    request = generations.request(session, rt, author, ask, kind="directive")
+    parent = _reply_parent(session, author, draft.in_reply_to_id)
+    if parent is not None and generations.has_image(session, parent):
+        edit = generations.edit_ask(generations.source_params(session, parent), "")
+        ask = generations.Ask(
+            prompt=ask.prompt,
+            negative_prompt=ask.negative_prompt,
+            width=ask.width or edit.width,
+            height=ask.height or edit.height,
+            steps=ask.steps or edit.steps,
+            seed=ask.seed,
+            strength=ask.strength,
+        )
+        request = generations.request(session, rt, author, ask, kind="edit", remix_of_uri=parent.uri)
+    else:
+        request = generations.request(session, rt, author, ask, kind="directive")
     draft.text = caption
     draft.prompt_caption = request.prompt
     draft.media_ids = [request.media_id] if request.media_id else []

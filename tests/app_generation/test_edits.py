@@ -111,3 +111,27 @@ async def test_a_remote_image_is_edited_after_being_fetched_within_the_limits(
     assert made["remix_of"] == lake["id"] and made["strength"] == 0.6
     fetched = [r for r in remote.requests if str(r.url) == PICTURE]
     assert len(fetched) == 1 and "signature" not in fetched[0].headers
+
+
+def test_an_imagine_directive_in_reply_to_an_image_edits_it(runtime: Runtime, local_account: Account) -> None:
+    with runtime.db.session() as session:
+        first = statuses.create(
+            session, runtime, local_account, statuses.StatusDraft(text="/imagine a barn --seed 8 --steps 2")
+        )
+    with runtime.db.session() as session:
+        reply = statuses.create(
+            session,
+            runtime,
+            local_account,
+            statuses.StatusDraft(
+                text="/imagine paint it red --strength 0.7\nsecond try", in_reply_to_id=first.id
+            ),
+        )
+    with runtime.db.reader() as session:
+        status = session.merge(reply)
+        [media] = status_view(session, status, None).media
+        [kind] = [g.kind for g in session.exec(select(Generation).where(Generation.media_id == media.id))]
+    assert kind == "edit" and status.in_reply_to_id == first.id
+    assert media.generation is not None
+    assert media.generation["remix_of"] == first.uri and media.generation["strength"] == 0.7
+    assert media.generation["prompt"] == "paint it red" and media.generation["steps"] == 2
