@@ -189,6 +189,7 @@ def admin_page_routes() -> list[BaseRoute]:
         Route("/admin/accounts", account_pages.index),
         Route("/admin/accounts/{id}/change", account_pages.change, methods=["POST"]),
         Route("/admin/accounts/{id}/limit", account_pages.limit, methods=["POST"]),
+        Route("/admin/accounts/{id}/note", account_pages.note, methods=["POST"]),
         Route("/admin/sign-ups", account_pages.sign_ups),
         Route("/admin/sign-ups/{id}", account_pages.decide, methods=["POST"]),
         Route("/admin/invites", account_pages.invite_page, methods=["GET"]),

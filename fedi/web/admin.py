@@ -29,6 +29,7 @@ NOTICES = {
     "reopened": "The report is open again.",
     "acted": "Done: the account was changed.",
     "limit": "The account's daily image limit is saved.",
+    "noted": "The note is saved (moderators only see it).",
     "blocked": "The domain is blocked.",
     "unblocked": "The domain block is lifted.",
     "approved": "The sign-up is approved: the account can sign in now.",

@@ -1,5 +1,5 @@
-"""Accounts for moderators: search, silence and suspend (and undo), the daily image limit;
-the sign-ups waiting for approval; invites."""
+"""Accounts for moderators: search, silence and suspend (and undo), the daily image limit,
+moderation notes; the sign-ups waiting for approval; invites."""
 
 from __future__ import annotations
 
@@ -55,6 +55,7 @@ async def index(request: Request) -> Response:
                 "user": a.user,
                 "quota": generations.quota(session, rt, a.account) if a.account.local else None,
                 "override": generation_limits.override(session, a.account.id),
+                "notes": store.notes_of(session, a.account.id),
             }
             for a in found
         ]
@@ -83,6 +84,18 @@ async def change(request: Request) -> Response:
 
     await write(request, apply)
     return done(PATH, "acted")
+
+
+@page
+async def note(request: Request) -> Response:
+    """A moderation note about an account: seen by moderators only, kept in the audit log."""
+    checked = await staff_form(request)
+    if isinstance(checked, Response):
+        return checked
+    me, form = checked
+    account_id = path_id(request)
+    await write(request, lambda s: moderation.add_note(s, account_id, form.get("content", ""), by=me))
+    return done(PATH, "noted")
 
 
 @page

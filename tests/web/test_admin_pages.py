@@ -183,6 +183,23 @@ async def test_accounts_are_searched_suspended_and_given_an_image_limit(
         assert len(session.exec(select(Generation)).all()) == 1
 
 
+async def test_moderators_keep_notes_about_an_account(
+    client: httpx.AsyncClient, runtime: Runtime, moderator: Account, bob: Account
+) -> None:
+    await sign_in(client, "mod@example.org")
+    noted = await submit(
+        client, "/admin/accounts", f"/admin/accounts/{bob.id}/note", content="warned twice about spam"
+    )
+    assert noted.headers["location"] == "/admin/accounts?done=noted"
+    page = (await client.get("/admin/accounts", params={"q": "bob"})).text
+    assert "Moderation notes (1)" in page and "warned twice about spam" in page
+    assert "create note" in (await client.get("/admin/audit")).text
+    empty = await submit(client, "/admin/accounts", f"/admin/accounts/{bob.id}/note", content="  ")
+    assert empty.status_code == 422
+    # Nobody else sees them: bob's profile does not carry them.
+    assert "warned twice" not in (await client.get("/@bob")).text
+
+
 async def test_an_admin_blocks_and_unblocks_a_domain(
     client: httpx.AsyncClient, runtime: Runtime, admin: Account
 ) -> None:

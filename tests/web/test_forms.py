@@ -57,6 +57,7 @@ async def test_every_form_post_without_the_csrf_token_is_refused(
         "/admin/reports/{id}/reopen": {},
         "/admin/accounts/{id}/change": {"change": "suspend"},
         "/admin/accounts/{id}/limit": {"daily_limit": "0"},
+        "/admin/accounts/{id}/note": {"content": "forged"},
         "/admin/sign-ups/{id}": {"decision": "approve"},
         "/admin/invites": {"max_uses": "", "expires_in": "never"},
         "/admin/invites/{id}/revoke": {},
