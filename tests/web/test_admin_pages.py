@@ -103,6 +103,11 @@ async def test_only_moderators_see_the_admin_pages(
         shown = await client.get(path)
         assert shown.status_code == 200, path
         assert accessibility_problems(shown.text) == [], path
+        # The tab's title is the page's name, and no two elements share an id.
+        title = shown.text.split("<title>", 1)[1].split("</title>", 1)[0]
+        assert "<" not in title and len(title) < 80, (path, title)
+        ids = [e.attrs["id"] for e in Document(shown.text).elements if "id" in e.attrs]
+        assert len(ids) == len(set(ids)), path
     # Domain blocks are for admins, as in the admin API.
     assert (await client.get("/admin/domains")).status_code == 403
 
