@@ -28,7 +28,7 @@ from fedi.models.moderation import (
 from fedi.models.notifications import Marker, Notification
 from fedi.models.oauth import OAuthApplication, OAuthCode, OAuthToken
 from fedi.models.processes import IdNode
-from fedi.models.relationships import AccountNote, Block, Endorsement, Follow, Mute
+from fedi.models.relationships import AccountDomainBlock, AccountNote, Block, Endorsement, Follow, Mute
 from fedi.models.statuses import (
     HomeFeedEntry,
     IdempotencyKey,
@@ -43,6 +43,7 @@ from fedi.models.trends import TrendScore
 
 __all__ = [
     "Account",
+    "AccountDomainBlock",
     "AccountMove",
     "AccountNote",
     "AccountWarning",

@@ -76,3 +76,16 @@ class Endorsement(SQLModel, table=True):
     account_id: int = bigint_fk("accounts.id")
     target_account_id: int = bigint_fk("accounts.id")
     created_at: datetime = time_now()
+
+
+class AccountDomainBlock(SQLModel, table=True):
+    """A person hides a whole remote domain: its posts leave their public timelines and
+    notifications, and its accounts stop following them (Mastodon's "Block domain")."""
+
+    __tablename__ = "account_domain_blocks"
+    __table_args__ = (UniqueConstraint("account_id", "domain", name="uq_account_domain_blocks"),)
+
+    id: int = id_field()
+    account_id: int = bigint_fk("accounts.id")
+    domain: str = Field(max_length=255)
+    created_at: datetime = time_now()

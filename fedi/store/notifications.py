@@ -7,10 +7,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import case, delete, func
+from sqlalchemy import case, delete, exists, func
 from sqlmodel import Session, col, select
 
+from fedi.models.accounts import Account
 from fedi.models.notifications import Marker, Notification
+from fedi.models.relationships import AccountDomainBlock
 from fedi.store.paging import Page, fetch_page
 
 
@@ -29,7 +31,14 @@ def _selection(
         stmt = stmt.where(col(Notification.type).not_in(exclude_types))
     if from_account_id is not None:
         stmt = stmt.where(Notification.from_account_id == from_account_id)
-    return stmt
+    # Nothing from a domain the recipient blocked.
+    return stmt.where(
+        ~exists().where(
+            col(AccountDomainBlock.account_id) == account_id,
+            col(Account.id) == col(Notification.from_account_id),
+            col(Account.domain) == col(AccountDomainBlock.domain),
+        )
+    )
 
 
 def page_for(

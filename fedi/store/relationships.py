@@ -8,7 +8,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from fedi.models.accounts import Account
-from fedi.models.relationships import AccountNote, Block, Endorsement, Follow, Mute
+from fedi.models.relationships import AccountDomainBlock, AccountNote, Block, Endorsement, Follow, Mute
 from fedi.store.paging import Page, fetch_page
 
 
@@ -298,5 +298,27 @@ def friends_of_friends(session: Session, viewer_id: int, *, limit: int) -> list[
         .group_by(col(Account.id))
         .order_by(func.count().desc(), col(Account.id).desc())
         .limit(limit)
+    )
+    return list(session.exec(stmt).all())
+
+
+def domain_blocks_of(session: Session, account_id: int, page: Page) -> list[AccountDomainBlock]:
+    stmt = select(AccountDomainBlock).where(AccountDomainBlock.account_id == account_id)
+    return list(fetch_page(session, stmt, AccountDomainBlock.id, page))
+
+
+def domain_block(session: Session, account_id: int, domain: str) -> AccountDomainBlock | None:
+    stmt = select(AccountDomainBlock).where(
+        AccountDomainBlock.account_id == account_id, AccountDomainBlock.domain == domain
+    )
+    return session.exec(stmt).first()
+
+
+def followers_on_domain(session: Session, account_id: int, domain: str) -> list[Follow]:
+    """Follows of `account_id` (accepted or asked) by accounts on `domain`."""
+    stmt = (
+        select(Follow)
+        .join(Account, col(Account.id) == col(Follow.account_id))
+        .where(Follow.target_account_id == account_id, Account.domain == domain)
     )
     return list(session.exec(stmt).all())

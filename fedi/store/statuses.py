@@ -13,7 +13,7 @@ from sqlmodel.sql.expression import SelectOfScalar
 
 from fedi.models.accounts import Account
 from fedi.models.media import MediaAttachment
-from fedi.models.relationships import Block, Follow, Mute
+from fedi.models.relationships import AccountDomainBlock, Block, Follow, Mute
 from fedi.models.statuses import (
     HomeFeedEntry,
     IdempotencyKey,
@@ -312,6 +312,11 @@ def _without_hidden_authors(stmt: SelectOfScalar[Status], viewer_id: int | None)
         ),
         ~exists().where(
             col(Mute.account_id) == viewer_id, col(Mute.target_account_id) == col(Status.account_id)
+        ),
+        ~exists().where(
+            col(AccountDomainBlock.account_id) == viewer_id,
+            col(Account.id) == col(Status.account_id),
+            col(Account.domain) == col(AccountDomainBlock.domain),
         ),
     )
 
