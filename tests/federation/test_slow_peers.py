@@ -228,7 +228,13 @@ def test_boosts_and_replies_of_posts_on_a_slow_host_stall_nobody_and_land_later(
                     replies = session.exec(
                         select(Status).where(col(Status.in_reply_to_uri).in_(parents))
                     ).all()
-                    return len(stored) == 10 and all(r.in_reply_to_id is not None for r in replies)
+                    boosts = session.exec(select(Status).where(col(Status.reblog_of_id).is_not(None))).all()
+                    # The fetch stores each boosted post before its Announce is applied, so wait for both.
+                    return (
+                        len(stored) == 10
+                        and len(boosts) == 5
+                        and all(r.in_reply_to_id is not None for r in replies)
+                    )
 
             assert wait_for(landed, timeout=90, interval=0.5), "the slow posts never landed"
             with runtime.db.reader() as session:
