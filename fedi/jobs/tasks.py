@@ -64,6 +64,22 @@ def sweep() -> None:
     requeue_stuck(current())
 
 
+@job(retries=3, retry_delay=30, backoff=2)
+def expire_poll(poll_id: int) -> None:
+    """At a poll's end: notify its voters and author, federate the final totals."""
+    from fedi.services.polls import expire
+
+    expire(current(), poll_id)
+
+
+@job(retries=3, retry_delay=10, backoff=2)
+def poll_totals(poll_id: int) -> None:
+    """A local poll's new totals, federated a moment after a burst of votes."""
+    from fedi.services.polls import send_totals
+
+    send_totals(current(), poll_id)
+
+
 @job(retries=3, retry_delay=60, backoff=3)
 def cache_remote_media(status_id: int) -> None:
     """Copy a remote post's images into media storage (clients then load them from here)."""
