@@ -25,6 +25,7 @@ __all__ = [
     "ActorView",
     "AttachmentView",
     "NoteView",
+    "QuestionPoll",
     "as_list",
     "first",
     "get_id",

@@ -261,11 +261,15 @@ def on_create(session: Session, rt: Runtime, actor: Account, activity: ActivityV
 
 
 def _poll_voted_on(session: Session, note: NoteView) -> Status | None:
-    """The poll a `Note` votes on: named after an option, in reply to a status with a poll."""
+    """The poll a `Note` votes on: a named `Note` in reply to a poll, without content (or, on
+    our own polls, named after one of the options). Other replies with a name are posts."""
     if note.type != "Note" or not note.name or not note.in_reply_to:
         return None
     status = _stored_status(session, note.in_reply_to)
-    if status is None or poll_store.of_status(session, status.id) is None:
+    poll = poll_store.of_status(session, status.id) if status is not None else None
+    if status is None or poll is None:
+        return None
+    if note.content and not (status.local and note.name in poll.options):
         return None
     return status
 
