@@ -197,3 +197,25 @@ async def test_a_poll_cannot_carry_media_and_needs_a_scope(
     reader = {"Authorization": f"Bearer {issue_token(runtime, alice.account, 'read')}"}
     answer = await client.post(f"/api/v1/polls/{poll_id}/votes", json={"choices": [0]}, headers=reader)
     assert answer.status_code == 403
+
+
+async def test_a_poll_one_cannot_see_is_not_found_and_goes_with_its_status(
+    client: httpx.AsyncClient, alice: Caller, bob: Caller, carol: Caller
+) -> None:
+    body = {
+        "status": "followers only",
+        "visibility": "private",
+        "poll": {"options": ["a", "b"], "expires_in": A_DAY},
+    }
+    private = (await client.post("/api/v1/statuses", json=body, headers=alice.auth)).json()
+    assert private["visibility"] == "private"
+    poll_id = private["poll"]["id"]
+    assert (await client.get(f"/api/v1/polls/{poll_id}", headers=bob.auth)).status_code == 404
+    assert (await _vote(client, bob, poll_id, 0)).status_code == 404
+
+    public = await _post_poll(client, alice)
+    assert (await _vote(client, carol, public["poll"]["id"], 0)).status_code == 200
+    deleted = await client.delete(f"/api/v1/statuses/{public['id']}", headers=alice.auth)
+    assert deleted.status_code == 200
+    assert deleted.json()["poll"]["options"][0]["title"] == "tea"  # for delete-and-redraft
+    assert (await client.get(f"/api/v1/polls/{public['poll']['id']}", headers=carol.auth)).status_code == 404

@@ -64,10 +64,7 @@ async def test_remote_votes_on_a_local_poll_are_counted_once_and_the_totals_go_o
     local_account: Account,
     auth: dict[str, str],
 ) -> None:
-    body = {"status": "tea or coffee?", "poll": {"options": ["tea", "coffee"], "expires_in": 3600}}
-    posted = (await client.post("/api/v1/statuses", json=body, headers=auth)).json()
-    assert remote.inbox == []  # nobody follows alice yet: nothing was sent
-    # A post of bob's makes him known here; then he follows alice, so her Updates reach him.
+    # A post of bob's makes him known here; then he follows alice, so her posts reach him.
     await post_activity(client, create(BOB, _hello()), remote.key_pair(bob))
     with runtime.db.session() as session:
         bob_here = account_store.by_uri(session, BOB)
@@ -75,6 +72,16 @@ async def test_remote_votes_on_a_local_poll_are_counted_once_and_the_totals_go_o
         session.add(
             Follow(account_id=bob_here.id, target_account_id=local_account.id, uri=f"{BOB}#f", accepted=True)
         )
+    body = {"status": "tea or coffee?", "poll": {"options": ["tea", "coffee"], "expires_in": 3600}}
+    posted = (await client.post("/api/v1/statuses", json=body, headers=auth)).json()
+    [created] = remote.inbox
+    assert created["type"] == "Create" and created["object"]["type"] == "Question"
+    assert [(o["name"], o["replies"]["totalItems"]) for o in created["object"]["oneOf"]] == [
+        ("tea", 0),
+        ("coffee", 0),
+    ]
+    assert created["object"]["endTime"] == posted["poll"]["expires_at"][:19] + "Z"
+    assert "closed" not in created["object"] and "anyOf" not in created["object"]
     statuses_before = _status_count(runtime)
 
     alice_uri = local_account.uri
