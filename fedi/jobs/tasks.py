@@ -56,12 +56,14 @@ def purge_suspended_accounts() -> None:
 
 @periodic("*")
 def sweep() -> None:
-    """Queue again the work whose job was lost: due deliveries and stale inbox items."""
+    """Queue again the work whose job was lost: due deliveries, stale inbox items, ended polls."""
+    from fedi.services import polls
     from fedi.services.federation.recovery import requeue_lost_work
     from fedi.services.generations import requeue_stuck
 
     requeue_lost_work(current())
     requeue_stuck(current())
+    polls.sweep(current())
 
 
 @job(retries=3, retry_delay=30, backoff=2)

@@ -283,3 +283,21 @@ def store_remote(session: Session, rt: Runtime, status: Status, received: Questi
     session.flush()
     if (new or changed_end) and poll.closed_at is None:
         _schedule_end(session, rt, poll)
+
+
+# How many polls one sweep handles, and how late a job must be before the sweep does its work.
+SWEEP_BATCH = 100
+SWEEP_GRACE = timedelta(minutes=1)
+
+
+def sweep(rt: Runtime) -> None:
+    """Periodic: do the work of expiry and totals jobs that were lost (a crash between a commit
+    and its enqueue)."""
+    now = datetime.now(UTC)
+    with rt.db.reader() as session:
+        ended = store.ended_unclosed(session, now - SWEEP_GRACE, SWEEP_BATCH)
+        overdue = store.totals_overdue(session, now - SWEEP_GRACE, SWEEP_BATCH)
+    for poll_id in ended:
+        expire(rt, poll_id)
+    for poll_id in overdue:
+        send_totals(rt, poll_id)

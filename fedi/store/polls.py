@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
@@ -62,3 +63,20 @@ def voter_ids(session: Session, poll_id: int) -> list[int]:
 
 def votes_of(session: Session, poll_id: int) -> list[PollVote]:
     return list(session.exec(select(PollVote).where(PollVote.poll_id == poll_id)).all())
+
+
+def ended_unclosed(session: Session, now: datetime, limit: int) -> list[int]:
+    """Polls past their end whose end was not handled yet, oldest first."""
+    return list(
+        session.exec(
+            select(Poll.id)
+            .where(col(Poll.closed_at).is_(None), col(Poll.expires_at) <= now)
+            .order_by(col(Poll.expires_at))
+            .limit(limit)
+        ).all()
+    )
+
+
+def totals_overdue(session: Session, before: datetime, limit: int) -> list[int]:
+    """Polls whose new totals should have gone out before `before`."""
+    return list(session.exec(select(Poll.id).where(col(Poll.totals_due_at) < before).limit(limit)).all())

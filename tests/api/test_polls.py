@@ -219,3 +219,20 @@ async def test_a_poll_one_cannot_see_is_not_found_and_goes_with_its_status(
     assert deleted.status_code == 200
     assert deleted.json()["poll"]["options"][0]["title"] == "tea"  # for delete-and-redraft
     assert (await client.get(f"/api/v1/polls/{public['poll']['id']}", headers=carol.auth)).status_code == 404
+
+
+async def test_the_sweep_ends_a_poll_whose_job_was_lost(
+    client: httpx.AsyncClient, runtime: Runtime, alice: Caller, bob: Caller
+) -> None:
+    posted = await _post_poll(client, alice)
+    assert (await _vote(client, bob, posted["poll"]["id"], 1)).status_code == 200
+    polls.sweep(runtime)  # not ended yet: nothing
+    assert await _poll_notifications(client, bob) == []
+    with runtime.db.session() as session:
+        poll = session.get(Poll, int(posted["poll"]["id"]))
+        assert poll is not None
+        poll.expires_at = datetime.now(UTC) - polls.SWEEP_GRACE - timedelta(seconds=1)
+        session.add(poll)
+    polls.sweep(runtime)
+    [note] = await _poll_notifications(client, bob)
+    assert note["status"]["id"] == posted["id"]
