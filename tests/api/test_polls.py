@@ -14,6 +14,7 @@ from fedi.models.polls import MAX_OPTIONS, MIN_EXPIRATION, Poll
 from fedi.runtime import Runtime
 from fedi.services import polls
 from tests.api.conftest import Caller
+from tests.api.entities import POLL, check
 
 A_DAY = 86_400
 
@@ -54,6 +55,7 @@ async def test_a_poll_is_posted_as_a_form_and_shown_with_its_options(
     assert timedelta(minutes=59) < expires - datetime.now(UTC) <= timedelta(hours=1)
     assert poll["voted"] is True and poll["own_votes"] == []  # Mastodon: the author counts as voted
     assert poll["emojis"] == []
+    check(poll, POLL)
 
     as_bob = (await client.get(f"/api/v1/polls/{poll['id']}", headers=bob.auth)).json()
     assert as_bob["voted"] is False and as_bob["own_votes"] == []
@@ -125,6 +127,7 @@ async def test_voting_counts_once_and_follows_mastodons_rules(
     entity = (await _vote(client, carol, multiple["id"], 2)).json()
     assert [o["votes_count"] for o in entity["options"]] == [1, 0, 2]
     assert (entity["votes_count"], entity["voters_count"]) == (3, 2)
+    check(entity, POLL)
 
     # The vote shows on the status too, for the voter, and votes are no statuses of their own.
     status = (await client.get(f"/api/v1/statuses/{posted['id']}", headers=bob.auth)).json()
