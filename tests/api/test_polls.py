@@ -239,3 +239,14 @@ async def test_the_sweep_ends_a_poll_whose_job_was_lost(
     polls.sweep(runtime)
     [note] = await _poll_notifications(client, bob)
     assert note["status"]["id"] == posted["id"]
+
+
+async def test_the_post_page_shows_the_options_and_their_votes(
+    client: httpx.AsyncClient, alice: Caller, bob: Caller
+) -> None:
+    posted = await _post_poll(client, alice, options=["<b>tea</b>", "coffee"])
+    await _vote(client, bob, posted["poll"]["id"], 1)
+    page = (await client.get(f"/@{alice.account.username}/{posted['id']}")).text
+    assert '&lt;b&gt;tea&lt;/b&gt; <span class="muted">· 0 votes</span>' in page
+    assert 'coffee <span class="muted">· 1 vote</span>' in page
+    assert "1 person · Open: vote from your app" in page
