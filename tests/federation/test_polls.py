@@ -202,3 +202,29 @@ async def test_a_remote_question_is_a_poll_that_can_be_voted_on_and_refreshed(
     polls.expire(runtime, int(poll["id"]))
     notes = (await client.get("/api/v1/notifications?types[]=poll", headers=auth)).json()
     assert [(n["type"], n["status"]["id"]) for n in notes] == [("poll", str(stored.id))]
+
+
+async def test_named_notes_on_a_remote_poll_are_posts_only_with_content(
+    client: httpx.AsyncClient, runtime: Runtime, remote: FakeRemote, bob: str
+) -> None:
+    await post_activity(client, create(BOB, _question()), remote.key_pair(BOB))
+    before = _status_count(runtime)
+    stray_vote = _vote(CARL, f"{BOB}/statuses/q1", "cats", 1, BOB)
+    reply = create(
+        CARL,
+        {
+            "id": f"{CARL}/statuses/r1",
+            "type": "Note",
+            "name": "cats",
+            "attributedTo": CARL,
+            "inReplyTo": f"{BOB}/statuses/q1",
+            "content": "<p>cats, obviously</p>",
+            "to": ["https://www.w3.org/ns/activitystreams#Public"],
+        },
+    )
+    for activity in (stray_vote, reply):
+        assert (await post_activity(client, activity, remote.key_pair(CARL))).status_code == 202
+    with runtime.db.reader() as session:
+        stored = session.exec(select(Status.uri).where(Status.in_reply_to_uri == f"{BOB}/statuses/q1")).all()
+    assert list(stored) == [f"{CARL}/statuses/r1"]
+    assert _status_count(runtime) == before + 1
