@@ -26,6 +26,7 @@ from fedi.api.mastodon import (
     notification_groups,
     notification_policy,
     notifications,
+    polls,
     preferences,
     relationships,
     reports,
@@ -257,6 +258,8 @@ def mastodon_routes() -> list[BaseRoute]:
             )
         ),
         # Statuses
+        Route(f"{v1}/polls/{{id}}", polls.show, methods=["GET"]),
+        Route(f"{v1}/polls/{{id}}/votes", polls.vote, methods=["POST"]),
         Route(f"{v1}/statuses", statuses.create, methods=["POST"]),
         Route(f"{v1}/statuses", statuses.index, methods=["GET"]),
         Route(f"{v1}/statuses/{{id}}", statuses.show, methods=["GET"]),

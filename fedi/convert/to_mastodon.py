@@ -26,6 +26,13 @@ from fedi.models.media import MediaAttachment
 from fedi.models.moderation import DomainAllow, DomainBlock
 from fedi.models.notifications import Marker
 from fedi.models.oauth import OAuthApplication
+from fedi.models.polls import (
+    MAX_CHARACTERS_PER_OPTION,
+    MAX_EXPIRATION,
+    MAX_OPTIONS,
+    MIN_EXPIRATION,
+    Poll,
+)
 from fedi.models.statuses import Status, StatusEdit, Tag
 from fedi.store.featured_tags import Featured
 from fedi.store.moderation import Rule
@@ -36,6 +43,7 @@ from fedi.store.views import (
     FilterView,
     GroupPage,
     NotificationView,
+    PollView,
     ReportView,
     StatusView,
 )
@@ -177,7 +185,7 @@ def status(view: StatusView, urls: Urls, viewer_id: int | None = None) -> Entity
         "favourites_count": item.favourites_count,
         "replies_count": item.replies_count,
         "application": _application_of(item),
-        "poll": None,
+        "poll": poll(view.poll, viewer_id) if view.poll is not None else None,
         "card": None,
         "filtered": [filter_result(m) for m in view.filtered],
         "favourited": view.favourited,
@@ -190,6 +198,38 @@ def status(view: StatusView, urls: Urls, viewer_id: int | None = None) -> Entity
     if generated := next((m.generation for m in view.media if m.generation), None):
         entity["fedi_generation"] = generated
     return entity
+
+
+def poll(view: PollView, viewer_id: int | None) -> Entity:
+    """Mastodon's Poll; `voted` and `own_votes` only for a signed-in viewer, and option totals
+    hidden (null) until the end when the author asked for that."""
+    item = view.poll
+    expired = is_expired(item)
+    shown = expired or not item.hide_totals
+    tallies = item.cached_tallies
+    entity: Entity = {
+        "id": str(item.id),
+        "expires_at": iso_or_none(item.expires_at),
+        "expired": expired,
+        "multiple": item.multiple,
+        "votes_count": item.votes_count,
+        "voters_count": item.voters_count,
+        "options": [
+            {"title": title, "votes_count": (tallies[i] if i < len(tallies) else 0) if shown else None}
+            for i, title in enumerate(item.options)
+        ],
+        "emojis": [],
+    }
+    if viewer_id is not None:
+        entity["voted"] = view.voted
+        entity["own_votes"] = view.own_votes
+    return entity
+
+
+def is_expired(item: Poll) -> bool:
+    return item.closed_at is not None or (
+        item.expires_at is not None and item.expires_at <= datetime.now(UTC)
+    )
 
 
 def _boost(view: StatusView, urls: Urls, viewer_id: int | None) -> Entity:
@@ -584,13 +624,11 @@ def _limits(settings: Settings) -> Entity:
             "video_frame_rate_limit": 0,
             "video_matrix_limit": 0,
         },
-        # fedi has no polls. Ice Cubes cannot read an instance whose configuration lacks these
-        # keys (INTEROP.md), so they stay, saying that a poll may have no options at all.
         "polls": {
-            "max_options": 0,
-            "max_characters_per_option": 0,
-            "min_expiration": 300,
-            "max_expiration": 300,
+            "max_options": MAX_OPTIONS,
+            "max_characters_per_option": MAX_CHARACTERS_PER_OPTION,
+            "min_expiration": MIN_EXPIRATION,
+            "max_expiration": MAX_EXPIRATION,
         },
     }
 

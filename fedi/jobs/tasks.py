@@ -56,12 +56,30 @@ def purge_suspended_accounts() -> None:
 
 @periodic("*")
 def sweep() -> None:
-    """Queue again the work whose job was lost: due deliveries and stale inbox items."""
+    """Queue again the work whose job was lost: due deliveries, stale inbox items, ended polls."""
+    from fedi.services import polls
     from fedi.services.federation.recovery import requeue_lost_work
     from fedi.services.generations import requeue_stuck
 
     requeue_lost_work(current())
     requeue_stuck(current())
+    polls.sweep(current())
+
+
+@job(retries=3, retry_delay=30, backoff=2)
+def expire_poll(poll_id: int) -> None:
+    """At a poll's end: notify its voters and author, federate the final totals."""
+    from fedi.services.polls import expire
+
+    expire(current(), poll_id)
+
+
+@job(retries=3, retry_delay=10, backoff=2)
+def poll_totals(poll_id: int) -> None:
+    """A local poll's new totals, federated a moment after a burst of votes."""
+    from fedi.services.polls import send_totals
+
+    send_totals(current(), poll_id)
 
 
 @job(retries=3, retry_delay=60, backoff=3)

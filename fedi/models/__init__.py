@@ -27,6 +27,7 @@ from fedi.models.moderation import (
 )
 from fedi.models.notifications import Marker, Notification
 from fedi.models.oauth import OAuthApplication, OAuthCode, OAuthToken
+from fedi.models.polls import Poll, PollVote
 from fedi.models.processes import IdNode
 from fedi.models.relationships import AccountDomainBlock, AccountNote, Block, Endorsement, Follow, Mute
 from fedi.models.statuses import (
@@ -82,6 +83,8 @@ __all__ = [
     "OutboxActivity",
     "Peer",
     "Pin",
+    "Poll",
+    "PollVote",
     "Report",
     "ServerRule",
     "Status",

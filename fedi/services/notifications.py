@@ -30,9 +30,11 @@ def notify(
     from_account_id: int,
     status_id: int | None = None,
     report_id: int | None = None,
+    allow_self: bool = False,
 ) -> Notification | None:
-    """Notify a local account, unless it is about itself or from someone it mutes or blocks."""
-    if recipient_id == from_account_id:
+    """Notify a local account, unless it is about itself (`allow_self`: the end of one's own
+    poll is) or from someone it mutes or blocks."""
+    if recipient_id == from_account_id and not allow_self:
         return None
     recipient = account_store.get(session, recipient_id)
     if recipient is None or not recipient.local:

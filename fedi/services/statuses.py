@@ -30,6 +30,7 @@ from fedi.services import (
     filters,
     generations,
     notifications,
+    polls,
     reach,
     resolver,
     trends,
@@ -66,6 +67,7 @@ class StatusDraft:
     # When set, the post mentions exactly these accounts and its text is shown as written,
     # never parsed (the image bot's replies carry what strangers typed).
     fixed_mentions: list[Account] | None = None
+    poll: polls.PollDraft | None = None
 
 
 def _clean_text(text: str, field_name: str) -> str:
@@ -91,6 +93,10 @@ def _validate(rt: Runtime, draft: StatusDraft) -> None:
         raise Unprocessable(f"visibility must be one of {', '.join(VISIBILITIES)}", field="visibility")
     if draft.language is not None and (len(draft.language) > 16 or not draft.language.isascii()):
         raise Unprocessable("language must be an ISO 639 code", field="language")
+    if draft.poll is not None:
+        if draft.media_ids:
+            raise Unprocessable("Cannot attach files to a poll", field="poll")
+        polls.validate(draft.poll)
 
 
 def _attachable_media(
@@ -170,6 +176,8 @@ def create(
     if generation is not None:
         generation.status_id = status.id
         session.add(generation)
+    if draft.poll is not None:
+        polls.attach(session, rt, status, draft.poll)
     if idempotency_key:
         store.remember_idempotency_key(session, author.id, idempotency_key, status.id)
     author.statuses_count += 1

@@ -18,10 +18,12 @@ from fedi.models.federation import Report
 from fedi.models.filters import Filter, FilterKeyword, FilterStatus
 from fedi.models.media import MediaAttachment
 from fedi.models.notifications import Notification
+from fedi.models.polls import Poll
 from fedi.models.statuses import Status, Tag
 from fedi.store import conversation_mutes
 from fedi.store import interactions as interaction_store
 from fedi.store import media as media_store
+from fedi.store import polls as poll_store
 from fedi.store import statuses as status_store
 
 
@@ -41,6 +43,16 @@ class FilterMatch:
     status_matches: list[int] | None
 
 
+@dataclass(frozen=True)
+class PollView:
+    """A poll as one viewer sees it: whether they voted, and for what."""
+
+    poll: Poll
+    own_votes: list[int]
+    # Mastodon counts the author as having voted (they see the totals, and cannot vote).
+    voted: bool
+
+
 @dataclass
 class StatusView:
     status: Status
@@ -56,6 +68,7 @@ class StatusView:
     muted: bool = False  # the viewer muted the status's conversation
     # The viewer's filters this status matches in the context it is shown in.
     filtered: list[FilterMatch] = field(default_factory=list)
+    poll: PollView | None = None
 
 
 def accounts_by_id(session: Session, ids: set[int]) -> dict[int, Account]:
@@ -83,6 +96,18 @@ def status_views(session: Session, statuses: list[Status], viewer: Account | Non
     )
     muted_threads = conversation_mutes.threads_muted_by(session, viewer.id) if viewer is not None else set()
     threads: dict[int, str] = {}
+    polls = poll_store.of_statuses(session, ids)
+    chosen = (
+        poll_store.choices_of(session, viewer.id, [p.id for p in polls.values()]) if viewer and polls else {}
+    )
+
+    def poll_of(status: Status) -> PollView | None:
+        poll = polls.get(status.id)
+        if poll is None:
+            return None
+        own = chosen.get(poll.id, [])
+        voted = bool(own) or (viewer is not None and viewer.id == poll.account_id)
+        return PollView(poll=poll, own_votes=own, voted=voted)
 
     def build(status: Status) -> StatusView:
         return StatusView(
@@ -97,6 +122,7 @@ def status_views(session: Session, statuses: list[Status], viewer: Account | Non
             pinned=status.id in flags["pinned"],
             muted=bool(muted_threads)
             and conversation_mutes.thread_of(session, status, threads) in muted_threads,
+            poll=poll_of(status),
         )
 
     views: list[StatusView] = []

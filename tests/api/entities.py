@@ -99,6 +99,19 @@ STATUS: dict[str, Any] = {
     "poll": "dict?",
     "application": "dict?",
 }
+# Mastodon's Poll as a signed-in viewer gets it (Tusky entity/Poll.kt, Ice Cubes Models/Poll.swift).
+POLL = {
+    "id": "id",
+    "expires_at": "time?",
+    "expired": "bool",
+    "multiple": "bool",
+    "votes_count": "int",
+    "voters_count": "int?",
+    "options": [{"title": "str", "votes_count": "int?"}],
+    "emojis": [],
+    "voted": "bool",
+    "own_votes": ["int"],
+}
 NOTIFICATION = {"id": "id", "type": "str", "created_at": "time", "account": ACCOUNT, "group_key": "str"}
 # Mastodon 4.3 GroupedNotificationsResults (docs.joinmastodon.org/methods/grouped_notifications)
 NOTIFICATION_GROUP = {

@@ -146,12 +146,23 @@ async def test_media_limits(client: httpx.AsyncClient, alice: Caller) -> None:
     ).status_code == 422
 
 
-async def test_polls_are_advertised_as_impossible(client: httpx.AsyncClient, alice: Caller) -> None:
-    polls = (await configuration(client))["polls"]
-    assert polls["max_options"] == 0 and polls["max_characters_per_option"] == 0
-    poll = {"status": "which?", "poll": {"options": ["a", "b"], "expires_in": polls["min_expiration"]}}
-    refused = await client.post("/api/v1/statuses", json=poll, headers=alice.auth)
-    assert refused.status_code == 422 and "error" in refused.json()
+async def test_polls_work_at_exactly_the_advertised_limits(client: httpx.AsyncClient, alice: Caller) -> None:
+    limits = (await configuration(client))["polls"]
+    most, longest = limits["max_options"], limits["max_characters_per_option"]
+    options = [f"{i}".ljust(longest, "x") for i in range(most)]
+
+    async def ask(options: list[str], expires_in: int) -> httpx.Response:
+        body = {"status": "which?", "poll": {"options": options, "expires_in": expires_in}}
+        return await client.post("/api/v1/statuses", json=body, headers=alice.auth)
+
+    for expires_in in (limits["min_expiration"], limits["max_expiration"]):
+        answer = await ask(options, expires_in)
+        assert answer.status_code == 200, answer.text
+        assert [o["title"] for o in answer.json()["poll"]["options"]] == options
+    assert (await ask([*options, "one more"], limits["min_expiration"])).status_code == 422
+    assert (await ask(["a", "b" * (longest + 1)], limits["min_expiration"])).status_code == 422
+    assert (await ask(["a", "b"], limits["min_expiration"] - 1)).status_code == 422
+    assert (await ask(["a", "b"], limits["max_expiration"] + 1)).status_code == 422
 
 
 async def test_translation_and_timeline_access(client: httpx.AsyncClient, alice: Caller) -> None:

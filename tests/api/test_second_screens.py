@@ -10,7 +10,7 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-from mastodon import Mastodon, StreamListener
+from mastodon import Mastodon, MastodonAPIError, StreamListener
 from websockets.sync.client import connect as ws_connect
 
 from tests.api.live import Server, running_server, sign_in
@@ -142,3 +142,20 @@ def test_a_followed_tag_brings_in_an_unfollowed_authors_post(people: dict[str, M
     posted = bob.status_post("a scarf #knitting")
     assert posted.id in [s.id for s in carol.timeline_home(limit=40)]
     assert carol.tag_unfollow("knitting").following is False
+
+
+def test_a_poll_is_voted_on_and_shows_the_vote(people: dict[str, Mastodon]) -> None:
+    alice, bob, carol = people["alice"], people["bob"], people["carol"]
+    poll = alice.make_poll(["red", "green", "blue"], expires_in=3600, multiple=True)
+    posted = alice.status_post("favourite colours?", poll=poll)
+    assert [o.title for o in posted.poll.options] == ["red", "green", "blue"]
+
+    voted = bob.poll_vote(posted.poll.id, [0, 2])
+    assert voted.voted is True and voted.own_votes == [0, 2]
+    carol.poll_vote(posted.poll, 2)
+    seen = carol.status(posted.id).poll
+    assert [o.votes_count for o in seen.options] == [1, 0, 2]
+    assert (seen.votes_count, seen.voters_count, seen.own_votes) == (3, 2, [2])
+    assert alice.poll(posted.poll.id).voted is True  # the author counts as voted
+    with pytest.raises(MastodonAPIError):
+        carol.poll_vote(posted.poll, 2)  # once per option

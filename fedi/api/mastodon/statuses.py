@@ -18,7 +18,7 @@ from fedi.errors import Unprocessable
 from fedi.models.accounts import Account
 from fedi.models.statuses import Status
 from fedi.runtime import Runtime
-from fedi.services import directory, interactions, resolver, statuses, views
+from fedi.services import directory, interactions, polls, resolver, statuses, views
 from fedi.store.views import StatusView
 
 MAX_IDEMPOTENCY_KEY = 255
@@ -43,9 +43,6 @@ async def create(request: Request) -> Response:
 
 
 def _draft(params: Params) -> statuses.StatusDraft:
-    # Clients send `"poll": null` when there is none; a poll with options is refused, not dropped.
-    if params.obj("poll").has("options"):
-        raise Unprocessable("Polls are not supported on this server", field="poll")
     if params.text("scheduled_at"):
         raise Unprocessable("Scheduled posts are not supported on this server", field="scheduled_at")
     return statuses.StatusDraft(
@@ -56,6 +53,19 @@ def _draft(params: Params) -> statuses.StatusDraft:
         visibility=params.text("visibility") or None,
         in_reply_to_id=params.id("in_reply_to_id"),
         language=params.text("language") or None,
+        poll=_poll(params.obj("poll")),
+    )
+
+
+def _poll(params: Params) -> polls.PollDraft | None:
+    # Clients send `"poll": null` (or nothing) when there is none.
+    if not params.has("options"):
+        return None
+    return polls.PollDraft(
+        options=params.texts("options"),
+        expires_in=params.integer("expires_in"),
+        multiple=params.flag("multiple"),
+        hide_totals=params.flag("hide_totals"),
     )
 
 
