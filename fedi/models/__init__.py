@@ -28,7 +28,9 @@ from fedi.models.moderation import (
 from fedi.models.notifications import Marker, Notification
 from fedi.models.oauth import OAuthApplication, OAuthCode, OAuthToken
 from fedi.models.processes import IdNode
+from fedi.models.push import PushSubscription, ServerKey
 from fedi.models.relationships import AccountDomainBlock, AccountNote, Block, Endorsement, Follow, Mute
+from fedi.models.scheduled_statuses import ScheduledStatus
 from fedi.models.statuses import (
     HomeFeedEntry,
     IdempotencyKey,
@@ -82,7 +84,10 @@ __all__ = [
     "OutboxActivity",
     "Peer",
     "Pin",
+    "PushSubscription",
     "Report",
+    "ScheduledStatus",
+    "ServerKey",
     "ServerRule",
     "Status",
     "StatusEdit",
