@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import binascii
 from dataclasses import dataclass, field
 
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -12,7 +13,7 @@ from activitypub.ssrf import check_url
 from fedi.config import Settings
 from fedi.errors import NotFound, Unprocessable
 from fedi.models.push import PUSH_ALERTS, PushPolicy, PushSubscription
-from fedi.services.vapid import b64url_decode
+from fedi.services.vapid import b64url, b64url_decode
 from fedi.store import push as store
 
 MAX_ENDPOINT = 2048
@@ -43,7 +44,9 @@ def preferences(alerts: dict[str, bool], policy: str | None) -> Preferences:
     )
 
 
-def _check_keys(settings: Settings, keys: Keys) -> None:
+def _check_keys(settings: Settings, keys: Keys) -> Keys:
+    """Refuse what could never be pushed to; return the keys in canonical base64url (clients
+    send base64url or, like Mastodon.py, standard base64 with padding)."""
     if not keys.endpoint or len(keys.endpoint) > MAX_ENDPOINT:
         raise Unprocessable("subscription[endpoint] is missing or too long", field="subscription[endpoint]")
     try:
@@ -57,21 +60,22 @@ def _check_keys(settings: Settings, keys: Keys) -> None:
             f"subscription[endpoint] is refused: {exc}", field="subscription[endpoint]"
         ) from None
     try:
-        point = b64url_decode(keys.p256dh)
+        point = b64url_decode(keys.p256dh.strip())
         ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), point)
-    except ValueError:
+    except (ValueError, binascii.Error):
         raise Unprocessable(
             "subscription[keys][p256dh] must be a P-256 public key in base64url",
             field="subscription[keys][p256dh]",
         ) from None
     try:
-        secret = b64url_decode(keys.auth)
-    except ValueError:
+        secret = b64url_decode(keys.auth.strip())
+    except (ValueError, binascii.Error):
         secret = b""
     if len(secret) != 16:
         raise Unprocessable(
             "subscription[keys][auth] must be 16 bytes in base64url", field="subscription[keys][auth]"
         )
+    return Keys(keys.endpoint, b64url(point), b64url(secret), keys.standard)
 
 
 def subscribe(
@@ -85,14 +89,14 @@ def subscribe(
     chosen: Preferences,
 ) -> PushSubscription:
     """Replace the token's subscription with a new one."""
-    _check_keys(settings, keys)
+    keys = _check_keys(settings, keys)
     store.remove_for_token(session, token_id)
     item = PushSubscription(
         access_token_id=token_id,
         account_id=account_id,
         endpoint=keys.endpoint,
-        key_p256dh=keys.p256dh.rstrip("="),
-        key_auth=keys.auth.rstrip("="),
+        key_p256dh=keys.p256dh,
+        key_auth=keys.auth,
         standard=keys.standard,
         alerts=chosen.alerts,
         policy=chosen.policy,

@@ -17,9 +17,9 @@ from fedi.services import push, vapid
 def _preferences(params: Params) -> push.Preferences:
     data = params.obj("data")
     alerts = data.obj("alerts")
-    return push.preferences(
-        {name: alerts.flag(name) for name in PUSH_ALERTS}, data.text("policy", max_length=16) or None
-    )
+    # Mastodon reads `data[policy]`; Mastodon.py sends `policy`: either will do.
+    policy = data.text("policy", max_length=16) or params.text("policy", max_length=16) or None
+    return push.preferences({name: alerts.flag(name) for name in PUSH_ALERTS}, policy)
 
 
 async def _entity(request: Request, item: PushSubscription) -> Response:
