@@ -11,6 +11,7 @@ same transaction as it creates the status, so it happens once.
 from __future__ import annotations
 
 import logging
+from concurrent.futures import wait
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
@@ -23,7 +24,7 @@ from fedi.models.media import MediaAttachment
 from fedi.models.oauth import OAuthApplication
 from fedi.models.scheduled_statuses import ScheduledStatus
 from fedi.runtime import Runtime
-from fedi.services import statuses
+from fedi.services import resolver, statuses
 from fedi.store import accounts as account_store
 from fedi.store import scheduled_statuses as store
 from fedi.store.paging import Page
@@ -134,9 +135,18 @@ def cancel(session: Session, author: Account, scheduled_id: int) -> None:
 
 def publish(rt: Runtime, scheduled_id: int) -> None:
     """Post it now if it is due; nothing if it was cancelled, published, or moved later."""
-    with rt.db.session() as session:
+    with rt.db.reader() as session:
         item = session.get(ScheduledStatus, scheduled_id)
         if item is None or item.scheduled_at > datetime.now(UTC):
+            return
+        text = str(item.params.get("text") or "")
+    # Remote accounts it mentions are looked up first, outside any transaction (as the API does).
+    lookups = resolver.start_mentions(rt, text)
+    if lookups:
+        wait(lookups, timeout=resolver.LOOKUP_WAIT_S)
+    with rt.db.session() as session:
+        item = session.get(ScheduledStatus, scheduled_id)
+        if item is None:
             return
         author = account_store.get(session, item.account_id)
         media_ids = [m.id for m in store.media_of(session, [item.id])[item.id]]

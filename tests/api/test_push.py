@@ -164,6 +164,38 @@ async def test_a_mention_is_pushed_encrypted_to_the_subscription(
     assert payload["icon"].startswith("https://")
 
 
+async def test_the_draft_encoding_for_older_clients(
+    client: httpx.AsyncClient, alice: Caller, bob: Caller, receiver: Receiver
+) -> None:
+    """`standard` false (Mastodon.py's default): the draft `aesgcm`, keys and salt in headers."""
+    device = Device()
+    form = {
+        "subscription[endpoint]": receiver.url,
+        # Standard base64 with padding, as Mastodon.py sends the keys.
+        "subscription[keys][p256dh]": base64.b64encode(unb64url(device.p256dh)).decode(),
+        "subscription[keys][auth]": base64.b64encode(device.auth).decode(),
+        "data[alerts][follow]": "1",
+    }
+    assert (await client.post("/api/v1/push/subscription", data=form, headers=alice.auth)).status_code == 200
+    await client.post(f"/api/v1/accounts/{alice.account.id}/follow", headers=bob.auth)
+
+    [(headers, body)] = receiver.received
+    assert headers["content-encoding"] == "aesgcm"
+    crypto_key = dict(part.split("=", 1) for part in headers["crypto-key"].split(";"))
+    salt = headers["encryption"].removeprefix("salt=")
+    plain = http_ece.decrypt(
+        body,
+        salt=unb64url(salt),
+        dh=unb64url(crypto_key["dh"]),
+        private_key=device.private_key,
+        auth_secret=device.auth,
+        version="aesgcm",
+    )
+    payload = json.loads(plain)
+    assert payload["notification_type"] == "follow" and payload["title"] == "bob is now following you"
+    assert headers["authorization"].startswith("WebPush ")
+
+
 async def test_a_gone_subscription_is_removed(
     client: httpx.AsyncClient, alice: Caller, bob: Caller, receiver: Receiver
 ) -> None:

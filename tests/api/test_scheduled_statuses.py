@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 import httpx
 from sqlalchemy import update
 
+from activitypub.testing import FakeRemote
 from fedi.models.scheduled_statuses import ScheduledStatus
 from fedi.runtime import Runtime
 from fedi.services import scheduled_statuses
@@ -131,6 +132,17 @@ async def test_the_sweep_publishes_what_a_lost_job_left(
     make_due(runtime, made["id"])
     scheduled_statuses.publish_due(runtime)
     assert [s["content"] for s in await own_statuses(client, alice)] == ["<p>missed</p>"]
+
+
+async def test_a_remote_mention_is_looked_up_when_it_is_published(
+    client: httpx.AsyncClient, runtime: Runtime, remote: FakeRemote, alice: Caller
+) -> None:
+    made = (await schedule(client, alice, "hello @carol@remote.test", later(hours=1))).json()
+    remote.add_actor("carol", host="remote.test")  # known to nobody here yet
+    make_due(runtime, made["id"])
+    scheduled_statuses.publish(runtime, int(made["id"]))
+    [status] = await own_statuses(client, alice)
+    assert [m["acct"] for m in status["mentions"]] == ["carol@remote.test"]  # type: ignore[union-attr]
 
 
 async def test_cancelling_releases_the_media(client: httpx.AsyncClient, alice: Caller) -> None:
