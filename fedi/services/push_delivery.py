@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 
 from sqlmodel import Session
 
+from activitypub.errors import FetchError
 from fedi.convert.common import avatar_url
 from fedi.convert.to_mastodon import FEDI_TYPES_SHOWN_AS
 from fedi.models.notifications import Notification
@@ -83,7 +84,14 @@ def deliver(rt: Runtime, subscription_id: int, notification_id: int) -> None:
         message = _message(session, rt, subscription_id, notification_id)
     if message is None:
         return
-    status = rt.push_sender.post(message.endpoint, message.body, message.headers)
+    try:
+        status = rt.push_sender.post(message.endpoint, message.body, message.headers)
+    except FetchError as exc:
+        if exc.retryable:
+            raise
+        # A refused address or URL: trying again cannot help.
+        log.warning("push to subscription %s refused: %s", subscription_id, exc)
+        return
     if status in GONE:
         log.info("push subscription %s is gone (%s): removed", subscription_id, status)
         with rt.db.session() as session:

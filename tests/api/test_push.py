@@ -22,9 +22,12 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 
+from activitypub.errors import FetchForbiddenAddress
 from fedi.config import ConfigError, Settings
 from fedi.runtime import Runtime
 from fedi.services import vapid
+from fedi.services.push_sender import PushSender
+from tests.api import entities
 from tests.api.conftest import Caller
 from tests.conftest import make_test_settings
 
@@ -143,6 +146,7 @@ async def test_a_mention_is_pushed_encrypted_to_the_subscription(
     device = Device()
     made = await subscribe(client, alice, receiver.url, device, **ALERTS, policy="all")
     assert made.status_code == 200, made.text
+    entities.check(made.json(), entities.WEB_PUSH_SUBSCRIPTION)
     server_key = (await client.get("/api/v2/instance")).json()["configuration"]["vapid"]["public_key"]
     assert made.json()["server_key"] == server_key
     assert made.json()["endpoint"] == receiver.url and made.json()["standard"] is True
@@ -309,3 +313,17 @@ def test_configured_vapid_keys_win(settings: Settings, runtime: Runtime) -> None
     assert vapid.load_or_make(replace(runtime, settings=configured)).public_key == public
     with pytest.raises(ConfigError, match="set together"):
         make_test_settings(settings.data_dir, settings.database.url, push={"vapid_private_key": raw})
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "localhost"])
+def test_private_addresses_are_refused_unless_allowed(
+    tmp_path: Path, database_url: str, receiver: Receiver, host: str
+) -> None:
+    strict = make_test_settings(tmp_path / "strict", database_url, federation={"allow_http": True})
+    sender = PushSender(strict, lambda url: None)
+    try:
+        with pytest.raises(FetchForbiddenAddress):
+            sender.post(receiver.url.replace("127.0.0.1", host), b"x", {})
+    finally:
+        sender.close()
+    assert receiver.received == []

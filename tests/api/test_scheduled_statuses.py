@@ -12,6 +12,7 @@ from activitypub.testing import FakeRemote
 from fedi.models.scheduled_statuses import ScheduledStatus
 from fedi.runtime import Runtime
 from fedi.services import scheduled_statuses
+from tests.api import entities
 from tests.api.conftest import Caller, image_bytes
 
 
@@ -59,7 +60,7 @@ async def test_a_scheduled_status_is_kept_listed_moved_and_cancelled(
     )
     assert made.status_code == 200, made.text
     entity = made.json()
-    assert set(entity) == {"id", "scheduled_at", "params", "media_attachments"}
+    entities.check(entity, entities.SCHEDULED_STATUS)
     assert entity["params"]["text"] == "tomorrow's news"
     assert entity["params"]["visibility"] == "unlisted" and entity["params"]["spoiler_text"] == "cw"
     assert entity["media_attachments"] == []
@@ -107,7 +108,9 @@ async def test_the_job_publishes_it_with_its_reserved_media(
 ) -> None:
     media_id = await upload(client, alice)
     made = (await schedule(client, alice, "with a picture", later(hours=1), media_ids=[media_id])).json()
+    entities.check(made, entities.SCHEDULED_STATUS)
     assert [m["id"] for m in made["media_attachments"]] == [media_id]
+    assert made["params"]["media_ids"] == [media_id]
     taken = await client.post(
         "/api/v1/statuses", json={"status": "x", "media_ids": [media_id]}, headers=alice.auth
     )
