@@ -90,7 +90,6 @@ def subscribe(
 ) -> PushSubscription:
     """Replace the token's subscription with a new one."""
     keys = _check_keys(settings, keys)
-    store.remove_for_token(session, token_id)
     item = PushSubscription(
         access_token_id=token_id,
         account_id=account_id,
@@ -102,9 +101,7 @@ def subscribe(
         policy=chosen.policy,
         access_token=access_token,
     )
-    session.add(item)
-    session.flush()
-    return item
+    return store.replace_for_token(session, item)
 
 
 def current(session: Session, token_id: int) -> PushSubscription:

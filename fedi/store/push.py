@@ -24,6 +24,21 @@ def remove_for_token(session: Session, token_id: int) -> None:
     session.flush()
 
 
+def replace_for_token(session: Session, item: PushSubscription) -> PushSubscription:
+    """Store `item` as its token's only subscription (a POST racing this one may have stored
+    one meanwhile: it is replaced too)."""
+    for attempt in range(2):
+        remove_for_token(session, item.access_token_id)
+        try:
+            with session.begin_nested():
+                session.add(item)
+            return item
+        except IntegrityError:
+            if attempt:
+                raise
+    return item
+
+
 def remove(session: Session, subscription_id: int) -> None:
     session.exec(delete(PushSubscription).where(col(PushSubscription.id) == subscription_id))
 

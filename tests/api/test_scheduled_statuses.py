@@ -115,6 +115,8 @@ async def test_the_job_publishes_it_with_its_reserved_media(
         "/api/v1/statuses", json={"status": "x", "media_ids": [media_id]}, headers=alice.auth
     )
     assert taken.status_code == 422  # reserved by the scheduled post
+    deleted = await client.delete(f"/api/v1/media/{media_id}", headers=alice.auth)
+    assert deleted.status_code == 422
 
     scheduled_statuses.publish(runtime, int(made["id"]))  # too early: it stays
     assert await own_statuses(client, alice) == []

@@ -166,3 +166,4 @@ def test_a_push_subscription_is_created(server: Server, people: dict[str, Mastod
     assert shown.alerts.mention is True and shown.alerts.favourite is False
     instance = httpx.get(f"{server.base}/api/v2/instance", timeout=10).json()
     assert shown.server_key == instance["configuration"]["vapid"]["public_key"]
+    bob.push_subscription_delete()  # nothing is pushed to push.example by the tests after this
