@@ -316,10 +316,11 @@ def test_configured_vapid_keys_win(settings: Settings, runtime: Runtime) -> None
 
 
 @pytest.mark.parametrize("host", ["127.0.0.1", "localhost"])
-def test_private_addresses_are_refused_unless_allowed(
-    tmp_path: Path, database_url: str, receiver: Receiver, host: str
-) -> None:
-    strict = make_test_settings(tmp_path / "strict", database_url, federation={"allow_http": True})
+def test_private_addresses_are_refused_unless_allowed(tmp_path: Path, receiver: Receiver, host: str) -> None:
+    # The sender alone (no database is opened).
+    strict = make_test_settings(
+        tmp_path / "strict", f"sqlite:///{tmp_path}/unused.sqlite3", federation={"allow_http": True}
+    )
     sender = PushSender(strict, lambda url: None)
     try:
         with pytest.raises(FetchForbiddenAddress):
