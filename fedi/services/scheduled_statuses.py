@@ -63,7 +63,12 @@ def schedule(
     application_id: int | None = None,
     idempotency_key: str | None = None,
 ) -> Scheduled:
-    """Keep `draft` for `at`, after the checks a post would get now."""
+    """Keep `draft` for `at`, after the checks a post would get now. A repeated Idempotency-Key
+    answers the scheduled status it made first."""
+    if idempotency_key:
+        earlier = store.with_idempotency_key(session, author.id, idempotency_key)
+        if earlier is not None:
+            return Scheduled(earlier, store.media_of(session, [earlier.id])[earlier.id])
     _check_time(session, author, at)
     if store.count_of(session, author.id) >= TOTAL_LIMIT:
         raise Unprocessable(f"You have exceeded the limit of {TOTAL_LIMIT} scheduled posts")

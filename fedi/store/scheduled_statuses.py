@@ -23,6 +23,12 @@ def get_for(session: Session, account_id: int, scheduled_id: int) -> ScheduledSt
     return found if found is not None and found.account_id == account_id else None
 
 
+def with_idempotency_key(session: Session, account_id: int, key: str) -> ScheduledStatus | None:
+    """The account's scheduled status made with this Idempotency-Key (at most 300 to look at)."""
+    stmt = select(ScheduledStatus).where(ScheduledStatus.account_id == account_id)
+    return next((item for item in session.exec(stmt) if item.params.get("idempotency") == key), None)
+
+
 def count_of(session: Session, account_id: int) -> int:
     stmt = select(func.count()).where(ScheduledStatus.account_id == account_id)
     return session.exec(stmt).one()

@@ -90,6 +90,15 @@ async def test_a_scheduled_status_is_kept_listed_moved_and_cancelled(
     assert await own_statuses(client, alice) == []
 
 
+async def test_a_repeated_idempotency_key_schedules_once(client: httpx.AsyncClient, alice: Caller) -> None:
+    body = {"status": "once", "scheduled_at": later(days=1)}
+    headers = alice.auth | {"Idempotency-Key": "k-1"}
+    first = await client.post("/api/v1/statuses", json=body, headers=headers)
+    again = await client.post("/api/v1/statuses", json=body, headers=headers)
+    assert first.json()["id"] == again.json()["id"]
+    assert len((await client.get("/api/v1/scheduled_statuses", headers=alice.auth)).json()) == 1
+
+
 async def test_too_soon_is_refused_and_the_past_posts_now(client: httpx.AsyncClient, alice: Caller) -> None:
     soon = await schedule(client, alice, "soon", later(minutes=2))
     assert soon.status_code == 422 and "5 minutes" in soon.json()["error"]
