@@ -138,6 +138,8 @@ def _payload(
     if sender is None:
         return None
     user = account_store.user_for_account(session, item.account_id)
+    if user is None or user.disabled:
+        return None  # a disabled login gets no pushes (its tokens do not work either)
     status = status_store.get(session, item.status_id) if item.status_id is not None else None
     if status is not None:
         source = status.spoiler_text or status.text or _plain(status.content)
@@ -147,7 +149,7 @@ def _payload(
     kind = shown_type(item.type)
     return {
         "access_token": subscription.access_token,
-        "preferred_locale": user.locale if user is not None else "en",
+        "preferred_locale": user.locale,
         "notification_id": item.id,
         "notification_type": kind,
         "icon": avatar_url(sender, rt.urls),
