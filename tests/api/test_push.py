@@ -25,8 +25,10 @@ from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 from activitypub.errors import FetchForbiddenAddress
 from fedi.config import ConfigError, Settings
 from fedi.runtime import Runtime
-from fedi.services import vapid
+from fedi.security.tokens import hash_secret
+from fedi.services import oauth, vapid
 from fedi.services.push_sender import PushSender
+from fedi.store import oauth as oauth_store
 from tests.api import entities
 from tests.api.conftest import Caller
 from tests.conftest import make_test_settings
@@ -328,3 +330,15 @@ def test_private_addresses_are_refused_unless_allowed(tmp_path: Path, receiver: 
     finally:
         sender.close()
     assert receiver.received == []
+
+
+async def test_revoking_the_token_ends_its_subscription(
+    client: httpx.AsyncClient, runtime: Runtime, alice: Caller, bob: Caller, receiver: Receiver
+) -> None:
+    assert (await subscribe(client, alice, receiver.url, Device(), **ALERTS)).status_code == 200
+    with runtime.db.session() as session:
+        found = oauth_store.token_with_owner(session, hash_secret(alice.token))
+        assert found is not None
+        oauth.revoke(session, runtime, found[1], alice.token)
+    await client.post(f"/api/v1/accounts/{alice.account.id}/follow", headers=bob.auth)
+    assert receiver.received == []  # nothing carries the dead token

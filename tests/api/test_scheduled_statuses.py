@@ -108,6 +108,13 @@ async def test_too_soon_is_refused_and_the_past_posts_now(client: httpx.AsyncCli
         "/api/v1/scheduled_statuses/1", json={"scheduled_at": later(days=1)}, headers=alice.auth
     )
     assert moved.status_code == 404
+    kept = (await schedule(client, alice, "kept", later(days=1))).json()
+    too_soon = await client.put(
+        f"/api/v1/scheduled_statuses/{kept['id']}",
+        json={"scheduled_at": later(minutes=1)},
+        headers=alice.auth,
+    )
+    assert too_soon.status_code == 422
     past = await schedule(client, alice, "right away", later(minutes=-1))
     assert past.status_code == 200 and past.json()["content"] == "<p>right away</p>"  # a Status
 
