@@ -33,6 +33,8 @@ from fedi.models.polls import (
     MIN_EXPIRATION,
     Poll,
 )
+from fedi.models.push import PUSH_ALERTS, PushSubscription
+from fedi.models.scheduled_statuses import ScheduledStatus
 from fedi.models.statuses import Status, StatusEdit, Tag
 from fedi.store.featured_tags import Featured
 from fedi.store.moderation import Rule
@@ -569,7 +571,9 @@ def preferences(user: User) -> Entity:
 # OAuth ---------------------------------------------------------------------------------------
 
 
-def application(app: OAuthApplication, *, client_secret: str | None = None) -> Entity:
+def application(
+    app: OAuthApplication, *, client_secret: str | None = None, vapid_key: str | None = None
+) -> Entity:
     uris = app.redirect_uris.split("\n")
     entity: Entity = {
         "id": str(app.id),
@@ -581,7 +585,31 @@ def application(app: OAuthApplication, *, client_secret: str | None = None) -> E
     }
     if client_secret is not None:
         entity |= {"client_id": app.client_id, "client_secret": client_secret, "client_secret_expires_at": 0}
+    if vapid_key is not None:
+        entity["vapid_key"] = vapid_key
     return entity
+
+
+def scheduled_status(item: ScheduledStatus, media_items: Sequence[MediaAttachment], urls: Urls) -> Entity:
+    """Mastodon's ScheduledStatus: the time, the parameters kept, the reserved media."""
+    return {
+        "id": str(item.id),
+        "scheduled_at": iso(item.scheduled_at),
+        "params": dict(item.params),
+        "media_attachments": [media(m, urls) for m in media_items],
+    }
+
+
+def push_subscription(item: PushSubscription, server_key: str) -> Entity:
+    """Mastodon's WebPushSubscription."""
+    return {
+        "id": str(item.id),
+        "endpoint": item.endpoint,
+        "standard": item.standard,
+        "alerts": {name: bool(item.alerts.get(name, False)) for name in PUSH_ALERTS},
+        "server_key": server_key,
+        "policy": item.policy,
+    }
 
 
 def token(access_token: str, scopes: str, created_at: datetime) -> Entity:
@@ -648,6 +676,7 @@ def instance_v2(
     contact: Account | None,
     active_month: int,
     rules_in_force: Sequence[Rule],
+    vapid_key: str,
 ) -> Entity:
     return {
         "domain": settings.instance.domain,
@@ -663,6 +692,7 @@ def instance_v2(
             "urls": {"streaming": streaming_url(urls), "status": None},
             **_limits(settings),
             "translation": {"enabled": False},
+            "vapid": {"public_key": vapid_key},
             # Link timelines (`trending_link_feeds`) do not exist here.
             "timelines_access": {
                 "live_feeds": {"local": "public", "remote": "public"},

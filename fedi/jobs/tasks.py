@@ -82,6 +82,30 @@ def poll_totals(poll_id: int) -> None:
     send_totals(current(), poll_id)
 
 
+@job(retries=5, retry_delay=30, backoff=2)
+def push_notification(subscription_id: int, notification_id: int) -> None:
+    """Send one notification to one Web Push subscription (a 404 or 410 removes it)."""
+    from fedi.services.push_delivery import deliver
+
+    deliver(current(), subscription_id, notification_id)
+
+
+@job(retries=3, retry_delay=30, backoff=2)
+def publish_scheduled_status(scheduled_status_id: int) -> None:
+    """Publish a scheduled status whose time has come (an early or repeated run does nothing)."""
+    from fedi.services.scheduled_statuses import publish
+
+    publish(current(), scheduled_status_id)
+
+
+@periodic("*")
+def publish_due_statuses() -> None:
+    """Every minute: publish scheduled statuses whose job was lost (a restart, a crash)."""
+    from fedi.services.scheduled_statuses import publish_due
+
+    publish_due(current())
+
+
 @job(retries=3, retry_delay=60, backoff=3)
 def cache_remote_media(status_id: int) -> None:
     """Copy a remote post's images into media storage (clients then load them from here)."""

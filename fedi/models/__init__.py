@@ -29,7 +29,9 @@ from fedi.models.notifications import Marker, Notification
 from fedi.models.oauth import OAuthApplication, OAuthCode, OAuthToken
 from fedi.models.polls import Poll, PollVote
 from fedi.models.processes import IdNode
+from fedi.models.push import PushSubscription, ServerKey
 from fedi.models.relationships import AccountDomainBlock, AccountNote, Block, Endorsement, Follow, Mute
+from fedi.models.scheduled_statuses import ScheduledStatus
 from fedi.models.statuses import (
     HomeFeedEntry,
     IdempotencyKey,
@@ -85,7 +87,10 @@ __all__ = [
     "Pin",
     "Poll",
     "PollVote",
+    "PushSubscription",
     "Report",
+    "ScheduledStatus",
+    "ServerKey",
     "ServerRule",
     "Status",
     "StatusEdit",

@@ -11,7 +11,7 @@ from fedi.errors import NotFound
 from fedi.models.accounts import Account
 from fedi.models.notifications import Notification
 from fedi.runtime import Runtime
-from fedi.services import events, notification_groups
+from fedi.services import events, notification_groups, push_delivery
 from fedi.store import accounts as account_store
 from fedi.store import conversation_mutes
 from fedi.store import moderation as moderation_store
@@ -61,6 +61,7 @@ def notify(
     session.add(item)
     session.flush()
     events.notification(session, rt, item)
+    push_delivery.queue_for(session, rt, item)
     return item
 
 

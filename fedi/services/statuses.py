@@ -107,8 +107,14 @@ def _attachable_media(
     ordered: list[MediaAttachment] = []
     for media_id in ids:
         item = media.get(media_id)
-        # Someone else's media, or media already posted, is refused (never attached silently).
-        if item is None or item.account_id != author.id or item.status_id is not None:
+        # Someone else's media, media already posted or held by a scheduled post, is refused
+        # (never attached silently).
+        if (
+            item is None
+            or item.account_id != author.id
+            or item.status_id is not None
+            or item.scheduled_status_id is not None
+        ):
             raise Unprocessable("media_ids contains an unknown media id", field="media_ids")
         if item.state == "failed":
             raise Unprocessable("a media attachment failed to process", field="media_ids")
@@ -116,6 +122,13 @@ def _attachable_media(
             raise Unprocessable("media_ids contains media still being processed", field="media_ids")
         ordered.append(item)
     return ordered
+
+
+def check_draft(session: Session, rt: Runtime, author: Account, draft: StatusDraft) -> list[MediaAttachment]:
+    """The checks `create` makes, for a post kept to be made later; returns its media."""
+    _validate(rt, draft)
+    _reply_parent(session, author, draft.in_reply_to_id)
+    return _attachable_media(session, author, draft.media_ids)
 
 
 def render_for(session: Session, rt: Runtime, author: Account, text: str) -> Rendered:

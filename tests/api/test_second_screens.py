@@ -7,6 +7,7 @@ import json
 import queue
 import threading
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
@@ -159,3 +160,27 @@ def test_a_poll_is_voted_on_and_shows_the_vote(people: dict[str, Mastodon]) -> N
     assert alice.poll(posted.poll.id).voted is True  # the author counts as voted
     with pytest.raises(MastodonAPIError):
         carol.poll_vote(posted.poll, 2)  # once per option
+
+
+def test_a_scheduled_status_is_listed_and_cancelled(people: dict[str, Mastodon]) -> None:
+    alice = people["alice"]
+    scheduled = alice.status_post("posted tomorrow", scheduled_at=datetime.now(UTC) + timedelta(days=1))
+    assert scheduled.params.text == "posted tomorrow"
+    assert [s.id for s in alice.scheduled_statuses()] == [scheduled.id]
+    alice.scheduled_status_delete(scheduled)
+    assert alice.scheduled_statuses() == []
+    assert "posted tomorrow" not in [s.content for s in alice.account_statuses(alice.me())]
+
+
+def test_a_push_subscription_is_created(server: Server, people: dict[str, Mastodon]) -> None:
+    bob = people["bob"]
+    _, public = bob.push_subscription_generate_keys()
+    made = bob.push_subscription_set(
+        "https://push.example/device/1", public, mention_events=True, favourite_events=False
+    )
+    shown = bob.push_subscription()
+    assert shown.id == made.id and shown.endpoint == "https://push.example/device/1"
+    assert shown.alerts.mention is True and shown.alerts.favourite is False
+    instance = httpx.get(f"{server.base}/api/v2/instance", timeout=10).json()
+    assert shown.server_key == instance["configuration"]["vapid"]["public_key"]
+    bob.push_subscription_delete()  # nothing is pushed to push.example by the tests after this
