@@ -2,6 +2,7 @@
 
 from fedi.models.accounts import Account, User
 from fedi.models.conversations import Conversation, ConversationMute, ConversationStatus
+from fedi.models.emojis import CustomEmoji, StatusEmoji
 from fedi.models.featured_tags import FeaturedTag
 from fedi.models.federation import (
     AccountMove,
@@ -25,7 +26,13 @@ from fedi.models.moderation import (
     ModerationNote,
     ServerRule,
 )
-from fedi.models.notifications import Marker, Notification
+from fedi.models.notifications import (
+    Marker,
+    Notification,
+    NotificationPermission,
+    NotificationPolicy,
+    NotificationRequest,
+)
 from fedi.models.oauth import OAuthApplication, OAuthCode, OAuthToken
 from fedi.models.processes import IdNode
 from fedi.models.relationships import AccountDomainBlock, AccountNote, Block, Endorsement, Follow, Mute
@@ -54,6 +61,7 @@ __all__ = [
     "Conversation",
     "ConversationMute",
     "ConversationStatus",
+    "CustomEmoji",
     "Delivery",
     "DomainAllow",
     "DomainBlock",
@@ -76,6 +84,9 @@ __all__ = [
     "ModerationNote",
     "Mute",
     "Notification",
+    "NotificationPermission",
+    "NotificationPolicy",
+    "NotificationRequest",
     "OAuthApplication",
     "OAuthCode",
     "OAuthToken",
@@ -86,6 +97,7 @@ __all__ = [
     "ServerRule",
     "Status",
     "StatusEdit",
+    "StatusEmoji",
     "StatusTag",
     "Tag",
     "TagFollow",

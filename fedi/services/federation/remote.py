@@ -36,7 +36,7 @@ from fedi.models.media import MediaAttachment
 from fedi.models.moderation import Severity
 from fedi.models.statuses import Status
 from fedi.runtime import Runtime
-from fedi.services import media_cache, reach, trends
+from fedi.services import emojis, media_cache, reach, trends
 from fedi.services.federation.fetches import RemoteError, done
 from fedi.store import accounts as account_store
 from fedi.store import statuses as status_store
@@ -282,6 +282,7 @@ def upsert_actor(session: Session, rt: Runtime, document: dict[str, Any]) -> Acc
         for name, value in view.fields[:MAX_FIELDS]
     ]
     account.also_known_as = view.also_known_as[:20]
+    account.emojis = emojis.snapshot(emojis.remember_remote(session, domain, view.emoji_tags), rt.urls)
     account.moved_to_uri = view.moved_to
     account.memorial = view.memorial
     # A suspension here (`suspended_at`) outlasts whatever the actor's own server says.
@@ -460,6 +461,9 @@ def apply_note_details(session: Session, rt: Runtime, status: Status, note: Note
             mentioned.append(account.id)
     status_store.set_mentions(session, status.id, mentioned)
     status_store.set_tags(session, status.id, [t[:255] for t in note.hashtags[:20]])
+    emojis.set_for_status(
+        session, status.id, emojis.remember_remote(session, _host(status.uri), note.emoji_tags)
+    )
     generation = _generation(note)
     # A domain whose media this server rejects keeps only links to its files (Mastodon shows
     # such attachments as "unknown": a link, no preview).
