@@ -11,6 +11,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 from mastodon import Mastodon, StreamListener
+from PIL import Image
 from websockets.sync.client import connect as ws_connect
 
 from tests.api.live import Server, running_server, sign_in
@@ -142,3 +143,17 @@ def test_a_followed_tag_brings_in_an_unfollowed_authors_post(people: dict[str, M
     posted = bob.status_post("a scarf #knitting")
     assert posted.id in [s.id for s in carol.timeline_home(limit=40)]
     assert carol.tag_unfollow("knitting").following is False
+
+
+def test_an_emoji_added_with_the_cli_is_offered_and_shown(
+    server: Server, people: dict[str, Mastodon], tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    image = tmp_path_factory.mktemp("emoji") / "blobcat.png"
+    Image.new("RGBA", (64, 64), "orange").save(image)
+    assert ":blobcat:" in server.fedi("emoji", "add", "blobcat", str(image), "--category", "Blobs")
+    alice = people["alice"]
+    (offered,) = alice.custom_emojis()
+    assert (offered.shortcode, offered.category, offered.visible_in_picker) == ("blobcat", "Blobs", True)
+    assert httpx.get(offered.url, timeout=10).content.startswith(b"\x89PNG")
+    posted = alice.status_post("hello :blobcat:")
+    assert [e.shortcode for e in alice.status(posted.id).emojis] == ["blobcat"]
