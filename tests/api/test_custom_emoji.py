@@ -15,6 +15,7 @@ from activitypub.testing import STATIC_KEYS, FakeRemote
 from fedi.errors import Unprocessable
 from fedi.runtime import Runtime
 from fedi.services import emojis
+from tests.api import entities
 from tests.api.conftest import Caller
 from tests.api.test_timelines import post
 from tests.federation.helpers import create, note, post_activity
@@ -58,6 +59,7 @@ async def test_local_emoji_in_the_picker_posts_and_profiles(
 
     status_id = await post(client, alice, "hello :blobcat: and :nothere: and http://x.test/:party_parrot:")
     shown = (await client.get(f"/api/v1/statuses/{status_id}", headers=alice.auth)).json()
+    entities.check(shown, entities.STATUS)
     assert shown["emojis"] == [blobcat]
     document = (await client.get(f"/users/alice/statuses/{status_id}", headers=AP)).json()
     assert {"Emoji": "toot:Emoji"}.items() <= document["@context"][2].items()
@@ -71,6 +73,7 @@ async def test_local_emoji_in_the_picker_posts_and_profiles(
         json={"display_name": "Alice :party_parrot:", "note": "I like :blobcat:"},
         headers=alice.auth,
     )
+    entities.check(changed.json(), entities.CREDENTIAL_ACCOUNT)
     assert [e["shortcode"] for e in changed.json()["emojis"]] == ["blobcat", "party_parrot"]
     actor = (await client.get("/users/alice", headers=AP)).json()
     assert sorted(t["name"] for t in actor["tag"] if t["type"] == "Emoji") == [":blobcat:", ":party_parrot:"]

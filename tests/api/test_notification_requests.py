@@ -7,6 +7,7 @@ from typing import Any
 
 import httpx
 
+from tests.api import entities
 from tests.api.conftest import Caller
 from tests.api.test_timelines import post
 
@@ -47,6 +48,7 @@ async def test_a_stranger_is_held_until_accepted(
     assert summary == {"pending_requests_count": 1, "pending_notifications_count": 2}
 
     (held,) = await requests(client, alice)
+    entities.check(held, entities.NOTIFICATION_REQUEST)
     assert held["account"]["id"] == str(bob.account.id) and held["notifications_count"] == "2"
     assert held["last_status"]["id"] == latest
     shown = await client.get(f"/api/v1/notifications/requests/{held['id']}", headers=alice.auth)
