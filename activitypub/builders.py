@@ -75,6 +75,11 @@ def _emoji(item: Emoji) -> JsonObject:
     }
 
 
+def emoji(item: Emoji) -> JsonObject:
+    """A custom emoji as its own document (what its id serves)."""
+    return _document(_emoji(item))
+
+
 @dataclass(frozen=True)
 class Generator:
     """What made an object (AS2 `generator`): for a generated image, the model."""

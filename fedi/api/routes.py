@@ -130,6 +130,7 @@ def routes(settings: Settings) -> list[BaseRoute]:
         Route("/users/{username}/following", ap.following),
         Route("/users/{username}/collections/featured", ap.featured),
         Route("/users/{username}/collections/tags", ap.featured_tags),
+        Route("/emojis/{id}", ap.custom_emoji),
         Route("/users/{username}/statuses/{status_id}", ap.status),
         Route("/users/{username}/statuses/{status_id}/activity", ap.status_activity),
         Route("/users/{username}/statuses/{status_id}/replies", ap.status_replies),

@@ -73,7 +73,7 @@ def actor(account: Account, urls: Urls) -> dict[str, Any]:
     )
 
 
-def _emoji(item: CustomEmoji, urls: Urls) -> builders.Emoji:
+def emoji(item: CustomEmoji, urls: Urls) -> builders.Emoji:
     return builders.Emoji(
         id=emoji_uri(item, urls),
         shortcode=item.shortcode,
@@ -173,7 +173,7 @@ def note(view: StatusView, urls: Urls) -> dict[str, Any]:
         remix_of=status.remix_of_uri,
         generator=generator(generated) if generated else None,
         license=_licence_url(generated),
-        emojis=[_emoji(e, urls) for e in view.emojis],
+        emojis=[emoji(e, urls) for e in view.emojis],
     )
 
 

@@ -67,6 +67,9 @@ async def test_local_emoji_in_the_picker_posts_and_profiles(
     assert tag["name"] == ":blobcat:" and tag["id"] == f"https://fedi.test/emojis/{added.id}"
     assert tag["icon"] == {"type": "Image", "mediaType": "image/png", "url": blobcat["url"]}
     assert tag["updated"].endswith("Z")
+    served = (await client.get(f"/emojis/{added.id}", headers=AP)).json()
+    assert {k: v for k, v in served.items() if k != "@context"} == tag
+    assert (await client.get("/emojis/12345", headers=AP)).status_code == 404
 
     changed = await client.patch(
         "/api/v1/accounts/update_credentials",
