@@ -13,8 +13,10 @@ from PIL import Image
 
 from activitypub.testing import STATIC_KEYS, FakeRemote
 from fedi.errors import Unprocessable
+from fedi.models.moderation import Severity
 from fedi.runtime import Runtime
-from fedi.services import emojis
+from fedi.services import domain_blocks, emojis
+from fedi.services.domain_blocks import BlockSettings
 from tests.api import entities
 from tests.api.conftest import Caller
 from tests.api.test_timelines import post
@@ -154,3 +156,21 @@ async def test_bad_images_and_names_are_refused(runtime: Runtime) -> None:
     assert stored.size == (400, 300) and stored.format == "PNG"
     with pytest.raises(Unprocessable, match="exists already"):
         emojis.add_local(runtime, "big", png())
+
+
+async def test_no_emoji_from_a_domain_whose_media_is_rejected(
+    client: httpx.AsyncClient, runtime: Runtime, remote: FakeRemote
+) -> None:
+    with runtime.db.session() as session:
+        settings = BlockSettings(Severity.NOOP, True, False, None, None, False)
+        domain_blocks.create_block(session, runtime, "remote.test", settings, by=None)
+    actor = remote.add_actor("bob", key=STATIC_KEYS[1])
+    actor["tag"] = [emoji_tag("wave", "https://remote.test/emoji/wave.png")]
+    remote.add_object(BOB, actor)
+    tags = [emoji_tag("blobcat", "https://remote.test/emoji/blobcat.png")]
+    doc = note(BOB, f"{BOB}/statuses/1", "<p>hi :blobcat:</p>", tag=tags)
+    assert (await post_activity(client, create(BOB, doc), remote.key_pair(BOB))).status_code == 202
+    bob = (await client.get("/api/v1/accounts/lookup?acct=bob@remote.test")).json()
+    assert bob["emojis"] == []
+    (status,) = (await client.get(f"/api/v1/accounts/{bob['id']}/statuses")).json()
+    assert status["content"] == "<p>hi :blobcat:</p>" and status["emojis"] == []

@@ -274,6 +274,8 @@ def upsert_actor(session: Session, rt: Runtime, document: dict[str, Any]) -> Acc
     rejects_media = rt.domains.rejects_media(domain)
     account.avatar_remote_url = None if rejects_media else view.icon_url
     account.header_remote_url = None if rejects_media else view.image_url
+    shown = [] if rejects_media else emojis.remember_remote(session, domain, view.emoji_tags)
+    account.emojis = emojis.snapshot(shown, rt.urls)
     account.locked = view.manually_approves_followers
     account.discoverable = view.discoverable
     account.indexable = view.indexable
@@ -282,7 +284,6 @@ def upsert_actor(session: Session, rt: Runtime, document: dict[str, Any]) -> Acc
         for name, value in view.fields[:MAX_FIELDS]
     ]
     account.also_known_as = view.also_known_as[:20]
-    account.emojis = emojis.snapshot(emojis.remember_remote(session, domain, view.emoji_tags), rt.urls)
     account.moved_to_uri = view.moved_to
     account.memorial = view.memorial
     # A suspension here (`suspended_at`) outlasts whatever the actor's own server says.
@@ -461,13 +462,13 @@ def apply_note_details(session: Session, rt: Runtime, status: Status, note: Note
             mentioned.append(account.id)
     status_store.set_mentions(session, status.id, mentioned)
     status_store.set_tags(session, status.id, [t[:255] for t in note.hashtags[:20]])
-    emojis.set_for_status(
-        session, status.id, emojis.remember_remote(session, _host(status.uri), note.emoji_tags)
-    )
     generation = _generation(note)
     # A domain whose media this server rejects keeps only links to its files (Mastodon shows
     # such attachments as "unknown": a link, no preview).
     rejected = rt.domains.rejects_media(host_or_none(status.uri))
+    # Custom emoji are images too: none from a domain whose media is rejected.
+    shown = [] if rejected else emojis.remember_remote(session, _host(status.uri), note.emoji_tags)
+    emojis.set_for_status(session, status.id, shown)
     # An edit keeps the cached copy of an image it still carries (same URL).
     previous = {item.remote_url: item for item in status_view(session, status, None).media}
     for item in previous.values():
