@@ -14,6 +14,7 @@ from sqlmodel import Session, col, select
 
 from fedi.models.accounts import Account
 from fedi.models.conversations import Conversation
+from fedi.models.emojis import CustomEmoji
 from fedi.models.federation import Report
 from fedi.models.filters import Filter, FilterKeyword, FilterStatus
 from fedi.models.media import MediaAttachment
@@ -21,6 +22,7 @@ from fedi.models.notifications import Notification
 from fedi.models.polls import Poll
 from fedi.models.statuses import Status, Tag
 from fedi.store import conversation_mutes
+from fedi.store import emojis as emoji_store
 from fedi.store import interactions as interaction_store
 from fedi.store import media as media_store
 from fedi.store import polls as poll_store
@@ -60,6 +62,7 @@ class StatusView:
     media: list[MediaAttachment] = field(default_factory=list)
     mentions: list[Account] = field(default_factory=list)
     tags: list[Tag] = field(default_factory=list)
+    emojis: list[CustomEmoji] = field(default_factory=list)
     reblog: StatusView | None = None
     favourited: bool = False
     reblogged: bool = False
@@ -86,6 +89,7 @@ def status_views(session: Session, statuses: list[Status], viewer: Account | Non
     media = media_store.of_statuses(session, ids)
     mentions = status_store.mentions_of(session, ids)
     tags = status_store.tags_of(session, ids)
+    emojis = emoji_store.of_statuses(session, ids)
     account_ids = {s.account_id for s in everything.values()}
     account_ids |= {a for ids_ in mentions.values() for a in ids_}
     accounts = accounts_by_id(session, account_ids)
@@ -116,6 +120,7 @@ def status_views(session: Session, statuses: list[Status], viewer: Account | Non
             media=media.get(status.id, []),
             mentions=[accounts[a] for a in mentions.get(status.id, []) if a in accounts],
             tags=tags.get(status.id, []),
+            emojis=emojis.get(status.id, []),
             favourited=status.id in flags["favourited"],
             reblogged=status.id in flags["reblogged"],
             bookmarked=status.id in flags["bookmarked"],
