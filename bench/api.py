@@ -71,7 +71,7 @@ def make_app() -> Any:
     from starlette.routing import Route
 
     from fedi.app import create_app
-    from fedi.runtime import build_runtime
+    from fedi.composition import build_runtime
 
     settings = _settings(Path(os.environ["BENCH_API_DATA"]), int(os.environ["BENCH_API_PORT"]))
     app = create_app(build_runtime(settings), consume_jobs=False)
@@ -99,9 +99,9 @@ def serve(workers: int) -> None:
 
 def prepare(data_dir: Path, port: int) -> None:
     """Migrate; the viewer and the authors, each with an OAuth token."""
+    from fedi.composition import build_runtime
     from fedi.db import make_engine, migrate
     from fedi.models.oauth import OAuthApplication, OAuthToken
-    from fedi.runtime import build_runtime
     from fedi.security.tokens import hash_secret
     from fedi.services.accounts import create_local_account
     from fedi.services.system import ensure_system_accounts

@@ -35,12 +35,13 @@ from sqlmodel import select
 from activitypub.signatures import cavage
 from activitypub.signatures.keys import generate_rsa_private_key_pem
 from bench.common import fmt, free_ports, report, summary
+from fedi.composition import build_runtime
 from fedi.config import load_settings
 from fedi.db import make_engine, migrate
 from fedi.models.accounts import Account, acct_key
 from fedi.models.federation import Delivery, OutboxActivity
 from fedi.models.relationships import Follow
-from fedi.runtime import Runtime, build_runtime
+from fedi.runtime import Runtime
 from fedi.services import statuses
 from fedi.services.accounts import create_local_account
 from fedi.services.federation import delivery

@@ -67,7 +67,7 @@ def serve(data_dir: Path, port: int) -> None:
     from starlette.routing import Route
 
     from fedi.app import create_app
-    from fedi.runtime import build_runtime
+    from fedi.composition import build_runtime
 
     settings = _settings(data_dir, port)
     runtime = build_runtime(settings)
@@ -100,9 +100,9 @@ def _settings(data_dir: Path, port: int, **sections: Any) -> Any:
 
 def prepare(data_dir: Path, port: int, **sections: Any) -> None:
     """Migrate, and store 1,000 remote actors whose keys are then known (cached)."""
+    from fedi.composition import build_runtime
     from fedi.db import make_engine, migrate
     from fedi.models.accounts import Account, acct_key
-    from fedi.runtime import build_runtime
     from fedi.services.system import ensure_system_accounts
 
     settings = _settings(data_dir, port, **sections)

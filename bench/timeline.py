@@ -44,6 +44,7 @@ from sqlalchemy import Engine, create_engine, insert, text
 
 from fedi import __version__
 from fedi.app import create_app
+from fedi.composition import build_runtime
 from fedi.config import Settings, load_settings
 from fedi.db import make_engine, migrate
 from fedi.ids import id_floor
@@ -51,7 +52,6 @@ from fedi.models.accounts import Account, User, acct_key
 from fedi.models.oauth import OAuthApplication, OAuthToken
 from fedi.models.relationships import Follow
 from fedi.models.statuses import HomeFeedEntry, Status
-from fedi.runtime import build_runtime
 from fedi.security.tokens import hash_secret
 
 ACCOUNTS = 5_000

@@ -32,13 +32,14 @@ from sqlalchemy import Engine, insert, text
 
 from bench.common import fmt, machine, report, summary
 from fedi.app import create_app
+from fedi.composition import build_runtime
 from fedi.config import load_settings
 from fedi.db import make_engine, migrate
 from fedi.ids import id_floor
 from fedi.models.accounts import Account, acct_key
 from fedi.models.statuses import Status
 from fedi.models.trends import TrendScore
-from fedi.runtime import Runtime, build_runtime
+from fedi.runtime import Runtime
 from fedi.services import trends
 
 ACCOUNTS = 1_000

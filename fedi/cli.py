@@ -8,14 +8,18 @@ import sys
 from datetime import timedelta
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from fedi import __version__
+from fedi.cli_common import STATE as _state
+from fedi.cli_common import fail as _fail
+from fedi.cli_common import load as _settings
+from fedi.cli_common import runtime_for_command as _runtime_for_command
 from fedi.cli_emoji import emoji_app
 from fedi.cli_moderation import add_account_commands, domains_app, reports_app, rules_app
-from fedi.config import ConfigError, Settings, load_settings
+from fedi.config import Settings
 from fedi.errors import FediError
 
 if TYPE_CHECKING:
@@ -45,25 +49,6 @@ media_app = typer.Typer(
 app.add_typer(media_app, name="media")
 
 log = logging.getLogger("fedi")
-
-
-class _State:
-    config_path: Path | None = None
-
-
-_state = _State()
-
-
-def _fail(message: str, code: int = 2) -> NoReturn:
-    typer.echo(f"fedi: {message}", err=True)
-    raise typer.Exit(code)
-
-
-def _settings(**overrides: object) -> Settings:
-    try:
-        return load_settings(_state.config_path, **overrides)
-    except ConfigError as exc:
-        _fail(f"config error: {exc}")
 
 
 def _version(value: bool) -> None:
@@ -101,9 +86,9 @@ def serve(
     import uvicorn
 
     from fedi.app import create_app
+    from fedi.composition import build_runtime
     from fedi.db import make_engine, migrate
     from fedi.observability.logging import configure_logging
-    from fedi.runtime import build_runtime
     from fedi.services.system import claim_id_node, ensure_system_accounts
 
     overrides: dict[str, object] = {}
@@ -169,9 +154,9 @@ def worker(
     workers: Annotated[int | None, typer.Option(help="Worker threads (jobs.workers).")] = None,
 ) -> None:
     """Consume background jobs (deliveries, fetches, media) from the shared queue."""
+    from fedi.composition import build_runtime
     from fedi.jobs.consumer import run_forever
     from fedi.observability.logging import configure_logging
-    from fedi.runtime import build_runtime
     from fedi.services.federation.recovery import release_claims
     from fedi.services.system import claim_id_node, ensure_system_accounts
 
@@ -195,12 +180,12 @@ def gpu_worker(
     parent_pid: Annotated[int | None, typer.Option(hidden=True)] = None,
 ) -> None:
     """Make images for the gpu queue. Needs the job queue, not the database."""
+    from fedi.composition import build_runtime
     from fedi.jobs import gpu_worker as worker
     from fedi.jobs.consumer import run_forever
     from fedi.jobs.gpu_process import exit_with_parent
     from fedi.jobs.heartbeat import Heartbeat, WorkerState, load_failure
     from fedi.observability.logging import configure_logging
-    from fedi.runtime import build_runtime
     from generation.errors import GenerationError
 
     settings = _settings()
@@ -594,20 +579,6 @@ def doctor() -> None:
     settings = _settings()
     ok = run_checks(settings, echo=typer.echo)
     raise typer.Exit(0 if ok else 1)
-
-
-def _runtime_for_command() -> Runtime:
-    from fedi.db import make_engine, pending_migrations
-    from fedi.runtime import build_runtime
-
-    settings = _settings()
-    engine = make_engine(settings)
-    try:
-        if pending_migrations(engine):
-            _fail("the database has pending migrations: run `fedi migrate` first", code=1)
-    finally:
-        engine.dispose()
-    return build_runtime(settings)
 
 
 def _safe_url(settings: Settings) -> str:

@@ -38,7 +38,7 @@ def add(
     category: Annotated[str | None, typer.Option(help="Groups it in the apps' emoji pickers.")] = None,
 ) -> None:
     """Add a custom emoji; people then write :NAME: in posts and profiles."""
-    from fedi.cli import _runtime_for_command
+    from fedi.cli_common import runtime_for_command as _runtime_for_command
     from fedi.errors import FediError
     from fedi.services import emojis
 
@@ -54,7 +54,7 @@ def add(
 @emoji_app.command("list")
 def list_emoji() -> None:
     """The local custom emoji: shortcode, category and image URL."""
-    from fedi.cli import _runtime_for_command
+    from fedi.cli_common import runtime_for_command as _runtime_for_command
     from fedi.convert.common import emoji_url
     from fedi.store import emojis as store
 
@@ -70,7 +70,7 @@ def list_emoji() -> None:
 @emoji_app.command("remove")
 def remove(name: Shortcode) -> None:
     """Remove a custom emoji and its image; posts that used it show :NAME: as text again."""
-    from fedi.cli import _runtime_for_command
+    from fedi.cli_common import runtime_for_command as _runtime_for_command
     from fedi.errors import FediError
     from fedi.services import emojis
 

@@ -23,7 +23,7 @@ Domain = Annotated[str, typer.Argument(help="A remote domain, e.g. spam.example 
 
 
 def _runtime() -> Runtime:
-    from fedi.cli import _runtime_for_command
+    from fedi.cli_common import runtime_for_command as _runtime_for_command
 
     return _runtime_for_command()
 

@@ -1,35 +1,75 @@
-"""The long-lived objects one fedi process owns, built once from Settings.
+"""The long-lived objects one fedi process owns: a plain holder of parts built elsewhere.
 
-Web handlers reach it through `request.app.state.runtime`; job bodies (which huey calls with
-plain arguments) through `current()`, set when the process starts.
+`fedi.composition.build_runtime` (the composition root) builds every part and hands it in; this
+module imports nothing from services, jobs or media, so anything may depend on it. Web handlers
+reach the runtime through `request.app.state.runtime`; job bodies receive it as their first
+argument (bound when the jobs are registered, see `fedi.composition`).
+
+Parts that cost something to start (a thread, a pool, a database read) are built on first use
+from the factories in `Parts`, which the root supplies.
 """
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
-import httpx
-
-from activitypub.client import ClientConfig, FederationClient, KeyPair
-from fedi import __version__
+from activitypub.client import FederationClient, KeyPair
 from fedi.config import Settings
-from fedi.db import Database, make_engine
-from fedi.jobs.queue import JobQueue
+from fedi.db import Database
 from fedi.security.throttle import SignInThrottle
-from fedi.streaming import Broadcaster, MemoryBroadcaster, RelayBroadcaster
+from fedi.streaming import Broadcaster
 from fedi.urls import Urls
 
 if TYPE_CHECKING:
+    from sqlmodel import Session
+
+    from fedi.jobs.queue import JobQueue
     from fedi.media.storage import LocalStorage, S3Storage
+    from fedi.models.accounts import Account
+    from fedi.models.statuses import Status
     from fedi.services.federation.budgets import HostBudgets
     from fedi.services.federation.domain_policy import DomainPolicy
     from fedi.services.federation.fetches import Fetches
     from fedi.services.federation.inbox import InboxWriter, KeyCache
     from fedi.services.push_sender import PushSender
     from fedi.services.vapid import VapidKeys
+
+
+class AnswerMention(Protocol):
+    def __call__(self, session: Session, rt: Runtime, status: Status, mentioned: list[Account]) -> None: ...
+
+
+class PublishProcessing(Protocol):
+    def __call__(self, session: Session, rt: Runtime, status: Status) -> None: ...
+
+
+@dataclass(frozen=True)
+class Callbacks:
+    """Services that a lower service calls back into, wired by the composition root so that the
+    lower one need not import the higher one (which imports it)."""
+
+    # services.reach -> services.bot: a new post that mentions the image bot gets its answer.
+    answer_mention: AnswerMention
+    # services.generations -> services.statuses: a post whose images are all ready is published.
+    publish_processing: PublishProcessing
+
+
+@dataclass(frozen=True)
+class Parts:
+    """Factories for the parts built on first use (supplied by the composition root)."""
+
+    media: Callable[[Settings], LocalStorage | S3Storage]
+    key_cache: Callable[[], KeyCache]
+    fetches: Callable[[Settings], Fetches]
+    budgets: Callable[[Settings], HostBudgets]
+    vapid: Callable[[Runtime], VapidKeys]
+    push_sender: Callable[[Runtime], PushSender]
+    inbox_writer: Callable[[Runtime], InboxWriter]
+    instance_key: Callable[[Runtime], KeyPair]
 
 
 @dataclass
@@ -42,6 +82,8 @@ class Runtime:
     http: FederationClient
     # The instance's domain blocks and allows, from memory (checked before every remote request).
     domains: DomainPolicy
+    parts: Parts = field(repr=False)
+    callbacks: Callbacks = field(repr=False)
     _instance_key: KeyPair | None = field(default=None, repr=False)
     _inbox_writer: InboxWriter | None = field(default=None, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
@@ -53,73 +95,44 @@ class Runtime:
     @cached_property
     def media(self) -> LocalStorage | S3Storage:
         """Where media files live (a local directory or an S3-compatible bucket)."""
-        from fedi.media.storage import media_storage
-
-        return media_storage(self.settings)
+        return self.parts.media(self.settings)
 
     @cached_property
     def key_cache(self) -> KeyCache:
-        from fedi.services.federation.inbox import KeyCache
-
-        return KeyCache()
+        return self.parts.key_cache()
 
     @cached_property
     def fetches(self) -> Fetches:
         """The pool every remote fetch runs in (never a request or job thread)."""
-        from fedi.services.federation.fetches import Fetches, FetchLimits
-
-        federation = self.settings.federation
-        return Fetches(
-            FetchLimits(
-                workers=federation.fetch_workers,
-                per_host=federation.fetches_per_host,
-                failure_ttl_s=federation.fetch_failure_ttl_s,
-            )
-        )
+        return self.parts.fetches(self.settings)
 
     @cached_property
     def budgets(self) -> HostBudgets:
-        from fedi.services.federation.budgets import HostBudgets
-
-        return HostBudgets(self.settings)
+        return self.parts.budgets(self.settings)
 
     @cached_property
     def vapid(self) -> VapidKeys:
         """The Web Push (VAPID) key pair, made and kept in the database on first use."""
-        from fedi.services.vapid import load_or_make
-
         with self._lock:
-            return load_or_make(self)
+            return self.parts.vapid(self)
 
     @cached_property
     def push_sender(self) -> PushSender:
         """The client Web Push messages leave through (same address rules as federation)."""
-        from fedi.services.push_sender import PushSender
-
-        def before_request(url: str) -> None:
-            self.db.transactions.refuse_network(url)
-            self.domains.refuse_request(url)
-
-        return PushSender(self.settings, before_request)
+        return self.parts.push_sender(self)
 
     def inbox_writer(self) -> InboxWriter:
         """The thread that stores accepted activities (started on first use)."""
         with self._lock:
             if self._inbox_writer is None:
-                from fedi.services.federation.inbox import InboxWriter
-
-                self._inbox_writer = InboxWriter(self)
+                self._inbox_writer = self.parts.inbox_writer(self)
             return self._inbox_writer
 
     def instance_key(self) -> KeyPair:
         """The instance actor's key, which signs fetches made on the instance's behalf."""
         if self._instance_key is None:
-            from fedi.services.system import instance_actor
-
-            with self._lock, self.db.reader() as session:
-                actor = instance_actor(session, self)
-                assert actor.private_key_pem is not None
-                self._instance_key = KeyPair(actor.public_key_id, actor.private_key_pem)
+            with self._lock:
+                self._instance_key = self.parts.instance_key(self)
         return self._instance_key
 
     def close(self) -> None:
@@ -132,69 +145,3 @@ class Runtime:
         self.http.close()
         self.broadcaster.close()
         self.db.dispose()
-
-
-_current: Runtime | None = None
-
-
-def build_runtime(
-    settings: Settings, *, immediate_jobs: bool = False, transport: httpx.BaseTransport | None = None
-) -> Runtime:
-    """Build this process's runtime and make it current for job bodies.
-
-    `transport` replaces the network for the federation client (tests pass fake servers).
-    """
-    from fedi.services.federation.domain_policy import DomainPolicy
-
-    global _current
-    db = Database(make_engine(settings))
-    domains = DomainPolicy(
-        db, allowlist_mode=settings.federation.allowlist_mode, local_host=settings.instance.domain
-    )
-
-    def before_request(url: str) -> None:
-        db.transactions.refuse_network(url)
-        domains.refuse_request(url)
-
-    runtime = Runtime(
-        settings=settings,
-        db=db,
-        jobs=JobQueue(settings, immediate=immediate_jobs),
-        urls=Urls(settings.base_url, settings.media_base_url),
-        broadcaster=_broadcaster(settings, db),
-        http=FederationClient(_client_config(settings), transport=transport, before_request=before_request),
-        domains=domains,
-    )
-    _current = runtime
-    return runtime
-
-
-def current() -> Runtime:
-    if _current is None:
-        raise RuntimeError("no fedi runtime in this process: build_runtime() was not called")
-    return _current
-
-
-def _client_config(settings: Settings) -> ClientConfig:
-    return ClientConfig(
-        user_agent=f"fedi/{__version__} (+{settings.base_url})",
-        allow_private_addresses=settings.federation.allow_private_addresses,
-        allow_http=settings.federation.allow_http,
-    )
-
-
-def _broadcaster(settings: Settings, db: Database) -> Broadcaster:
-    """How events reach other processes (settings.streaming_backend resolves "auto")."""
-    backend = settings.streaming_backend
-    if backend == "redis":
-        from fedi.streaming.redis import RedisBus
-
-        # One channel per instance: instances sharing a Redis never see each other's events.
-        return RelayBroadcaster(
-            RedisBus(settings.streaming.redis_url, f"fedi:stream:{settings.instance.domain}")
-        )
-    if backend == "postgres":
-        from fedi.streaming.postgres import PostgresBus
-
-        return RelayBroadcaster(PostgresBus(db.engine))
-    return MemoryBroadcaster()

@@ -25,11 +25,12 @@ from sqlalchemy import create_engine, text
 
 from activitypub.signatures.keys import generate_rsa_private_key_pem
 from activitypub.testing import FakeRemote
+from fedi.composition import build_runtime
 from fedi.config import Settings, load_settings
 from fedi.db import TransactionTracker, make_engine, migrate
 from fedi.models.accounts import Account
 from fedi.models.base import metadata
-from fedi.runtime import Runtime, build_runtime
+from fedi.runtime import Runtime
 from fedi.services.accounts import create_local_account
 from fedi.services.system import ensure_system_accounts
 from tests.support.s3 import CREDENTIALS, S3Server, moto_server

@@ -14,9 +14,9 @@ from pathlib import Path
 import httpx
 import pytest
 
+from fedi.composition import build_runtime
 from fedi.config import load_settings
 from fedi.db import make_engine, migrate
-from fedi.runtime import build_runtime
 from fedi.services.accounts import create_local_account
 from fedi.services.system import ensure_system_accounts
 from tests.api.conftest import issue_token

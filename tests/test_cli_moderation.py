@@ -6,11 +6,11 @@ from pathlib import Path
 
 from sqlmodel import select
 
+from fedi.composition import build_runtime
 from fedi.config import load_settings
 from fedi.models.accounts import Account, acct_key
 from fedi.models.federation import Report
 from fedi.models.moderation import AdminAction
-from fedi.runtime import build_runtime
 from fedi.store import accounts as account_store
 from tests.test_cli import _invoke, config_file  # noqa: F401  (the fixture)
 

@@ -18,7 +18,7 @@ def test_the_web_process_never_imports_torch(tmp_path: Path) -> None:
         from starlette.testclient import TestClient
         from fedi.config import load_settings
         from fedi.db import make_engine, migrate
-        from fedi.runtime import build_runtime
+        from fedi.composition import build_runtime
         from fedi.app import create_app
 
         settings = load_settings(data_dir={str(tmp_path)!r})

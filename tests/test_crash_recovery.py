@@ -7,11 +7,12 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
+from fedi.composition import build_runtime
 from fedi.config import load_settings
 from fedi.models.accounts import Account, acct_key
 from fedi.models.federation import Delivery
 from fedi.models.relationships import Follow
-from fedi.runtime import Runtime, build_runtime
+from fedi.runtime import Runtime
 from fedi.services import statuses
 from fedi.services.accounts import create_local_account
 from fedi.services.federation import delivery

@@ -18,6 +18,7 @@ from typer.testing import CliRunner
 from activitypub.testing import FakeRemote
 from fedi.app import create_app
 from fedi.cli import app as cli
+from fedi.composition import build_runtime
 from fedi.config import load_settings
 from fedi.db import make_engine, migrate
 from fedi.ids import new_id
@@ -30,7 +31,7 @@ from fedi.models.notifications import Notification
 from fedi.models.oauth import OAuthToken
 from fedi.models.relationships import Follow
 from fedi.models.statuses import HomeFeedEntry, Status
-from fedi.runtime import Runtime, build_runtime
+from fedi.runtime import Runtime
 from fedi.services.accounts import create_local_account
 from fedi.services.system import ensure_system_accounts
 from tests.api.conftest import issue_token

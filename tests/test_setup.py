@@ -17,8 +17,8 @@ import pytest
 pexpect = pytest.importorskip("pexpect", reason="pexpect is not installed (pip install 'fedi[dev]')")
 
 from fedi.app import create_app  # noqa: E402
+from fedi.composition import build_runtime  # noqa: E402
 from fedi.config import load_settings  # noqa: E402
-from fedi.runtime import build_runtime  # noqa: E402
 from tests.support.processes import ROOT, free_port  # noqa: E402
 from tests.web.markup import csrf_token  # noqa: E402
 

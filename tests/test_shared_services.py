@@ -13,9 +13,10 @@ import pytest
 
 from activitypub.testing import FakeRemote
 from fedi.app import create_app
+from fedi.composition import build_runtime
 from fedi.config import Settings, load_settings
 from fedi.doctor import run_checks
-from fedi.runtime import Runtime, build_runtime
+from fedi.runtime import Runtime
 from fedi.streaming import RelayBroadcaster
 from tests.conftest import _Backends, make_test_settings
 from tests.support import redis as redis_support

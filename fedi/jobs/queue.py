@@ -1,8 +1,13 @@
-"""Huey instances from settings, and the one way the rest of fedi enqueues work."""
+"""Huey instances from settings, and the one way the rest of fedi enqueues work.
+
+The queue knows no task bodies: the composition root (`fedi.composition`) registers each one,
+bound to its runtime, with `register`.
+"""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +18,7 @@ from sqlmodel import Session
 from fedi.config import Settings
 from fedi.db import on_commit
 from fedi.jobs.process import PROCESS_ID
-from fedi.jobs.registry import JOBS, QueueName
+from fedi.jobs.registry import JobSpec, QueueName
 from fedi.security.files import private_file
 
 log = logging.getLogger(__name__)
@@ -45,8 +50,6 @@ class JobQueue:
     process_id = PROCESS_ID
 
     def __init__(self, settings: Settings, *, immediate: bool = False) -> None:
-        import fedi.jobs.tasks  # noqa: F401  (declares every job)
-
         name = settings.jobs.name
         self._backend = settings.jobs.backend
         # Inline: jobs run in the calling thread (tests), so this process is its own GPU worker.
@@ -54,17 +57,19 @@ class JobQueue:
         self.main = _make_huey(settings, name, immediate=immediate)
         self.gpu = _make_huey(settings, f"{name}-gpu", immediate=immediate)
         self._tasks: dict[str, TaskWrapper] = {}
-        for name, spec in JOBS.items():
-            huey = self.gpu if spec.queue == "gpu" else self.main
-            if spec.every_minute is not None:
-                self._tasks[name] = huey.periodic_task(crontab(minute=spec.every_minute), name=name)(spec.fn)
-            else:
-                self._tasks[name] = huey.task(
-                    retries=spec.retries,
-                    retry_delay=spec.retry_delay,
-                    retry_backoff=spec.backoff,
-                    name=name,
-                )(spec.fn)
+
+    def register(self, name: str, spec: JobSpec, body: Callable[..., Any]) -> None:
+        """Make job `name` runnable here: `body` is the declared function with its runtime bound."""
+        huey = self.gpu if spec.queue == "gpu" else self.main
+        if spec.every_minute is not None:
+            self._tasks[name] = huey.periodic_task(crontab(minute=spec.every_minute), name=name)(body)
+        else:
+            self._tasks[name] = huey.task(
+                retries=spec.retries,
+                retry_delay=spec.retry_delay,
+                retry_backoff=spec.backoff,
+                name=name,
+            )(body)
 
     def enqueue(self, name: str, *args: Any, delay: float | None = None, task_id: str | None = None) -> None:
         """Queue job `name`; with `delay` (seconds) it runs no earlier than that. `task_id` names

@@ -1,7 +1,8 @@
 """Job declarations, independent of any queue instance.
 
-Task bodies are declared once with `@job(...)` and registered on each process's huey instances
-when its JobQueue is built (settings, hence the storage backend, are only known at start-up).
+Task bodies are declared once with `@job(...)` and registered, bound to a runtime, on that
+runtime's huey instances by the composition root (settings, hence the storage backend, are only
+known at start-up). A body's first argument is the runtime.
 """
 
 from __future__ import annotations
@@ -41,10 +42,11 @@ def job(
     return register
 
 
-def periodic(minute: str = "*") -> Callable[[Callable[[], Any]], Callable[[], Any]]:
-    """Declare a job that runs on a schedule (in every consumer that runs periodic tasks)."""
+def periodic(minute: str = "*") -> Callable[[Callable[[Any], Any]], Callable[[Any], Any]]:
+    """Declare a job that runs on a schedule (in every consumer that runs periodic tasks); its
+    only argument is the runtime, bound when the job is registered."""
 
-    def register(fn: Callable[[], Any]) -> Callable[[], Any]:
+    def register(fn: Callable[[Any], Any]) -> Callable[[Any], Any]:
         if fn.__name__ in JOBS:
             raise ValueError(f"job {fn.__name__!r} is declared twice")
         JOBS[fn.__name__] = JobSpec(fn, 0, 0, 0.0, "main", every_minute=minute)

@@ -1,121 +1,122 @@
-"""Task bodies: each takes ids, calls one service, and is safe to run twice."""
+"""Task bodies: each takes ids, calls one service, and is safe to run twice.
+
+Every body takes the runtime first; the composition root binds it when it registers the body on
+the runtime's job queue, so callers enqueue with the other arguments only."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from fedi.jobs.registry import job, periodic
-from fedi.runtime import current
+from fedi.runtime import Runtime
 
-# Services are imported inside each body: this module is imported while the job queue is built,
-# and the services import the runtime that owns that queue.
+# Services are imported inside each body, so a process loads only those its jobs use.
 
 
 @job(retries=3, retry_delay=10, backoff=2)
-def fan_out(activity_id: int, hops: int = 0) -> None:
+def fan_out(rt: Runtime, activity_id: int, hops: int = 0) -> None:
     """Deliver one outgoing activity to its inboxes (retries are scheduled per delivery);
     `hops` > 0: a helper another sender asked for."""
     from fedi.services.federation.delivery import fan_out as deliver
 
-    deliver(current(), activity_id, hops)
+    deliver(rt, activity_id, hops)
 
 
 @job(retries=5, retry_delay=5, backoff=2)
-def process_inbox(item_ids: list[int]) -> None:
+def process_inbox(rt: Runtime, item_ids: list[int]) -> None:
     """Apply received activities, in the order they arrived."""
     from fedi.services.federation.process import process
 
-    rt = current()
     for item_id in item_ids:
         process(rt, item_id)
 
 
 @job(retries=2, retry_delay=30, backoff=2)
-def fetch_parent(status_id: int, depth: int, run: int = 1) -> None:
+def fetch_parent(rt: Runtime, status_id: int, depth: int, run: int = 1) -> None:
     """Fetch the post a remote reply answers, up the thread to a bounded depth."""
     from fedi.services.federation.threads import fetch_parent as fetch
 
-    fetch(current(), status_id, depth, run)
+    fetch(rt, status_id, depth, run)
 
 
 @job(retries=3, retry_delay=30, backoff=2)
-def purge_domain(domain: str) -> None:
+def purge_domain(rt: Runtime, domain: str) -> None:
     """Remove the follows and posts of a suspended domain's accounts."""
     from fedi.services.purge import purge_domain as purge
 
-    purge(current(), domain)
+    purge(rt, domain)
 
 
 @periodic("41")
-def purge_suspended_accounts() -> None:
+def purge_suspended_accounts(rt: Runtime) -> None:
     """Hourly: remove what accounts suspended more than 30 days ago left behind."""
     from fedi.services.moderation import purge_expired_suspensions
 
-    purge_expired_suspensions(current())
+    purge_expired_suspensions(rt)
 
 
 @periodic("*")
-def sweep() -> None:
+def sweep(rt: Runtime) -> None:
     """Queue again the work whose job was lost: due deliveries, stale inbox items, ended polls."""
     from fedi.services import polls
     from fedi.services.federation.recovery import requeue_lost_work
     from fedi.services.generations import requeue_stuck
 
-    requeue_lost_work(current())
-    requeue_stuck(current())
-    polls.sweep(current())
+    requeue_lost_work(rt)
+    requeue_stuck(rt)
+    polls.sweep(rt)
 
 
 @job(retries=3, retry_delay=30, backoff=2)
-def expire_poll(poll_id: int) -> None:
+def expire_poll(rt: Runtime, poll_id: int) -> None:
     """At a poll's end: notify its voters and author, federate the final totals."""
     from fedi.services.polls import expire
 
-    expire(current(), poll_id)
+    expire(rt, poll_id)
 
 
 @job(retries=3, retry_delay=10, backoff=2)
-def poll_totals(poll_id: int) -> None:
+def poll_totals(rt: Runtime, poll_id: int) -> None:
     """A local poll's new totals, federated a moment after a burst of votes."""
     from fedi.services.polls import send_totals
 
-    send_totals(current(), poll_id)
+    send_totals(rt, poll_id)
 
 
 @job(retries=5, retry_delay=30, backoff=2)
-def push_notification(subscription_id: int, notification_id: int) -> None:
+def push_notification(rt: Runtime, subscription_id: int, notification_id: int) -> None:
     """Send one notification to one Web Push subscription (a 404 or 410 removes it)."""
     from fedi.services.push_delivery import deliver
 
-    deliver(current(), subscription_id, notification_id)
+    deliver(rt, subscription_id, notification_id)
 
 
 @job(retries=3, retry_delay=30, backoff=2)
-def publish_scheduled_status(scheduled_status_id: int) -> None:
+def publish_scheduled_status(rt: Runtime, scheduled_status_id: int) -> None:
     """Publish a scheduled status whose time has come (an early or repeated run does nothing)."""
     from fedi.services.scheduled_statuses import publish
 
-    publish(current(), scheduled_status_id)
+    publish(rt, scheduled_status_id)
 
 
 @periodic("*")
-def publish_due_statuses() -> None:
+def publish_due_statuses(rt: Runtime) -> None:
     """Every minute: publish scheduled statuses whose job was lost (a restart, a crash)."""
     from fedi.services.scheduled_statuses import publish_due
 
-    publish_due(current())
+    publish_due(rt)
 
 
 @job(retries=3, retry_delay=60, backoff=3)
-def cache_remote_media(status_id: int) -> None:
+def cache_remote_media(rt: Runtime, status_id: int) -> None:
     """Copy a remote post's images into media storage (clients then load them from here)."""
     from fedi.services.media_cache import cache_status_media
 
-    cache_status_media(current(), status_id)
+    cache_status_media(rt, status_id)
 
 
 @periodic("41")
-def prune_remote_content() -> None:
+def prune_remote_content(rt: Runtime) -> None:
     """Hourly: remove cached remote images older than media.remote_cache_days, and remote posts
     nobody here touched older than federation.remote_status_days (0: never, for each)."""
     from datetime import timedelta
@@ -123,7 +124,6 @@ def prune_remote_content() -> None:
     from fedi.services.federation.retention import prune_remote_statuses
     from fedi.services.media_cache import prune
 
-    rt = current()
     if rt.settings.media.remote_cache_days:
         prune(rt, timedelta(days=rt.settings.media.remote_cache_days))
     if rt.settings.federation.remote_status_days:
@@ -131,25 +131,25 @@ def prune_remote_content() -> None:
 
 
 @periodic("53")
-def prune_trends() -> None:
+def prune_trends(rt: Runtime) -> None:
     """Hourly: forget trend scores of posts nobody interacted with within the window."""
     from fedi.services import trends
 
-    rt = current()
     with rt.db.session() as session:
         trends.prune(session)
 
 
 @periodic("17")
-def prune_inbox() -> None:
+def prune_inbox(rt: Runtime) -> None:
     """Hourly: delete received activities processed longer ago than the retention."""
     from fedi.services.federation.retention import prune_inbox as prune
 
-    prune(current())
+    prune(rt)
 
 
 @job(retries=2, retry_delay=10, queue="gpu")
 def generate_image(
+    rt: Runtime,
     generation_id: int,
     payload: dict[str, Any],
     owner: str,
@@ -165,7 +165,6 @@ def generate_image(
     from fedi.services.generations import generated_keys
     from generation.errors import GenerationError
 
-    rt = current()
     lineage = gpu_worker.Lineage(
         original_url=rt.urls.media(generated_keys(generation_id)[0]),
         source=gpu_worker.source_image(rt.media, rt.http, rt.settings, source) if source else None,
@@ -196,21 +195,21 @@ def generate_image(
 
 
 @job(retries=3, retry_delay=2)
-def generation_progress(generation_id: int, step: int, total: int) -> None:
+def generation_progress(rt: Runtime, generation_id: int, step: int, total: int) -> None:
     from fedi.services import generations
 
-    generations.progress(current(), generation_id, step, total)
+    generations.progress(rt, generation_id, step, total)
 
 
 @job(retries=5, retry_delay=5, backoff=2)
-def generation_finished(generation_id: int, result: dict[str, Any]) -> None:
+def generation_finished(rt: Runtime, generation_id: int, result: dict[str, Any]) -> None:
     from fedi.services import generations
 
-    generations.finished(current(), generation_id, generations.FinishedImage(**result))
+    generations.finished(rt, generation_id, generations.FinishedImage(**result))
 
 
 @job(retries=5, retry_delay=5, backoff=2)
-def generation_failed(generation_id: int, reason: str) -> None:
+def generation_failed(rt: Runtime, generation_id: int, reason: str) -> None:
     from fedi.services import generations
 
-    generations.failed(current(), generation_id, reason)
+    generations.failed(rt, generation_id, reason)

@@ -30,7 +30,7 @@ from fedi.models.generations import Generation
 from fedi.models.media import MediaAttachment
 from fedi.models.statuses import Status
 from fedi.runtime import Runtime
-from fedi.services import events, generation_limits, prompt_policy, readiness
+from fedi.services import events, generation_limits, prompt_policy, readiness, resolver, visibility
 from fedi.store import generations as store
 from fedi.store import media as media_store
 from fedi.store import statuses as status_store
@@ -436,14 +436,13 @@ def _fail(session: Session, rt: Runtime, row: Generation, state: str, reason: st
 
 
 def _publish_when_ready(session: Session, rt: Runtime, status_id: int) -> None:
-    from fedi.services import statuses
-
     status = status_store.get(session, status_id)
     if status is None or status.state != "processing":
         return
     media = media_store.of_statuses(session, [status.id])[status.id]
     if all(m.state == "ready" for m in media):
-        statuses.publish_processing(session, rt, status)
+        # services.statuses, reached through the runtime: statuses builds on this module.
+        rt.callbacks.publish_processing(session, rt, status)
 
 
 def requeue_stuck(rt: Runtime, *, at_startup: bool = False) -> None:
@@ -541,9 +540,6 @@ def source_params(session: Session, status: Status) -> dict[str, Any] | None:
 
 def remix(session: Session, rt: Runtime, requester: Account, source: str, overrides: Ask) -> Generation:
     """A new image from another post's parameters (by id or URL, here or on another server)."""
-    # Imported here: resolver reaches the image bot, which builds on this module.
-    from fedi.services import resolver, visibility
-
     local_id = parse_id(source)
     post = (
         visibility.visible_status(session, requester, local_id)

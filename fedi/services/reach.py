@@ -7,7 +7,7 @@ from sqlmodel import Session
 
 from fedi.models.statuses import Status
 from fedi.runtime import Runtime
-from fedi.services import bot, conversations, events, lists, notifications, tag_follows, trends
+from fedi.services import conversations, events, lists, notifications, tag_follows, trends
 from fedi.store import statuses as store
 from fedi.store.views import StatusView
 
@@ -35,7 +35,8 @@ def spread(session: Session, rt: Runtime, status: Status, view: StatusView) -> N
         )
     conversations.record(session, rt, status, view)
     _remixed(session, rt, status)
-    bot.answer_mention(session, rt, status, view.mentions)
+    # The image bot (services.bot), reached through the runtime: bot builds on this module.
+    rt.callbacks.answer_mention(session, rt, status, view.mentions)
     in_lists, exclusive_owners = lists.stream_targets(session, status, home)
     streamed_home = [owner for owner in home if owner not in exclusive_owners]
     channels = events.status_channels(status, streamed_home, [t.name for t in view.tags])

@@ -225,10 +225,10 @@ def _weights(cache_dir: str, answers: Answers, choice: str, io: Prompter) -> Non
 
 
 def _admin(config: Path, given: Given, io: Prompter) -> None:
+    from fedi.composition import build_runtime
     from fedi.db import make_engine, migrate
     from fedi.errors import FediError
     from fedi.models.accounts import Role
-    from fedi.runtime import build_runtime
     from fedi.services.accounts import create_local_account
     from fedi.services.system import ensure_system_accounts
     from fedi.store import accounts as account_store

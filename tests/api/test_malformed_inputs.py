@@ -17,9 +17,10 @@ from sqlmodel import select
 from activitypub.client import KeyPair
 from activitypub.testing import STATIC_KEYS, FakeRemote
 from activitypub.vocab import PUBLIC
+from fedi.composition import build_runtime
 from fedi.models.accounts import Account
 from fedi.models.base import metadata
-from fedi.runtime import Runtime, build_runtime
+from fedi.runtime import Runtime
 from fedi.services.accounts import create_local_account
 from fedi.services.federation import remote as remote_service
 from fedi.services.system import ensure_system_accounts

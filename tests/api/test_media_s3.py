@@ -12,9 +12,10 @@ import pytest
 
 from activitypub.testing import FakeRemote
 from fedi.app import create_app
+from fedi.composition import build_runtime
 from fedi.convert import to_mastodon
 from fedi.models.accounts import Account
-from fedi.runtime import Runtime, build_runtime
+from fedi.runtime import Runtime
 from fedi.services import statuses
 from fedi.services.accounts import create_local_account
 from fedi.services.system import ensure_system_accounts

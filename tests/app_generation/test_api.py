@@ -39,7 +39,7 @@ def _run_held(runtime: Runtime, held: list[tuple[Any, ...]]) -> None:
     from fedi.jobs.tasks import generate_image
 
     for args in held:
-        generate_image(*args)
+        generate_image(runtime, *args)
     held.clear()
 
 

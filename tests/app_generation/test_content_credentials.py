@@ -10,12 +10,13 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
+from fedi.composition import build_runtime
 from fedi.config import Settings
 from fedi.doctor import run_checks
 from fedi.models.accounts import Account
 from fedi.models.media import MediaAttachment
 from fedi.models.statuses import Status
-from fedi.runtime import Runtime, build_runtime
+from fedi.runtime import Runtime
 from fedi.services import generations, statuses
 from fedi.services.accounts import create_local_account
 from fedi.services.system import ensure_system_accounts

@@ -9,10 +9,10 @@ import httpx
 import pytest
 from sqlmodel import select
 
+from fedi.composition import build_runtime
 from fedi.config import load_settings
 from fedi.models.generations import Generation
 from fedi.models.statuses import Status
-from fedi.runtime import build_runtime
 from fedi.services.accounts import create_local_account
 from fedi.services.system import ensure_system_accounts
 from tests.api.conftest import issue_token

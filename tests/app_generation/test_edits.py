@@ -11,10 +11,11 @@ import pytest
 from sqlmodel import select
 
 from activitypub.testing import STATIC_KEYS, FakeRemote
+from fedi.composition import build_runtime
 from fedi.models.accounts import Account
 from fedi.models.generations import Generation
 from fedi.models.statuses import Status
-from fedi.runtime import Runtime, build_runtime
+from fedi.runtime import Runtime
 from fedi.services import statuses
 from fedi.services.system import ensure_system_accounts
 from fedi.store.views import status_view

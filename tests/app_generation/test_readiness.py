@@ -17,6 +17,7 @@ import pytest
 from sqlmodel import select
 
 from activitypub.testing import FakeRemote
+from fedi.composition import build_runtime
 from fedi.config import Settings
 from fedi.doctor import run_checks
 from fedi.jobs import heartbeat
@@ -25,7 +26,7 @@ from fedi.jobs.queue import JobQueue
 from fedi.models.generations import BotReply, Generation
 from fedi.models.media import MediaAttachment
 from fedi.models.statuses import Status
-from fedi.runtime import Runtime, build_runtime
+from fedi.runtime import Runtime
 from fedi.services import statuses
 from fedi.services.accounts import create_local_account
 from fedi.services.readiness import NOT_SET_UP, NotReadyReason, check

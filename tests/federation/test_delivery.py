@@ -11,9 +11,10 @@ import pytest
 from sqlmodel import select
 
 from activitypub.testing import STATIC_KEYS, FakeRemote
+from fedi.composition import build_runtime
 from fedi.models.accounts import Account
 from fedi.models.federation import Delivery, OutboxActivity, Peer
-from fedi.runtime import Runtime, build_runtime
+from fedi.runtime import Runtime
 from fedi.services import relationships, statuses
 from fedi.services.federation import delivery
 from fedi.services.federation import remote as remote_service

@@ -12,12 +12,13 @@ from sqlalchemy import func
 from sqlmodel import select
 
 from activitypub.testing import STATIC_KEYS, FakeRemote
+from fedi.composition import build_runtime
 from fedi.models.accounts import Account
 from fedi.models.federation import Delivery, InboxItem, Report
 from fedi.models.media import MediaAttachment
 from fedi.models.moderation import AdminAction, Severity
 from fedi.models.statuses import Status
-from fedi.runtime import Runtime, build_runtime
+from fedi.runtime import Runtime
 from fedi.services import domain_blocks, relationships, statuses
 from fedi.services.domain_blocks import BlockSettings
 from fedi.services.federation import outbox

@@ -18,9 +18,10 @@ from sqlmodel import select
 
 from activitypub.client import KeyPair
 from activitypub.testing import STATIC_KEYS, FakeRemote
+from fedi.composition import build_runtime
 from fedi.models.accounts import Account
 from fedi.models.federation import InboxItem
-from fedi.runtime import Runtime, build_runtime
+from fedi.runtime import Runtime
 from fedi.services.system import ensure_system_accounts
 from tests.conftest import make_test_settings
 from tests.federation.helpers import create, note, signed_headers

@@ -17,9 +17,10 @@ from typer.testing import CliRunner
 from activitypub.testing import STATIC_KEYS, FakeRemote
 from fedi.app import create_app
 from fedi.cli import app as cli
+from fedi.composition import build_runtime
 from fedi.config import Settings
 from fedi.models.statuses import Status
-from fedi.runtime import Runtime, build_runtime
+from fedi.runtime import Runtime
 from fedi.services.system import ensure_system_accounts
 from tests.api.conftest import image_bytes
 from tests.conftest import make_test_settings

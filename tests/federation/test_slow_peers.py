@@ -18,11 +18,12 @@ from sqlmodel import col, select
 
 from activitypub.signatures import cavage
 from activitypub.testing import STATIC_KEYS
+from fedi.composition import build_runtime
 from fedi.config import load_settings
 from fedi.db import make_engine, migrate
 from fedi.models.federation import InboxItem
 from fedi.models.statuses import Status
-from fedi.runtime import Runtime, build_runtime
+from fedi.runtime import Runtime
 from fedi.services.accounts import create_local_account
 from fedi.services.system import ensure_system_accounts
 from tests.api.conftest import issue_token

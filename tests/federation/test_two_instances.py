@@ -16,9 +16,9 @@ import pytest
 from mastodon import Mastodon, MastodonNotFoundError
 from PIL import Image
 
+from fedi.composition import build_runtime
 from fedi.config import load_settings
 from fedi.db import make_engine, migrate
-from fedi.runtime import build_runtime
 from fedi.services import emojis
 from fedi.services.accounts import create_local_account
 from fedi.services.system import ensure_system_accounts

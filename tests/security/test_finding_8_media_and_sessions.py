@@ -12,8 +12,9 @@ import pytest
 from PIL import Image
 
 from activitypub.testing import FakeRemote
+from fedi.composition import build_runtime
 from fedi.models.accounts import Account
-from fedi.runtime import Runtime, build_runtime
+from fedi.runtime import Runtime
 from fedi.services.accounts import create_local_account
 from fedi.services.system import ensure_system_accounts
 from tests.api.conftest import issue_token

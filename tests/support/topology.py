@@ -20,9 +20,10 @@ from typing import Any
 import httpx
 from sqlalchemy import create_engine, text
 
+from fedi.composition import build_runtime
 from fedi.config import load_settings
 from fedi.db import make_engine, migrate
-from fedi.runtime import Runtime, build_runtime
+from fedi.runtime import Runtime
 from fedi.services.system import ensure_system_accounts
 from tests.conftest import MODEL_CACHE, PG_ADMIN_URL
 from tests.support import nginx

@@ -26,10 +26,11 @@ from playwright.sync_api import Browser, Page, expect, sync_playwright
 from activitypub import builders
 from activitypub.testing import STATIC_KEYS
 from activitypub.webfinger import Acct, jrd
+from fedi.composition import build_runtime
 from fedi.config import load_settings
 from fedi.db import make_engine, migrate
 from fedi.models.accounts import Role
-from fedi.runtime import Runtime, build_runtime
+from fedi.runtime import Runtime
 from fedi.services import oauth
 from fedi.services.accounts import create_local_account
 from fedi.services.system import ensure_system_accounts

@@ -18,10 +18,10 @@ pytest.importorskip("playwright.sync_api", reason="Playwright is not installed (
 
 from playwright.sync_api import Page, expect, sync_playwright
 
+from fedi.composition import build_runtime
 from fedi.config import load_settings
 from fedi.db import make_engine, migrate
 from fedi.models.accounts import Role
-from fedi.runtime import build_runtime
 from fedi.services.accounts import create_local_account
 from fedi.services.readiness import DOCS_URL, NOT_SET_UP
 from fedi.services.system import ensure_system_accounts

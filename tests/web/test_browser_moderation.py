@@ -16,10 +16,10 @@ pytest.importorskip("playwright.sync_api", reason="Playwright is not installed (
 
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
+from fedi.composition import build_runtime
 from fedi.config import load_settings
 from fedi.db import make_engine, migrate
 from fedi.models.accounts import Role
-from fedi.runtime import build_runtime
 from fedi.services import accounts, reports
 from fedi.services.accounts import create_local_account
 from fedi.services.system import ensure_system_accounts
