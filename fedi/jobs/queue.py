@@ -19,6 +19,7 @@ from fedi.config import Settings
 from fedi.db import on_commit
 from fedi.jobs.process import PROCESS_ID
 from fedi.jobs.registry import JobSpec, QueueName
+from fedi.jobs.typed import Jobs
 from fedi.security.files import private_file
 
 log = logging.getLogger(__name__)
@@ -90,6 +91,12 @@ class JobQueue:
         own tables.
         """
         on_commit(session, lambda: self.enqueue(name, *args, delay=delay, task_id=task_id))
+
+    def send(
+        self, *, after: Session | None = None, delay: float | None = None, task_id: str | None = None
+    ) -> Jobs:
+        """Typed enqueueing: `send(after=session).fan_out(activity_id)` (see fedi.jobs.typed)."""
+        return Jobs(self, after=after, delay=delay, task_id=task_id)
 
     def revoke(self, name: str, task_id: str) -> None:
         """Withdraw a queued job (it is skipped when its turn comes)."""
