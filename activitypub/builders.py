@@ -135,6 +135,7 @@ def actor(
     following: str,
     featured: str | None = None,
     featured_tags: str | None = None,
+    endorsements: str | None = None,
     shared_inbox: str | None = None,
     public_key_pem: str,
     published: datetime,
@@ -185,6 +186,8 @@ def actor(
         doc["featured"] = featured
     if featured_tags:
         doc["featuredTags"] = featured_tags
+    if endorsements:
+        doc["endorsements"] = endorsements
     if icon:
         doc["icon"] = _image(icon)
     if image:
