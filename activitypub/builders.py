@@ -475,6 +475,17 @@ def flag(*, id: str, actor: str, objects: Sequence[str], content: str) -> JsonOb
     return _document({"id": id, "type": "Flag", "actor": actor, "content": content, "object": list(objects)})
 
 
+def add(*, id: str, actor: str, object: str, target: str) -> JsonObject:
+    """A post pinned to the ``target`` collection (Mastodon's `featured`), without addressing,
+    as Mastodon sends it to the actor's followers."""
+    return _document({"id": id, "type": "Add", "actor": actor, "object": object, "target": target})
+
+
+def remove(*, id: str, actor: str, object: str, target: str) -> JsonObject:
+    """The unpinning that undoes `add`."""
+    return _document({"id": id, "type": "Remove", "actor": actor, "object": object, "target": target})
+
+
 def move(*, id: str, actor: str, object: str, target: str) -> JsonObject:
     """Account migration: ``object`` the old actor, ``target`` the new one."""
     return _document({"id": id, "type": "Move", "actor": actor, "object": object, "target": target})
