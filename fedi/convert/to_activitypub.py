@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from activitypub import builders
-from activitypub.audience import addressing_for
+from activitypub.audience import Visibility, addressing_for
 from fedi.convert.common import (
     avatar_url,
     emoji_uri,
@@ -41,11 +41,25 @@ _GENERATION_KEYS = (
 )
 
 
+# The stored strings, narrowed to the types activitypub's builders take (checked by mypy both ways).
+_ACTOR_TYPES: dict[str, builders.ActorType] = {
+    "Person": "Person",
+    "Service": "Service",
+    "Application": "Application",
+}
+_VISIBILITIES: dict[str, Visibility] = {
+    "public": "public",
+    "unlisted": "unlisted",
+    "private": "private",
+    "direct": "direct",
+}
+
+
 def actor(account: Account, urls: Urls) -> dict[str, Any]:
     domain = urls.base.split("://", 1)[1]
     return builders.actor(
         id=account.uri,
-        type=account.actor_type,  # type: ignore[arg-type]
+        type=_ACTOR_TYPES.get(account.actor_type, "Person"),
         preferred_username=account.username,
         webfinger=f"{account.username}@{domain}",
         inbox=account.inbox_url,
@@ -102,7 +116,8 @@ def addressing(view: StatusView) -> tuple[list[str], list[str]]:
     author = view.account
     followers = author.followers_url or f"{author.uri}/followers"
     return addressing_for(
-        view.status.visibility,  # type: ignore[arg-type]
+        # Unknown (never stored: visibility is checked on write) falls back to the narrowest.
+        _VISIBILITIES.get(view.status.visibility, "direct"),
         followers_url=followers,
         mentioned_actor_ids=[a.uri for a in view.mentions],
     )

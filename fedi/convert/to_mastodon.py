@@ -384,7 +384,7 @@ def featured_tag(item: Featured, owner: Account, urls: Urls) -> Entity:
 
 
 def media(item: MediaAttachment, urls: Urls) -> Entity:
-    ready = item.state == "ready"
+    ready = item.ready
     entity: Entity = {
         "id": str(item.id),
         "type": item.type,

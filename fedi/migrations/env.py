@@ -10,7 +10,7 @@ from sqlalchemy import Engine, create_engine
 from sqlmodel.sql.sqltypes import AutoString
 
 import fedi.models  # noqa: F401  (registers every table on the metadata)
-from fedi.models.base import UTCDateTime, metadata
+from fedi.models.base import StateString, UTCDateTime, metadata
 
 config = context.config
 
@@ -29,6 +29,8 @@ def _render_item(type_: str, obj: Any, autogen_context: AutogenContext) -> str |
     """Write migrations in plain SQLAlchemy types, so they never import application code."""
     if type_ == "type" and isinstance(obj, UTCDateTime):
         return "sa.DateTime(timezone=True)"
+    if type_ == "type" and isinstance(obj, StateString):
+        return "sa.String(length=16)"
     if type_ == "type" and isinstance(obj, AutoString):
         return f"sa.String(length={obj.length})" if obj.length else "sa.String()"
     return False

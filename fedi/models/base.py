@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from enum import StrEnum
+from typing import Any, TypeVar
 
-from sqlalchemy import JSON, BigInteger, Column, DateTime, ForeignKey, MetaData, TypeDecorator
+from sqlalchemy import JSON, BigInteger, Column, DateTime, ForeignKey, MetaData, String, TypeDecorator
 from sqlalchemy.engine import Dialect
 from sqlmodel import Field, SQLModel
 
@@ -79,3 +80,31 @@ def json_dict(*, nullable: bool = False) -> Any:
     if nullable:
         return Field(default=None, sa_column=Column(JSON, nullable=True))
     return Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+E = TypeVar("E", bound=StrEnum)
+
+
+class StateString(TypeDecorator[E]):
+    """A state column: stored as the plain string (VARCHAR(16)), read back as its enum member.
+
+    Writing a value outside the enum raises, so an unknown state never reaches the table.
+    """
+
+    impl = String(16)
+    cache_ok = True
+
+    def __init__(self, enum: type[E]) -> None:
+        super().__init__()
+        self.enum = enum
+
+    def process_bind_param(self, value: E | str | None, dialect: Dialect) -> str | None:
+        return None if value is None else self.enum(value).value
+
+    def process_result_value(self, value: str | None, dialect: Dialect) -> E | None:
+        return None if value is None else self.enum(value)
+
+
+def state_field(default: E, *, index: bool = False) -> Any:
+    """A non-null state column typed by its enum (the stored strings are the members' values)."""
+    return Field(default=default, sa_column=Column(StateString(type(default)), nullable=False, index=index))

@@ -4,12 +4,28 @@ peer health, tombstones, reports and moves."""
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import BigInteger, Column, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from fedi.models.base import bigint_fk, id_field, json_dict, json_list, time_now, time_or_none
+from fedi.models.base import (
+    bigint_fk,
+    id_field,
+    json_dict,
+    json_list,
+    state_field,
+    time_now,
+    time_or_none,
+)
+
+
+class InboxState(StrEnum):
+    PENDING = "pending"
+    DONE = "done"
+    IGNORED = "ignored"
+    FAILED = "failed"
 
 
 class InboxItem(SQLModel, table=True):
@@ -30,12 +46,23 @@ class InboxItem(SQLModel, table=True):
     # Whose inbox it arrived at (None: the shared inbox).
     recipient_account_id: int | None = Field(default=None, sa_column=Column(BigInteger))
     payload: dict[str, Any] = json_dict()
-    state: str = Field(default="pending", max_length=16, index=True)
+    state: InboxState = state_field(InboxState.PENDING, index=True)
     attempts: int = 0
     error: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     received_at: datetime = time_now()
     processed_at: datetime | None = time_or_none()
     retry_at: datetime | None = time_or_none()
+
+    @property
+    def pending(self) -> bool:
+        return self.state == InboxState.PENDING
+
+    def processed(self, outcome: str, now: datetime) -> None:
+        """Applied ("done"), or dropped for the reason `outcome` gives: the item is finished."""
+        done = outcome == "done"
+        self.state = InboxState.DONE if done else InboxState.IGNORED
+        self.error = None if done else outcome[:1000]
+        self.processed_at = now
 
 
 class OutboxActivity(SQLModel, table=True):
@@ -49,6 +76,14 @@ class OutboxActivity(SQLModel, table=True):
     activity_type: str = Field(max_length=64)
     payload: dict[str, Any] = json_dict()
     created_at: datetime = time_now()
+
+
+class DeliveryState(StrEnum):
+    PENDING = "pending"
+    DELIVERED = "delivered"
+    FAILED = "failed"
+    GONE = "gone"
+    SKIPPED = "skipped"
 
 
 class Delivery(SQLModel, table=True):
@@ -68,7 +103,7 @@ class Delivery(SQLModel, table=True):
     activity_id: int = bigint_fk("outbox_activities.id")
     inbox_url: str = Field(max_length=2048)
     host: str = Field(max_length=255, index=True)
-    state: str = Field(default="pending", max_length=16)
+    state: DeliveryState = state_field(DeliveryState.PENDING)
     attempts: int = 0
     next_attempt_at: datetime = time_now()
     lease_until: datetime | None = time_or_none()
@@ -78,6 +113,46 @@ class Delivery(SQLModel, table=True):
     last_error: str | None = Field(default=None, max_length=1024)
     created_at: datetime = time_now()
     finished_at: datetime | None = time_or_none()
+
+    # Deliveries are sent in batches and written back with one bulk UPDATE, so their
+    # transitions give the column values of that UPDATE rather than change a loaded row.
+
+    @staticmethod
+    def end(
+        state: DeliveryState, *, attempts: int, now: datetime, status: int | None, error: str | None
+    ) -> dict[str, Any]:
+        """The attempt settled it (delivered, failed, gone or skipped): the delivery is over."""
+        if state == DeliveryState.PENDING:
+            raise ValueError("a delivery that ends leaves the pending state")
+        return {
+            "state": state,
+            "attempts": attempts,
+            "next_attempt_at": now,
+            "lease_until": None,
+            "lease_holder": None,
+            "finished_at": now,
+            "last_status": status,
+            "last_error": error,
+        }
+
+    @staticmethod
+    def reschedule(*, attempts: int, at: datetime, status: int | None, error: str | None) -> dict[str, Any]:
+        """Try again at `at`: the delivery stays pending and its lease is released."""
+        return {
+            "state": DeliveryState.PENDING,
+            "attempts": attempts,
+            "next_attempt_at": at,
+            "lease_until": None,
+            "lease_holder": None,
+            "finished_at": None,
+            "last_status": status,
+            "last_error": error,
+        }
+
+    @staticmethod
+    def gone(now: datetime) -> dict[str, Any]:
+        """Its inbox answered 410 (for another delivery): a pending delivery there ends as gone."""
+        return {"state": DeliveryState.GONE, "finished_at": now}
 
 
 class Peer(SQLModel, table=True):

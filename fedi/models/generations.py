@@ -8,10 +8,23 @@ from enum import StrEnum
 from sqlalchemy import BigInteger, Column, Index, String, Text
 from sqlmodel import Field, SQLModel
 
-from fedi.models.base import bigint_fk, id_field, time_now, time_or_none
+from fedi.models.base import bigint_fk, id_field, state_field, time_now, time_or_none
 
-# queued → running → done | failed | cancelled
-GENERATION_STATES = ("queued", "running", "done", "failed", "cancelled")
+
+class GenerationState(StrEnum):
+    """queued → running → done | held | failed | cancelled; held → done | failed."""
+
+    QUEUED = "queued"
+    RUNNING = "running"
+    # The image check flagged the image: it waits for a moderator (generation.hold_flagged).
+    HELD = "held"
+    DONE = "done"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
+IN_FLIGHT = (GenerationState.QUEUED, GenerationState.RUNNING)
+FINISHED = (GenerationState.DONE, GenerationState.FAILED, GenerationState.CANCELLED)
 
 
 class Generation(SQLModel, table=True):
@@ -38,7 +51,7 @@ class Generation(SQLModel, table=True):
     guidance: float
     # Up to 2**32 - 1: wider than PostgreSQL's integer.
     seed: int = Field(sa_column=Column(BigInteger, nullable=False))
-    state: str = Field(default="queued", max_length=16, index=True)
+    state: GenerationState = state_field(GenerationState.QUEUED, index=True)
     progress_step: int = 0
     progress_total: int = 0
     error: str | None = Field(default=None, max_length=1000)
@@ -55,6 +68,37 @@ class Generation(SQLModel, table=True):
     created_at: datetime = time_now()
     started_at: datetime | None = time_or_none()
     finished_at: datetime | None = time_or_none()
+
+    @property
+    def in_flight(self) -> bool:
+        return self.state in IN_FLIGHT
+
+    @property
+    def held(self) -> bool:
+        return self.state == GenerationState.HELD
+
+    def start(self, now: datetime) -> None:
+        """A worker reported its first step."""
+        if self.state == GenerationState.QUEUED:
+            self.state, self.started_at = GenerationState.RUNNING, now
+
+    def requeue(self) -> None:
+        """Its job was lost: it waits for a worker again."""
+        self.state = GenerationState.QUEUED
+
+    def finish(self, now: datetime, *, held: bool) -> None:
+        """The image exists; a flagged one is held for a moderator instead of done."""
+        self.state, self.finished_at = (GenerationState.HELD if held else GenerationState.DONE), now
+        self.progress_step = self.progress_total = max(self.progress_total, self.steps)
+
+    def release(self) -> None:
+        """A moderator approved the held image."""
+        self.state = GenerationState.DONE
+
+    def fail(self, reason: str, now: datetime, *, cancelled: bool = False) -> None:
+        """It could not be made (or its requester cancelled it)."""
+        self.state = GenerationState.CANCELLED if cancelled else GenerationState.FAILED
+        self.error, self.finished_at = reason[:1000], now
 
 
 class BotReplyKind(StrEnum):

@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import Column, Text
 from sqlmodel import Field, SQLModel
 
-from fedi.models.base import bigint_fk, id_field, json_dict, time_now
+from fedi.models.base import bigint_fk, id_field, json_dict, state_field, time_now
 
-MEDIA_STATES = ("processing", "ready", "failed")
+
+class MediaState(StrEnum):
+    # A generated image not made yet, or held for review: only its owner sees it.
+    PROCESSING = "processing"
+    READY = "ready"
+    FAILED = "failed"
 
 
 class MediaAttachment(SQLModel, table=True):
@@ -24,7 +30,7 @@ class MediaAttachment(SQLModel, table=True):
     # Order within its status (Mastodon keeps the order media_ids were given in).
     position: int = 0
     type: str = Field(default="image", max_length=16)
-    state: str = Field(default="ready", max_length=16)
+    state: MediaState = state_field(MediaState.READY)
     # Keys in media storage: local uploads, generated images, and remote images once cached
     # (fedi.services.media_cache); None for remote media not cached.
     file_key: str | None = Field(default=None, max_length=512)
@@ -45,3 +51,22 @@ class MediaAttachment(SQLModel, table=True):
     generation: dict[str, Any] | None = json_dict(nullable=True)
     error: str | None = Field(default=None, max_length=512)
     created_at: datetime = time_now()
+
+    @property
+    def ready(self) -> bool:
+        return self.state == MediaState.READY
+
+    @property
+    def processing(self) -> bool:
+        return self.state == MediaState.PROCESSING
+
+    def filled(self, *, held: bool) -> None:
+        """Its image is stored; a held one stays processing until a moderator approves it."""
+        self.state = MediaState.PROCESSING if held else MediaState.READY
+
+    def release(self) -> None:
+        """A moderator approved the held image."""
+        self.state = MediaState.READY
+
+    def fail(self, reason: str) -> None:
+        self.state, self.error = MediaState.FAILED, reason[:512]

@@ -3,14 +3,23 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import BigInteger, Column, ForeignKey, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from fedi.models.base import bigint_fk, id_field, json_dict, json_list, time_now, time_or_none
+from fedi.models.base import bigint_fk, id_field, json_dict, json_list, state_field, time_now, time_or_none
 
 VISIBILITIES = ("public", "unlisted", "private", "direct")
+
+
+class StatusState(StrEnum):
+    PUBLISHED = "published"
+    # Its generated images are being made: only the author sees it, nothing is federated.
+    PROCESSING = "processing"
+    # They could not be made.
+    FAILED = "failed"
 
 
 class Status(SQLModel, table=True):
@@ -43,15 +52,29 @@ class Status(SQLModel, table=True):
     language: str | None = Field(default=None, max_length=16)
     # {"name": ..., "website": ...} of the client app that posted it (Mastodon's `application`).
     application: dict[str, Any] | None = json_dict(nullable=True)
-    # "published"; "processing" while its generated images are being made (only the author
-    # sees it, nothing is federated); "failed" when they could not be made.
-    state: str = Field(default="published", max_length=16)
+    state: StatusState = state_field(StatusState.PUBLISHED)
     remix_of_uri: str | None = Field(default=None, max_length=2048, index=True)
     replies_count: int = 0
     reblogs_count: int = 0
     favourites_count: int = 0
     created_at: datetime = time_now()
     edited_at: datetime | None = time_or_none()
+
+    @property
+    def published(self) -> bool:
+        return self.state == StatusState.PUBLISHED
+
+    @property
+    def processing(self) -> bool:
+        return self.state == StatusState.PROCESSING
+
+    def publish(self) -> None:
+        """Its images are ready: it is published (and federated) now."""
+        self.state = StatusState.PUBLISHED
+
+    def fail(self) -> None:
+        """Its images could not be made."""
+        self.state = StatusState.FAILED
 
 
 class StatusEdit(SQLModel, table=True):

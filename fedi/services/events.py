@@ -32,7 +32,7 @@ def _publish(session: Session, rt: Runtime, channels: Iterable[str], message: Me
 def status_channels(status: Status, home_account_ids: Iterable[int], tags: Iterable[str]) -> list[str]:
     """Every stream a newly visible status belongs to."""
     channels = [f"user:{account_id}" for account_id in home_account_ids]
-    if status.visibility == "public" and status.reblog_of_id is None and status.state == "published":
+    if status.visibility == "public" and status.reblog_of_id is None and status.published:
         channels += ["public", "public:local" if status.local else "public:remote"]
         for tag in tags:
             channels.append(f"hashtag:{tag.lower()}")

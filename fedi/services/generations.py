@@ -27,7 +27,7 @@ from fedi.hooks import load_hook
 from fedi.ids import parse_id
 from fedi.models.accounts import Account
 from fedi.models.generations import Generation
-from fedi.models.media import MediaAttachment
+from fedi.models.media import MediaAttachment, MediaState
 from fedi.models.statuses import Status
 from fedi.runtime import Runtime
 from fedi.services import events, generation_limits, prompt_policy, readiness, resolver, visibility
@@ -207,7 +207,7 @@ def request(
     media = MediaAttachment(
         account_id=owner.id,
         type="image",
-        state="processing",
+        state=MediaState.PROCESSING,
         mime_type="image/webp",
         # Alt text defaults to the prompt: it describes what was asked for.
         description=built.prompt[:1500],
@@ -307,10 +307,10 @@ def view(session: Session, viewer: Account, generation_id: int) -> tuple[Generat
 
 def cancel(session: Session, rt: Runtime, viewer: Account, generation_id: int) -> Generation:
     row = get(session, viewer, generation_id)
-    if row.state in ("queued", "running"):
+    if row.in_flight:
         if row.task_id:
             rt.jobs.revoke("generate_image", row.task_id)
-        _fail(session, rt, row, "cancelled", "Cancelled by its requester")
+        _fail(session, rt, row, "Cancelled by its requester", cancelled=True)
     return row
 
 
@@ -320,10 +320,9 @@ def cancel(session: Session, rt: Runtime, viewer: Account, generation_id: int) -
 def progress(rt: Runtime, generation_id: int, step: int, total: int) -> None:
     with rt.db.session() as session:
         row = session.get(Generation, generation_id)
-        if row is None or row.state not in ("queued", "running"):
+        if row is None or not row.in_flight:
             return
-        if row.state == "queued":
-            row.state, row.started_at = "running", datetime.now(UTC)
+        row.start(datetime.now(UTC))
         row.progress_step, row.progress_total = step, total
         session.add(row)
     events.generation_progress(
@@ -341,7 +340,7 @@ def finished(rt: Runtime, generation_id: int, image: FinishedImage) -> None:
     original_key, thumbnail_key = generated_keys(generation_id)
     with rt.db.reader() as session:
         row = session.get(Generation, generation_id)
-        if row is None or row.state not in ("queued", "running"):
+        if row is None or not row.in_flight:
             return
     # Files first, outside the transaction (a bucket is a network call); the keys are fixed,
     # so a second run writes the same objects again.
@@ -350,21 +349,20 @@ def finished(rt: Runtime, generation_id: int, image: FinishedImage) -> None:
             rt.media.put(key, data)
     with rt.db.session() as session:
         row = session.get(Generation, generation_id)
-        if row is None or row.state not in ("queued", "running"):
+        if row is None or not row.in_flight:
             return
         media = media_store.get(session, row.media_id) if row.media_id else None
         held = image.flagged is not None and rt.settings.generation.hold_flagged
         if media is not None:
             # A held image stays "processing" to everyone until a moderator approves it.
-            media.state = "processing" if held else "ready"
+            media.filled(held=held)
             media.file_key, media.thumbnail_key = original_key, thumbnail_key
             media.width, media.height, media.size = image.width, image.height, image.size
             media.thumbnail_width, media.thumbnail_height = image.thumbnail_width, image.thumbnail_height
             media.blurhash = image.blurhash
             media.generation = _provenance(image, row)
             session.add(media)
-        row.state, row.finished_at = ("held" if held else "done"), datetime.now(UTC)
-        row.progress_step = row.progress_total = max(row.progress_total, row.steps)
+        row.finish(datetime.now(UTC), held=held)
         session.add(row)
         session.flush()
         if held:
@@ -379,10 +377,10 @@ def finished(rt: Runtime, generation_id: int, image: FinishedImage) -> None:
 def release_held(session: Session, rt: Runtime, row: Generation) -> None:
     """A moderator approved a held image: it is done, and the post that waited is published."""
     media = media_store.get(session, row.media_id) if row.media_id else None
-    row.state = "done"
+    row.release()
     session.add(row)
     if media is not None:
-        media.state = "ready"
+        media.release()
         session.add(media)
         session.flush()
         if media.status_id is not None:
@@ -393,7 +391,7 @@ def release_held(session: Session, rt: Runtime, row: Generation) -> None:
 
 def reject_held(session: Session, rt: Runtime, row: Generation) -> None:
     """A moderator rejected a held image: the generation fails, as a refused one does."""
-    _fail(session, rt, row, "failed", "the image was held for review and a moderator rejected it")
+    _fail(session, rt, row, "the image was held for review and a moderator rejected it")
 
 
 def generated_keys(generation_id: int) -> tuple[str, str]:
@@ -414,33 +412,33 @@ def _provenance(image: FinishedImage, row: Generation) -> dict[str, Any]:
 def failed(rt: Runtime, generation_id: int, reason: str) -> None:
     with rt.db.session() as session:
         row = session.get(Generation, generation_id)
-        if row is not None and row.state in ("queued", "running"):
-            _fail(session, rt, row, "failed", reason)
+        if row is not None and row.in_flight:
+            _fail(session, rt, row, reason)
 
 
-def _fail(session: Session, rt: Runtime, row: Generation, state: str, reason: str) -> None:
-    row.state, row.error, row.finished_at = state, reason[:1000], datetime.now(UTC)
+def _fail(session: Session, rt: Runtime, row: Generation, reason: str, *, cancelled: bool = False) -> None:
+    row.fail(reason, datetime.now(UTC), cancelled=cancelled)
     session.add(row)
     media = media_store.get(session, row.media_id) if row.media_id else None
     if media is not None:
-        media.state, media.error = "failed", reason[:512]
+        media.fail(reason)
         session.add(media)
         status = status_store.get(session, media.status_id) if media.status_id else None
-        if status is not None and status.state == "processing":
-            status.state = "failed"
+        if status is not None and status.processing:
+            status.fail()
             session.add(status)
             events.status_edited(session, rt, status, [f"user:{status.account_id}"])
     events.generation_progress(
-        rt, row.id, {"event": f"fedi.generation.{state}", "id": str(row.id), "error": reason}
+        rt, row.id, {"event": f"fedi.generation.{row.state}", "id": str(row.id), "error": reason}
     )
 
 
 def _publish_when_ready(session: Session, rt: Runtime, status_id: int) -> None:
     status = status_store.get(session, status_id)
-    if status is None or status.state != "processing":
+    if status is None or not status.processing:
         return
     media = media_store.of_statuses(session, [status.id])[status.id]
-    if all(m.state == "ready" for m in media):
+    if all(m.ready for m in media):
         # services.statuses, reached through the runtime: statuses builds on this module.
         rt.callbacks.publish_processing(session, rt, status)
 
@@ -452,11 +450,9 @@ def requeue_stuck(rt: Runtime, *, at_startup: bool = False) -> None:
         stuck = store.in_flight_created_by(session, cutoff)
         for row in stuck:
             if row.attempts >= MAX_ATTEMPTS:
-                _fail(
-                    session, rt, row, "failed", "The image could not be made (the worker failed repeatedly)"
-                )
+                _fail(session, rt, row, "The image could not be made (the worker failed repeatedly)")
             else:
-                row.state = "queued"
+                row.requeue()
                 _queue(session, rt, row)
     if stuck:
         log.info("queued %d generation(s) again", len(stuck))
@@ -525,7 +521,7 @@ def _int(value: str, field_name: str) -> int:
 def has_image(session: Session, status: Status) -> bool:
     """Whether a post carries an image one can edit (here, or at its remote URL)."""
     return any(
-        m.type == "image" and (m.file_key or m.remote_url) and m.state == "ready"
+        m.type == "image" and (m.file_key or m.remote_url) and m.ready
         for m in media_store.of_statuses(session, [status.id])[status.id]
     )
 

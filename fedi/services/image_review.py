@@ -38,7 +38,7 @@ def queue(session: Session) -> list[Held]:
 
 def _held(session: Session, generation_id: int) -> Generation:
     row = session.get(Generation, generation_id)
-    if row is None or row.state != "held":
+    if row is None or not row.held:
         raise NotFound("No such image waiting for review")
     return row
 

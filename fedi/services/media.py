@@ -14,7 +14,7 @@ from fedi.ids import new_id
 from fedi.media import images
 from fedi.media.storage import MediaStorage, new_key
 from fedi.models.accounts import Account
-from fedi.models.media import MediaAttachment
+from fedi.models.media import MediaAttachment, MediaState
 from fedi.runtime import Runtime
 from fedi.store import media as store
 
@@ -43,7 +43,7 @@ def upload(
             id=media_id,
             account_id=owner_id,
             type="image",
-            state="ready",
+            state=MediaState.READY,
             file_key=keys["original"],
             thumbnail_key=keys["small"],
             mime_type=original.mime_type,
@@ -108,7 +108,7 @@ def delete(rt: Runtime, owner_id: int, media_id: int) -> None:
             raise Unprocessable("This media is attached to a status")
         if item.scheduled_status_id is not None:
             raise Unprocessable("This media is attached to a scheduled status")
-        if item.state == "processing":
+        if item.processing:
             raise Unprocessable("This image is still being made")
         keys = [key for key in (item.file_key, item.thumbnail_key) if key]
         session.delete(item)

@@ -214,7 +214,7 @@ def send_totals(rt: Runtime, poll_id: int) -> None:
 
 def _federate(session: Session, rt: Runtime, poll: Poll) -> None:
     status = status_store.get(session, poll.status_id)
-    if status is None or not status.local or status.state != "published":
+    if status is None or not status.local or not status.published:
         return
     view = status_view(session, status, None)
     voters = [a for a in (account_store.get(session, i) for i in store.voter_ids(session, poll.id)) if a]

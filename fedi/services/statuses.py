@@ -21,8 +21,8 @@ from fedi.ids import new_id
 from fedi.models.accounts import Account
 from fedi.models.filters import FilterContext
 from fedi.models.generations import Generation
-from fedi.models.media import MediaAttachment
-from fedi.models.statuses import VISIBILITIES, Status, StatusEdit
+from fedi.models.media import MediaAttachment, MediaState
+from fedi.models.statuses import VISIBILITIES, Status, StatusEdit, StatusState
 from fedi.runtime import Runtime
 from fedi.services import (
     conversations,
@@ -117,9 +117,9 @@ def _attachable_media(
             or item.scheduled_status_id is not None
         ):
             raise Unprocessable("media_ids contains an unknown media id", field="media_ids")
-        if item.state == "failed":
+        if item.state == MediaState.FAILED:
             raise Unprocessable("a media attachment failed to process", field="media_ids")
-        if item.state == "processing" and not allow_processing:
+        if item.processing and not allow_processing:
             raise Unprocessable("media_ids contains media still being processed", field="media_ids")
         ordered.append(item)
     return ordered
@@ -177,7 +177,7 @@ def create(
         language=draft.language,
         application=draft.application,
         remix_of_uri=draft.remix_of_uri,
-        state="processing" if any(m.state == "processing" for m in media) else "published",
+        state=StatusState.PROCESSING if any(m.processing for m in media) else StatusState.PUBLISHED,
     )
     session.add(status)
     session.flush()
@@ -199,7 +199,7 @@ def create(
     author.last_status_at = status.created_at
     session.add(author)
     session.flush()
-    if status.state == "published":
+    if status.published:
         _add_generated_line(session, rt, status)
         distribute(session, rt, status)
     else:
@@ -295,9 +295,9 @@ def distribute(session: Session, rt: Runtime, status: Status) -> None:
 
 def publish_processing(session: Session, rt: Runtime, status: Status) -> None:
     """A status whose images are now all ready becomes visible to everyone it addresses."""
-    if status.state != "processing":
+    if not status.processing:
         return
-    status.state = "published"
+    status.publish()
     session.add(status)
     session.flush()
     _add_generated_line(session, rt, status)
@@ -372,7 +372,7 @@ def edit(
             from_account_id=editor.id,
             status_id=status.id,
         )
-    if status.state == "published":
+    if status.published:
         outbox.status_updated(session, rt, view)
     events.status_edited(session, rt, status, _channels_of(session, status, view))
     return status

@@ -22,7 +22,7 @@ def narrowest(*visibilities: str) -> str:
 def can_view(session: Session, viewer: Account | None, status: Status) -> bool:
     if viewer is not None and viewer.id == status.account_id:
         return True
-    if status.state != "published":
+    if not status.published:
         # A post whose images are still being made is its author's alone.
         return False
     if status.reblog_of_id is not None:

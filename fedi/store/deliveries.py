@@ -10,7 +10,7 @@ from sqlalchemy import ColumnElement, case, update
 from sqlmodel import Session, col, func, select
 
 from fedi.models.accounts import Account
-from fedi.models.federation import Delivery, Peer
+from fedi.models.federation import Delivery, DeliveryState, Peer
 
 
 def _unclaimed(now: datetime) -> ColumnElement[bool]:
@@ -32,7 +32,7 @@ def claim(
         select(Delivery.id)
         .where(
             Delivery.activity_id == activity_id,
-            Delivery.state == "pending",
+            col(Delivery.state) == DeliveryState.PENDING,
             col(Delivery.next_attempt_at) <= due_by,
             _unclaimed(now),
         )
@@ -45,7 +45,7 @@ def claim(
     # The WHERE is checked again under the row lock: of two concurrent jobs, one wins each row.
     claimed = session.execute(
         update(Delivery)
-        .where(col(Delivery.id).in_(ids), col(Delivery.state) == "pending", _unclaimed(now))
+        .where(col(Delivery.id).in_(ids), col(Delivery.state) == DeliveryState.PENDING, _unclaimed(now))
         .values(lease_until=now + lease, lease_holder=holder)
         .returning(col(Delivery.id))
     ).scalars()
@@ -55,7 +55,9 @@ def claim(
 def release_leases(session: Session) -> None:
     """Forget every claim: called when the only consumer starts, so its dead claims free at once."""
     session.exec(
-        update(Delivery).where(col(Delivery.state) == "pending").values(lease_until=None, lease_holder=None)
+        update(Delivery)
+        .where(col(Delivery.state) == DeliveryState.PENDING)
+        .values(lease_until=None, lease_holder=None)
     )
 
 
@@ -63,7 +65,7 @@ def release_leases_of(session: Session, holder: str) -> int:
     """Forget the claims of one process that is gone (its jobs went back on the queue)."""
     result = session.exec(
         update(Delivery)
-        .where(col(Delivery.state) == "pending", col(Delivery.lease_holder) == holder)
+        .where(col(Delivery.state) == DeliveryState.PENDING, col(Delivery.lease_holder) == holder)
         .values(lease_until=None, lease_holder=None)
     )
     return int(result.rowcount or 0)
@@ -87,8 +89,8 @@ def forget_inbox(session: Session, inbox_url: str, now: datetime) -> None:
     )
     session.exec(
         update(Delivery)
-        .where(col(Delivery.inbox_url) == inbox_url, col(Delivery.state) == "pending")
-        .values(state="gone", finished_at=now)
+        .where(col(Delivery.inbox_url) == inbox_url, col(Delivery.state) == DeliveryState.PENDING)
+        .values(**Delivery.gone(now))
     )
 
 
@@ -100,7 +102,9 @@ def next_attempt_at(session: Session, activity_id: int) -> datetime | None:
     )
     sendable_at = case((leased, col(Delivery.lease_until)), else_=col(Delivery.next_attempt_at))
     earliest: datetime | None = session.exec(
-        select(func.min(sendable_at)).where(Delivery.activity_id == activity_id, Delivery.state == "pending")
+        select(func.min(sendable_at)).where(
+            Delivery.activity_id == activity_id, col(Delivery.state) == DeliveryState.PENDING
+        )
     ).one()
     return earliest
 
@@ -109,7 +113,11 @@ def due_activity_ids(session: Session, now: datetime, *, limit: int) -> list[int
     """Activities with deliveries that are due and unclaimed."""
     stmt = (
         select(Delivery.activity_id)
-        .where(Delivery.state == "pending", col(Delivery.next_attempt_at) <= now, _unclaimed(now))
+        .where(
+            col(Delivery.state) == DeliveryState.PENDING,
+            col(Delivery.next_attempt_at) <= now,
+            _unclaimed(now),
+        )
         .distinct()
         .limit(limit)
     )

@@ -9,7 +9,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from fedi.models.featured_tags import FeaturedTag
-from fedi.models.statuses import Status, StatusTag, Tag
+from fedi.models.statuses import Status, StatusState, StatusTag, Tag
 
 SHOWN = ("public", "unlisted")
 
@@ -52,7 +52,7 @@ def usage(session: Session, account_id: int, tag_ids: list[int]) -> dict[int, tu
         .where(
             Status.account_id == account_id,
             col(Status.visibility).in_(SHOWN),
-            Status.state == "published",
+            col(Status.state) == StatusState.PUBLISHED,
             col(StatusTag.tag_id).in_(tag_ids),
         )
         .group_by(col(StatusTag.tag_id))

@@ -8,9 +8,7 @@ from datetime import datetime
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from fedi.models.generations import Generation
-
-IN_FLIGHT = ("queued", "running")
+from fedi.models.generations import IN_FLIGHT, Generation, GenerationState
 
 
 def count_by_account_since(session: Session, account_id: int, since: datetime) -> int:
@@ -49,5 +47,10 @@ def in_flight_created_by(session: Session, cutoff: datetime) -> Sequence[Generat
 
 def held(session: Session, limit: int) -> Sequence[Generation]:
     """Generations whose image waits for a moderator, oldest first."""
-    stmt = select(Generation).where(Generation.state == "held").order_by(col(Generation.id)).limit(limit)
+    stmt = (
+        select(Generation)
+        .where(col(Generation.state) == GenerationState.HELD)
+        .order_by(col(Generation.id))
+        .limit(limit)
+    )
     return session.exec(stmt).all()

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, delete, or_, select, update
 
-from fedi.models.federation import InboxItem
+from fedi.models.federation import InboxItem, InboxState
 
 
 def insert_new(session: Session, rows: list[dict[str, Any]]) -> dict[str, int]:
@@ -28,7 +28,7 @@ def pending_ids(session: Session, received_by: datetime, *, limit: int) -> list[
     stmt = (
         select(InboxItem.id)
         .where(
-            InboxItem.state == "pending",
+            col(InboxItem.state) == InboxState.PENDING,
             col(InboxItem.received_at) <= received_by,
             or_(col(InboxItem.retry_at).is_(None), col(InboxItem.retry_at) <= received_by),
         )
@@ -41,7 +41,7 @@ def postpone(session: Session, item_id: int, *, attempts: int, retry_at: datetim
     """A pending item waits for a fetch: count the attempt, and say when it is due again."""
     session.execute(
         update(InboxItem)
-        .where(col(InboxItem.id) == item_id, col(InboxItem.state) == "pending")
+        .where(col(InboxItem.id) == item_id, col(InboxItem.state) == InboxState.PENDING)
         .values(attempts=attempts, retry_at=retry_at)
     )
 
@@ -49,7 +49,7 @@ def postpone(session: Session, item_id: int, *, attempts: int, retry_at: datetim
 def prune_processed(session: Session, processed_before: datetime, *, limit: int) -> int:
     """Delete up to `limit` items processed before the moment; returns how many went."""
     ids = select(InboxItem.id).where(
-        col(InboxItem.state) != "pending", col(InboxItem.processed_at) < processed_before
+        col(InboxItem.state) != InboxState.PENDING, col(InboxItem.processed_at) < processed_before
     )
     doomed = list(session.exec(ids.limit(limit)).all())
     if not doomed:

@@ -20,6 +20,7 @@ from fedi.models.statuses import (
     Mention,
     Status,
     StatusEdit,
+    StatusState,
     StatusTag,
     Tag,
 )
@@ -202,7 +203,7 @@ def public(
 ) -> list[Status]:
     stmt = select(Status).where(
         Status.visibility == "public",
-        Status.state == "published",
+        col(Status.state) == StatusState.PUBLISHED,
         col(Status.reblog_of_id).is_(None),
     )
     if local is True:
@@ -230,7 +231,7 @@ def by_tag(
         .where(
             StatusTag.tag_id == tag_id,
             Status.visibility == "public",
-            Status.state == "published",
+            col(Status.state) == StatusState.PUBLISHED,
         )
     )
     if local:
@@ -255,7 +256,7 @@ def by_account(
 ) -> list[Status]:
     stmt = select(Status).where(Status.account_id == account_id, col(Status.visibility).in_(visibilities))
     if not include_processing:
-        stmt = stmt.where(Status.state == "published")
+        stmt = stmt.where(col(Status.state) == StatusState.PUBLISHED)
     if exclude_replies:
         # Mastodon keeps self-replies (threads) in the profile.
         stmt = stmt.where(
@@ -282,7 +283,7 @@ def count_published_by_account(session: Session, account_id: int, *, visibilitie
         .where(
             Status.account_id == account_id,
             col(Status.visibility).in_(visibilities),
-            Status.state == "published",
+            col(Status.state) == StatusState.PUBLISHED,
         )
     )
     return session.exec(stmt).one()
@@ -377,7 +378,7 @@ def trending(
         .join(TrendScore, col(TrendScore.status_id) == col(Status.id))
         .where(
             Status.visibility == "public",
-            Status.state == "published",
+            col(Status.state) == StatusState.PUBLISHED,
             col(Status.reblog_of_id).is_(None),
             col(Status.created_at) >= since,
             exists().where(

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from fedi.models.statuses import Status, StatusTag, Tag
+from fedi.models.statuses import Status, StatusState, StatusTag, Tag
 
 
 @dataclass(frozen=True)
@@ -23,7 +23,7 @@ class Day:
 def _public_since(since: datetime) -> list[Any]:
     return [
         Status.visibility == "public",
-        Status.state == "published",
+        col(Status.state) == StatusState.PUBLISHED,
         col(Status.reblog_of_id).is_(None),
         col(Status.created_at) >= since,
     ]

@@ -18,7 +18,7 @@ from fedi.api.context import fetch_first, read, run_sync, runtime_of, write
 from fedi.errors import FediError, NotFound, Unprocessable
 from fedi.ids import parse_id
 from fedi.models.accounts import Account
-from fedi.models.generations import Generation
+from fedi.models.generations import FINISHED, Generation, GenerationState
 from fedi.models.statuses import Status
 from fedi.runtime import Runtime
 from fedi.services import directory, generations, media, profiles, readiness, resolver, statuses, visibility
@@ -171,7 +171,7 @@ class Job:
     """A generation as its page shows it."""
 
     id: int
-    state: str
+    state: GenerationState
     percent: int
     prompt: str
     size: str
@@ -185,7 +185,7 @@ class Job:
 
     @property
     def finished(self) -> bool:
-        return self.state in ("done", "failed", "cancelled")
+        return self.state in FINISHED
 
 
 @page
@@ -253,13 +253,13 @@ def load_job(session: Session, rt: Runtime, me: Account, job_id: int) -> Job:
     return Job(
         id=row.id,
         state=row.state,
-        percent=100 if row.state == "done" else round(100 * row.progress_step / total),
+        percent=100 if row.state == GenerationState.DONE else round(100 * row.progress_step / total),
         prompt=row.prompt,
         size=f"{row.width} \N{MULTIPLICATION SIGN} {row.height}",
         seed=row.seed,
         steps=row.steps,
         error=row.error,
-        preview=present.picture(item, rt.urls) if item.state == "ready" else None,
+        preview=present.picture(item, rt.urls) if item.ready else None,
         alt=item.description,
         posted_path=f"{present.profile_path(me.acct())}/{item.status_id}" if item.status_id else None,
         default_visibility=profiles.preferences(session, me.id).default_visibility,

@@ -89,7 +89,7 @@ class Picture:
 
 
 def picture(media: MediaAttachment, urls: Urls) -> Picture:
-    ready = media.state == "ready"
+    ready = media.ready
     return Picture(
         url=media_url(media, urls) if ready else None,
         preview=preview_url(media, urls) if ready else None,
@@ -213,7 +213,7 @@ def post(view: StatusView, urls: Urls) -> Post:
         sensitive=status.sensitive,
         visibility=status.visibility,
         published=status.created_at,
-        processing=status.state == "processing",
+        processing=status.processing,
         pictures=[picture(m, urls) for m in shown.media if m.type == "image"],
         provenance=provenance(record) if record else None,
         original_url=None if status.local or not is_http_url(status.url) else status.url,

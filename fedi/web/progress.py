@@ -18,6 +18,7 @@ from starlette.responses import Response
 
 from fedi.api.context import read, runtime_of
 from fedi.models.accounts import Account
+from fedi.models.generations import GenerationState
 from fedi.streaming import Message
 from fedi.web.composer import Job, job_id_of, load_job
 from fedi.web.pages import error_page, page
@@ -72,7 +73,7 @@ async def _from_message(request: Request, me: Account, job_id: int, message: Mes
 
 
 def _event_of(job: Job) -> ServerSentEvent:
-    if job.state == "done" and job.preview is not None:
+    if job.state == GenerationState.DONE and job.preview is not None:
         picture = job.preview
         return _sse(
             "done",

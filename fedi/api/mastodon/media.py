@@ -67,5 +67,5 @@ async def delete(request: Request) -> Response:
 
 
 def _answer(request: Request, item: MediaAttachment, *, processing_status: int) -> Response:
-    status = processing_status if item.state == "processing" else 200
+    status = processing_status if item.processing else 200
     return JSONResponse(to_mastodon.media(item, urls_of(request)), status_code=status)

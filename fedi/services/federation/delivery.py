@@ -16,6 +16,7 @@ import time
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from enum import StrEnum
 from typing import Any
 
 from sqlmodel import Session
@@ -23,7 +24,7 @@ from sqlmodel import Session
 from activitypub.client import KeyPair
 from activitypub.errors import FetchError, FetchGone, FetchUnavailable
 from fedi.models.accounts import Account
-from fedi.models.federation import Delivery, OutboxActivity, Peer
+from fedi.models.federation import Delivery, DeliveryState, OutboxActivity, Peer
 from fedi.runtime import Runtime
 from fedi.store import deliveries as store
 
@@ -48,6 +49,22 @@ RECORD_INTERVAL_S = 0.1
 ALWAYS_SENT = frozenset({"Follow", "Undo", "Accept", "Reject"})
 
 
+class Attempt(StrEnum):
+    """What one attempt (or the decision not to make one) came to."""
+
+    DELIVERED = "delivered"
+    RETRY = "retry"  # the inbox was unreachable or busy: try again later
+    GONE = "gone"
+    FAILED = "failed"
+    SKIPPED = "skipped"  # not sent: the host is blocked or unavailable
+    POSTPONED = "postponed"  # not sent now: the host's circuit is open
+
+
+# The attempts that heard from the host (or tried to): they update its health.
+_REACHED_FOR = (Attempt.DELIVERED, Attempt.RETRY, Attempt.FAILED, Attempt.GONE)
+_ANSWERED = (Attempt.DELIVERED, Attempt.GONE)
+
+
 @dataclass(frozen=True)
 class Outcome:
     delivery_id: int
@@ -55,13 +72,13 @@ class Outcome:
     inbox_url: str
     # Attempts made before this one.
     attempts: int
-    state: str  # delivered | retry | gone | failed | skipped | postponed
+    result: Attempt
     status: int | None = None
     error: str | None = None
 
     @classmethod
-    def of(cls, delivery: Delivery, state: str, **details: Any) -> Outcome:
-        return cls(delivery.id, delivery.host, delivery.inbox_url, delivery.attempts, state, **details)
+    def of(cls, delivery: Delivery, result: Attempt, **details: Any) -> Outcome:
+        return cls(delivery.id, delivery.host, delivery.inbox_url, delivery.attempts, result, **details)
 
 
 def retry_delay(failed_attempts: int, *, scale: float = 1.0) -> timedelta:
@@ -175,11 +192,11 @@ def _apply_host_rules(
         peer = peers.get(delivery.host)
         if rt.domains.suspended(delivery.host):
             # Blocked after the activity was stored: it never leaves.
-            held.append(Outcome.of(delivery, "skipped", error="domain blocked"))
+            held.append(Outcome.of(delivery, Attempt.SKIPPED, error="domain blocked"))
         elif peer is not None and peer.unavailable and not always:
-            held.append(Outcome.of(delivery, "skipped", error="host unavailable"))
+            held.append(Outcome.of(delivery, Attempt.SKIPPED, error="host unavailable"))
         elif peer is not None and peer.circuit_open_until is not None and peer.circuit_open_until > now:
-            held.append(Outcome.of(delivery, "postponed"))
+            held.append(Outcome.of(delivery, Attempt.POSTPONED))
         else:
             sendable.append(delivery)
     return sendable, held, healthy
@@ -220,12 +237,12 @@ def _send_one(rt: Runtime, body: bytes, key: KeyPair, delivery: Delivery) -> Out
     try:
         status = rt.http.post_activity(delivery.inbox_url, body, signed_as=key)
     except FetchGone as exc:
-        return Outcome.of(delivery, "gone", status=410, error=str(exc)[:1000])
+        return Outcome.of(delivery, Attempt.GONE, status=410, error=str(exc)[:1000])
     except FetchUnavailable as exc:
-        return Outcome.of(delivery, "retry", error=str(exc)[:1000])
+        return Outcome.of(delivery, Attempt.RETRY, error=str(exc)[:1000])
     except FetchError as exc:
-        return Outcome.of(delivery, "failed", error=str(exc)[:1000])
-    return Outcome.of(delivery, "delivered", status=status)
+        return Outcome.of(delivery, Attempt.FAILED, error=str(exc)[:1000])
+    return Outcome.of(delivery, Attempt.DELIVERED, status=status)
 
 
 def _record(rt: Runtime, outcomes: list[Outcome], healthy: set[str]) -> None:
@@ -237,53 +254,47 @@ def _record(rt: Runtime, outcomes: list[Outcome], healthy: set[str]) -> None:
     with rt.db.session() as session:
         store.record(session, [_row_values(o, now, scale) for o in outcomes])
         _update_peers(
-            session, [o for o in outcomes if not (o.state == "delivered" and o.host in healthy)], now, healthy
+            session,
+            [o for o in outcomes if not (o.result == Attempt.DELIVERED and o.host in healthy)],
+            now,
+            healthy,
         )
         for outcome in outcomes:
-            if outcome.state == "gone":
+            if outcome.result == Attempt.GONE:
                 # A 410 from a personal inbox means its actor is gone: never deliver to it again.
                 store.forget_inbox(session, outcome.inbox_url, now)
 
 
 def _row_values(outcome: Outcome, now: datetime, scale: float) -> dict[str, Any]:
-    values: dict[str, Any] = {
-        "id": outcome.delivery_id,
-        "state": outcome.state,
-        "attempts": outcome.attempts + 1,
-        "next_attempt_at": now,
-        "lease_until": None,
-        "lease_holder": None,
-        "finished_at": now,
-        "last_status": outcome.status,
-        "last_error": outcome.error,
-    }
-    if outcome.state == "postponed":
-        values.update(
-            state="pending",
-            attempts=outcome.attempts,
-            finished_at=None,
-            next_attempt_at=now + CIRCUIT_COOL_OFF,
-        )
-    elif outcome.state == "skipped":
-        values["attempts"] = outcome.attempts
-    elif outcome.state == "retry":
-        if outcome.attempts + 1 >= MAX_ATTEMPTS:
-            values["state"] = "failed"
-        else:
-            values.update(
-                state="pending",
-                finished_at=None,
-                next_attempt_at=now + retry_delay(outcome.attempts + 1, scale=scale),
+    made = outcome.attempts + 1
+    status, error = outcome.status, outcome.error
+    match outcome.result:
+        case Attempt.POSTPONED:
+            values = Delivery.reschedule(
+                attempts=outcome.attempts, at=now + CIRCUIT_COOL_OFF, status=status, error=error
             )
-    return values
+        case Attempt.SKIPPED:
+            values = Delivery.end(
+                DeliveryState.SKIPPED, attempts=outcome.attempts, now=now, status=status, error=error
+            )
+        case Attempt.RETRY if made < MAX_ATTEMPTS:
+            at = now + retry_delay(made, scale=scale)
+            values = Delivery.reschedule(attempts=made, at=at, status=status, error=error)
+        case Attempt.RETRY | Attempt.FAILED:
+            values = Delivery.end(DeliveryState.FAILED, attempts=made, now=now, status=status, error=error)
+        case Attempt.GONE:
+            values = Delivery.end(DeliveryState.GONE, attempts=made, now=now, status=status, error=error)
+        case Attempt.DELIVERED:
+            values = Delivery.end(DeliveryState.DELIVERED, attempts=made, now=now, status=status, error=error)
+    return {"id": outcome.delivery_id, **values}
 
 
 def _update_peers(session: Session, outcomes: list[Outcome], now: datetime, healthy: set[str]) -> None:
     today = now.date().isoformat()
-    for host in {o.host for o in outcomes if o.state in ("delivered", "retry", "failed", "gone")}:
+    for host in {o.host for o in outcomes if o.result in _REACHED_FOR}:
         mine = [o for o in outcomes if o.host == host]
         peer = session.get(Peer, host) or Peer(host=host)
-        if any(o.state in ("delivered", "gone") for o in mine):
+        if any(o.result in _ANSWERED for o in mine):
             # The host answered: it is up, whatever it thought of this one activity.
             peer.consecutive_failures = 0
             peer.failure_days = []
@@ -293,7 +304,7 @@ def _update_peers(session: Session, outcomes: list[Outcome], now: datetime, heal
             healthy.add(host)
         else:
             healthy.discard(host)
-            peer.consecutive_failures += sum(o.state == "retry" for o in mine)
+            peer.consecutive_failures += sum(o.result == Attempt.RETRY for o in mine)
             if today not in peer.failure_days:
                 peer.failure_days = [*peer.failure_days, today]
             if peer.consecutive_failures >= CIRCUIT_THRESHOLD:

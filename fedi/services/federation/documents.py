@@ -65,7 +65,7 @@ def public_status(session: Session, username: str, status_id: int) -> Status:
         status is None
         or status.account_id != account.id
         or status.visibility not in PUBLIC_VISIBILITIES
-        or status.state != "published"
+        or not status.published
     ):
         raise NotFound()
     return status
@@ -92,7 +92,7 @@ def replies(session: Session, rt: Runtime, username: str, status_id: int) -> dic
     children = [
         r.uri
         for r in status_store.replies_to(session, status.id)
-        if r.visibility in PUBLIC_VISIBILITIES and r.state == "published"
+        if r.visibility in PUBLIC_VISIBILITIES and r.published
     ]
     collection_id = f"{status.uri}/replies"
     return builders.ordered_collection(id=collection_id, total_items=len(children), items=children)

@@ -37,6 +37,7 @@ from activitypub.validate import check_activity
 from fedi.errors import BadRequest, FediError, Forbidden, PayloadTooLarge, TooManyRequests, Unauthorized
 from fedi.ids import new_id
 from fedi.models.accounts import Account
+from fedi.models.federation import InboxState
 from fedi.runtime import Runtime
 from fedi.services.federation import remote
 from fedi.store import accounts as account_store
@@ -327,7 +328,7 @@ def _insert_new(rt: Runtime, items: list[Verified]) -> dict[str, int]:
             "actor_uri": item.actor_uri,
             "recipient_account_id": item.recipient_account_id,
             "payload": item.payload,
-            "state": "pending",
+            "state": InboxState.PENDING,
             "attempts": 0,
             "received_at": now,
         }

@@ -63,7 +63,7 @@ def process(rt: Runtime, item_id: int) -> None:
     """Apply one stored inbox item; its state records what happened."""
     with rt.db.reader() as session:
         item = session.get(InboxItem, item_id)
-        if item is None or item.state != "pending":
+        if item is None or not item.pending:
             return
         attempts, payload = item.attempts, item.payload
     activity = ActivityView(payload)
@@ -72,7 +72,7 @@ def process(rt: Runtime, item_id: int) -> None:
         return
     with rt.db.session() as session:
         item = session.get(InboxItem, item_id)
-        if item is None or item.state != "pending":
+        if item is None or not item.pending:
             return
         item.attempts += 1
         actor = account_store.by_uri(session, activity.actor)
@@ -87,9 +87,7 @@ def process(rt: Runtime, item_id: int) -> None:
                     outcome = _dispatch(session, rt, actor, activity)
         except (FediError, FormatError) as exc:
             outcome = f"ignored: {exc}"
-        item.state = "done" if outcome == "done" else "ignored"
-        item.error = None if outcome == "done" else outcome[:1000]
-        item.processed_at = datetime.now(UTC)
+        item.processed(outcome, datetime.now(UTC))
         session.add(item)
     if outcome != "done":
         log.info("inbox %s %s from %s: %s", activity.type, activity.id, activity.actor, outcome)
