@@ -150,10 +150,29 @@ def relationship(fields: Mapping[str, Any]) -> Entity:
 
 
 def status(view: StatusView, urls: Urls, viewer_id: int | None = None) -> Entity:
-    item = view.status
+    """A status as this viewer sees it: what everyone sees, and the viewer's own flags."""
     if view.reblog is not None:
         return _boost(view, urls, viewer_id)
-    entity = {
+    entity = status_body(view, urls) | {
+        "filtered": [filter_result(m) for m in view.filtered],
+        "favourited": view.favourited,
+        "reblogged": view.reblogged,
+        "muted": view.muted,
+        "bookmarked": view.bookmarked,
+    }
+    if viewer_id is not None and viewer_id == view.status.account_id:
+        entity["pinned"] = view.pinned
+    return entity
+
+
+def status_body(view: StatusView, urls: Urls) -> Entity:
+    """The fields of a status every viewer sees alike, made once per loaded status (views made
+    from remembered parts keep it there: fedi/store/views.py). Shared: never change it."""
+    parts = view.parts
+    if parts is not None and parts.rendered is not None:
+        return parts.rendered
+    item = view.status
+    entity: Entity = {
         "id": str(item.id),
         "uri": item.uri,
         "url": item.url or item.uri,
@@ -179,16 +198,11 @@ def status(view: StatusView, urls: Urls, viewer_id: int | None = None) -> Entity
         "application": _application_of(item),
         "poll": None,
         "card": None,
-        "filtered": [filter_result(m) for m in view.filtered],
-        "favourited": view.favourited,
-        "reblogged": view.reblogged,
-        "muted": view.muted,
-        "bookmarked": view.bookmarked,
     }
-    if viewer_id is not None and viewer_id == item.account_id:
-        entity["pinned"] = view.pinned
     if generated := next((m.generation for m in view.media if m.generation), None):
         entity["fedi_generation"] = generated
+    if parts is not None:
+        parts.rendered = entity
     return entity
 
 

@@ -12,6 +12,7 @@ from fedi.services import filters, visibility
 from fedi.store import accounts as account_store
 from fedi.store import interactions as interaction_store
 from fedi.store import lists as list_store
+from fedi.store import memo
 from fedi.store import relationships as relationship_store
 from fedi.store import statuses as store
 from fedi.store.paging import Page
@@ -19,11 +20,14 @@ from fedi.store.views import StatusView, status_views
 
 
 def home(session: Session, viewer: Account, page: Page) -> list[StatusView]:
-    excluded = (
-        list_store.exclusive_members(viewer.id) if list_store.has_exclusive(session, viewer.id) else None
+    exclusive = memo.remembered(
+        session, ("has-exclusive-lists", viewer.id), lambda: list_store.has_exclusive(session, viewer.id)
     )
+    excluded = list_store.exclusive_members(viewer.id) if exclusive else None
     rows = store.home(session, viewer.id, page, hidden_authors=excluded)
-    hidden = relationship_store.blocked_or_muted_ids(session, viewer.id)
+    hidden = memo.remembered(
+        session, ("hidden", viewer.id), lambda: relationship_store.blocked_or_muted_ids(session, viewer.id)
+    )
     views = status_views(session, rows, viewer)
     shown = [
         v

@@ -23,6 +23,7 @@ from fedi.models.statuses import (
     StatusTag,
     Tag,
 )
+from fedi.store import memo
 from fedi.store.paging import Page, fetch_page
 
 
@@ -193,7 +194,7 @@ def home(session: Session, account_id: int, page: Page, *, hidden_authors: Any =
             col(Status.account_id).not_in(hidden_authors)
         )
     ids = fetch_page(session, stmt, HomeFeedEntry.status_id, page)
-    found = many(session, ids)
+    found = memo.remembered_many(session, "status", ids, lambda missing: many(session, missing))
     return [found[status_id] for status_id in ids if status_id in found]
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from sqlmodel import Session, col, select
 
@@ -19,7 +20,7 @@ from fedi.models.filters import Filter, FilterKeyword, FilterStatus
 from fedi.models.media import MediaAttachment
 from fedi.models.notifications import Notification
 from fedi.models.statuses import Status, Tag
-from fedi.store import conversation_mutes
+from fedi.store import conversation_mutes, memo
 from fedi.store import interactions as interaction_store
 from fedi.store import media as media_store
 from fedi.store import statuses as status_store
@@ -42,6 +43,22 @@ class FilterMatch:
 
 
 @dataclass
+class StatusParts:
+    """What every viewer sees of a status: it, its author, its media, mentions and tags.
+
+    Remembered between read-only requests while the database does not change
+    (fedi/store/memo.py), so shared: never changed once built. `rendered` keeps the convert
+    layer's viewer-independent entity once it is made (fedi/convert/to_mastodon.py)."""
+
+    status: Status
+    account: Account
+    media: list[MediaAttachment]
+    mentions: list[Account]
+    tags: list[Tag]
+    rendered: dict[str, Any] | None = None
+
+
+@dataclass
 class StatusView:
     status: Status
     account: Account
@@ -56,6 +73,8 @@ class StatusView:
     muted: bool = False  # the viewer muted the status's conversation
     # The viewer's filters this status matches in the context it is shown in.
     filtered: list[FilterMatch] = field(default_factory=list)
+    # The viewer-independent parts this view was made from (None: made by hand).
+    parts: StatusParts | None = None
 
 
 def accounts_by_id(session: Session, ids: set[int]) -> dict[int, Account]:
@@ -64,49 +83,88 @@ def accounts_by_id(session: Session, ids: set[int]) -> dict[int, Account]:
     return {a.id: a for a in session.exec(select(Account).where(col(Account.id).in_(ids))).all()}
 
 
+def remembered_accounts(session: Session, ids: set[int]) -> dict[int, Account]:
+    return memo.remembered_many(session, "account", ids, lambda missing: accounts_by_id(session, missing))
+
+
+def remembered_statuses(session: Session, ids: set[int]) -> dict[int, Status]:
+    return memo.remembered_many(session, "status", ids, lambda missing: status_store.many(session, missing))
+
+
+def status_parts(session: Session, statuses: dict[int, Status]) -> dict[int, StatusParts]:
+    """The parts of these statuses, in five queries for those not remembered."""
+
+    def load(missing: set[int]) -> dict[int, StatusParts]:
+        media = media_store.of_statuses(session, missing)
+        mentions = status_store.mentions_of(session, missing)
+        tags = status_store.tags_of(session, missing)
+        account_ids = {statuses[i].account_id for i in missing}
+        account_ids |= {a for i in missing for a in mentions.get(i, [])}
+        accounts = remembered_accounts(session, account_ids)
+        return {
+            i: StatusParts(
+                status=statuses[i],
+                account=accounts[statuses[i].account_id],
+                media=media.get(i, []),
+                mentions=[accounts[a] for a in mentions.get(i, []) if a in accounts],
+                tags=tags.get(i, []),
+            )
+            for i in missing
+            if statuses[i].account_id in accounts
+        }
+
+    return memo.remembered_many(session, "status-parts", statuses, load)
+
+
 def status_views(session: Session, statuses: list[Status], viewer: Account | None) -> list[StatusView]:
     if not statuses:
         return []
-    boosted = status_store.many(session, {s.reblog_of_id for s in statuses if s.reblog_of_id})
+    boosted = remembered_statuses(session, {s.reblog_of_id for s in statuses if s.reblog_of_id})
     everything = {s.id: s for s in statuses} | boosted
+    parts = status_parts(session, everything)
     ids = set(everything)
-    media = media_store.of_statuses(session, ids)
-    mentions = status_store.mentions_of(session, ids)
-    tags = status_store.tags_of(session, ids)
-    account_ids = {s.account_id for s in everything.values()}
-    account_ids |= {a for ids_ in mentions.values() for a in ids_}
-    accounts = accounts_by_id(session, account_ids)
     flags = (
         interaction_store.viewer_flags(session, viewer.id, ids)
         if viewer is not None
         else {"favourited": set(), "bookmarked": set(), "pinned": set(), "reblogged": set()}
     )
-    muted_threads = conversation_mutes.threads_muted_by(session, viewer.id) if viewer is not None else set()
+    muted_threads = (
+        memo.remembered(
+            session,
+            ("muted-threads", viewer.id),
+            lambda: conversation_mutes.threads_muted_by(session, viewer.id),
+        )
+        if viewer is not None
+        else set()
+    )
     threads: dict[int, str] = {}
 
-    def build(status: Status) -> StatusView:
+    def build(status_id: int) -> StatusView:
+        found = parts[status_id]
         return StatusView(
-            status=status,
-            account=accounts[status.account_id],
-            media=media.get(status.id, []),
-            mentions=[accounts[a] for a in mentions.get(status.id, []) if a in accounts],
-            tags=tags.get(status.id, []),
-            favourited=status.id in flags["favourited"],
-            reblogged=status.id in flags["reblogged"],
-            bookmarked=status.id in flags["bookmarked"],
-            pinned=status.id in flags["pinned"],
+            status=found.status,
+            account=found.account,
+            media=found.media,
+            mentions=found.mentions,
+            tags=found.tags,
+            favourited=status_id in flags["favourited"],
+            reblogged=status_id in flags["reblogged"],
+            bookmarked=status_id in flags["bookmarked"],
+            pinned=status_id in flags["pinned"],
             muted=bool(muted_threads)
-            and conversation_mutes.thread_of(session, status, threads) in muted_threads,
+            and conversation_mutes.thread_of(session, found.status, threads) in muted_threads,
+            parts=found,
         )
 
     views: list[StatusView] = []
     for status in statuses:
-        view = build(status)
+        if status.id not in parts:
+            continue  # its author is gone
+        view = build(status.id)
         if status.reblog_of_id is not None:
-            target = boosted.get(status.reblog_of_id)
-            if target is None:
+            if status.reblog_of_id not in parts:
                 continue  # the boosted status is gone: so is the boost
-            view.reblog = build(target)
+            view.reblog = build(status.reblog_of_id)
         views.append(view)
     return views
 

@@ -6,10 +6,11 @@ and there are never requests waiting. Ice Cubes and Mastodon's web app read both
 from __future__ import annotations
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 
 from fedi.api.auth import authorize
 from fedi.api.params import read_params
+from fedi.api.responses import JSONResponse
 from fedi.errors import NotFound, Unprocessable
 
 CATEGORIES = (
