@@ -146,6 +146,8 @@ class Database:
         self.transactions.watch(self._factory)
         # Read results remembered until the database changes (SQLite files only).
         self.memo = memo.for_sqlite(engine.url.database) if engine.dialect.name == "sqlite" else None
+        # Bounded page reads may run on the event loop (fedi.api.context.read): SQLite only.
+        self.reads_on_loop = engine.dialect.name == "sqlite"
 
     @contextmanager
     def session(self) -> Iterator[Session]:

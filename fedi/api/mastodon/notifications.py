@@ -38,6 +38,7 @@ async def index(request: Request) -> Response:
             exclude_types=exclude_types,
             from_account_id=params.id("account_id"),
         ),
+        page=True,
     )
     urls = urls_of(request)
     entities = [to_mastodon.notification(n, urls, viewer.id, fedi_types=fedi_types) for n in found]

@@ -77,7 +77,7 @@ async def index(request: Request) -> Response:
 async def show(request: Request) -> Response:
     viewer = await optional_viewer(request, "read:statuses")
     status_id = path_id(request)
-    view = await read(request, lambda s: statuses.get_view(s, viewer, status_id))
+    view = await read(request, lambda s: statuses.get_view(s, viewer, status_id), page=True)
     return JSONResponse(to_mastodon.status(view, urls_of(request), viewer.id if viewer else None))
 
 
@@ -92,7 +92,7 @@ async def delete(request: Request) -> Response:
 async def context(request: Request) -> Response:
     viewer = await optional_viewer(request, "read:statuses")
     status_id = path_id(request)
-    thread = await read(request, lambda s: statuses.context(s, viewer, status_id))
+    thread = await read(request, lambda s: statuses.context(s, viewer, status_id), page=True)
     entity = to_mastodon.context(
         thread.ancestors, thread.descendants, urls_of(request), viewer.id if viewer else None
     )
