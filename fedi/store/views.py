@@ -232,8 +232,8 @@ def notification_views(
     session: Session, items: list[Notification], viewer: Account | None
 ) -> list[NotificationView]:
     """Notifications with who caused them and the status they are about (fixed query count)."""
-    accounts = accounts_by_id(session, {n.from_account_id for n in items})
-    statuses = status_store.many(session, {n.status_id for n in items if n.status_id is not None})
+    accounts = remembered_accounts(session, {n.from_account_id for n in items})
+    statuses = remembered_statuses(session, {n.status_id for n in items if n.status_id is not None})
     views = {v.status.id: v for v in status_views(session, list(statuses.values()), viewer)}
     report_ids = {n.report_id for n in items if n.report_id is not None}
     found = session.exec(select(Report).where(col(Report.id).in_(report_ids))).all() if report_ids else []
