@@ -12,6 +12,7 @@ from sqlmodel import Session, col, select
 from fedi.models.accounts import Account
 from fedi.models.interactions import Bookmark, Favourite, Pin
 from fedi.models.statuses import Status
+from fedi.store import memo
 from fedi.store.paging import Page, fetch_page
 
 # The tables that mark a status for an account.
@@ -74,7 +75,11 @@ def viewer_flags(session: Session, viewer_id: int, status_ids: Iterable[int]) ->
     flags: dict[str, set[int]] = {name: set() for name in ("favourited", "bookmarked", "pinned", "reblogged")}
     if not ids:
         return flags
-    for flag, status_id in session.execute(_VIEWER_FLAGS, {"viewer": viewer_id, "ids": ids}).all():
+
+    def load() -> list[tuple[str, int]]:
+        return [(f, i) for f, i in session.execute(_VIEWER_FLAGS, {"viewer": viewer_id, "ids": ids}).all()]
+
+    for flag, status_id in memo.remembered(session, ("viewer-flags", viewer_id, tuple(ids)), load):
         flags[flag].add(status_id)
     return flags
 

@@ -9,6 +9,8 @@ from typing import Any
 from sqlalchemy import Integer, bindparam
 from sqlmodel import Session, col
 
+from fedi.store import memo
+
 
 @dataclass(frozen=True)
 class Page:
@@ -49,7 +51,23 @@ def fetch_prepared_page(
     params: dict[str, Any],
 ) -> list[Any]:
     """Like fetch_page, for `build()` (a statement whose parameters are `params`), which is
-    called once per `key` and shape of page."""
+    called once per `key` and shape of page. Rows are ids (fedi/store/memo.py remembers them)."""
+    # The ids of a page are remembered too, while the database does not change.
+    return memo.remembered(
+        session,
+        ("page", key, page, tuple(sorted(params.items()))),
+        lambda: _fetch_prepared(session, key, build, id_column, page, params),
+    )
+
+
+def _fetch_prepared(
+    session: Session,
+    key: Hashable,
+    build: Callable[[], Any],
+    id_column: Any,
+    page: Page,
+    params: dict[str, Any],
+) -> list[Any]:
     shape = (key, page.max_id is not None, page.since_id is not None, page.min_id is not None)
     stmt = _PREPARED.get(shape)
     if stmt is None:
