@@ -62,6 +62,18 @@ class Generator:
     url: str | None = None
 
 
+@dataclass(frozen=True)
+class Choices:
+    """A poll: a ``Question``'s options with their vote counts (``oneOf``, or ``anyOf`` when
+    several may be chosen), its end, and when it closed."""
+
+    options: Sequence[tuple[str, int]]
+    multiple: bool = False
+    end_time: datetime | None = None
+    closed: datetime | None = None
+    voters_count: int | None = None
+
+
 def iso(moment: datetime) -> str:
     """``2024-01-02T03:04:05Z``: UTC, whole seconds, as Mastodon writes it."""
     if moment.tzinfo is None:
@@ -205,8 +217,9 @@ def note(
     remix_of: str | None = None,
     generator: Generator | None = None,
     license: str | None = None,
+    poll: Choices | None = None,
 ) -> JsonObject:
-    """A status. ``summary`` is the content warning; ``replies`` the replies collection id.
+    """A status (a ``Question`` when it carries a ``poll``). ``summary`` is the content warning; ``replies`` the replies collection id.
 
     ``generation`` holds the diffusion parameters under the keys in
     ``context.GENERATION_KEYS``; ``remix_of`` is the id of the note this one remixes;
@@ -247,7 +260,39 @@ def note(
         doc["generator"] = {"type": "Application", "name": generator.name}
         if generator.url:
             doc["generator"]["url"] = generator.url
+    if poll is not None:
+        _add_poll(doc, poll)
     return _document(doc)
+
+
+def _add_poll(doc: JsonObject, poll: Choices) -> None:
+    doc["type"] = "Question"
+    doc["anyOf" if poll.multiple else "oneOf"] = [
+        {"type": "Note", "name": name, "replies": {"type": "Collection", "totalItems": votes}}
+        for name, votes in poll.options
+    ]
+    if poll.end_time is not None:
+        doc["endTime"] = iso(poll.end_time)
+    if poll.closed is not None:
+        doc["closed"] = iso(poll.closed)
+    if poll.voters_count is not None:
+        doc["votersCount"] = poll.voters_count
+
+
+def vote(*, id: str, voter: str, question: str, question_author: str, choice: str) -> JsonObject:
+    """A vote on a remote poll, as Mastodon sends it: a ``Create`` of a contentless ``Note``
+    named after the chosen option, in reply to the ``Question``, addressed to its author only."""
+    note: JsonObject = {
+        "id": id,
+        "type": "Note",
+        "name": choice,
+        "attributedTo": voter,
+        "inReplyTo": question,
+        "to": [question_author],
+    }
+    return _document(
+        {"id": f"{id}/activity", "type": "Create", "actor": voter, "to": [question_author], "object": note}
+    )
 
 
 def _addressing(doc: JsonObject, to: Sequence[str] | None, cc: Sequence[str] | None) -> JsonObject:
@@ -286,10 +331,14 @@ def update(
     updated: datetime,
     to: Sequence[str] | None = None,
     cc: Sequence[str] | None = None,
+    edit: bool = True,
 ) -> JsonObject:
-    """Update carrying the whole new object; Mastodon treats it as an edit only with ``updated``."""
+    """Update carrying the whole new object; Mastodon treats it as an edit only with ``updated``.
+
+    ``edit=False`` (a poll's new totals) leaves the object's own ``updated``, if any, as it is."""
     inner = embed(object)
-    inner["updated"] = iso(updated)
+    if edit:
+        inner["updated"] = iso(updated)
     doc: JsonObject = {"id": id, "type": "Update", "actor": actor, "published": iso(updated)}
     doc.update(_addressing(inner, to, cc))
     doc["object"] = inner

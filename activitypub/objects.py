@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TypeGuard
 
@@ -24,6 +25,7 @@ __all__ = [
     "ActorView",
     "AttachmentView",
     "NoteView",
+    "QuestionPoll",
     "as_list",
     "first",
     "get_id",
@@ -502,6 +504,59 @@ class NoteView:
     @property
     def remix_of(self) -> str | None:
         return get_id(self.raw.get("remixOf", self.raw.get("fedi:remixOf")))
+
+    @property
+    def poll(self) -> QuestionPoll | None:
+        """The poll of a ``Question`` with options (``oneOf``, or ``anyOf``), else ``None``."""
+        if self.type != "Question":
+            return None
+        multiple = "anyOf" in self.raw and "oneOf" not in self.raw
+        options: list[tuple[str, int]] = []
+        for item in as_list(self.raw.get("anyOf" if multiple else "oneOf"))[:MAX_POLL_OPTIONS]:
+            if not isinstance(item, Mapping):
+                continue
+            name = get_str(item, "name")
+            if not name:
+                continue
+            replies = item.get("replies")
+            total = replies.get("totalItems") if isinstance(replies, Mapping) else None
+            options.append((name[:MAX_POLL_OPTION_LENGTH], _count(total)))
+        if not options:
+            return None
+        end = parse_datetime(self.raw.get("endTime"))
+        closed = self.raw.get("closed")
+        closed_at = parse_datetime(closed) or (end if closed is True else None)
+        voters = self.raw.get("votersCount")
+        return QuestionPoll(
+            options=options,
+            multiple=multiple,
+            end_time=end or closed_at,
+            closed=closed_at,
+            voters_count=_count(voters) if voters is not None else None,
+        )
+
+
+# Bounds on what a received poll may hold (Mastodon itself allows 4 options of 50 characters).
+MAX_POLL_OPTIONS = 64
+MAX_POLL_OPTION_LENGTH = 1000
+_MAX_COUNT = 2**62
+
+
+def _count(value: Any) -> int:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return min(max(value, 0), _MAX_COUNT)
+    return 0
+
+
+@dataclass(frozen=True)
+class QuestionPoll:
+    """A received poll: options with their vote counts, in order."""
+
+    options: list[tuple[str, int]]
+    multiple: bool
+    end_time: datetime | None
+    closed: datetime | None
+    voters_count: int | None
 
 
 class ActivityView:

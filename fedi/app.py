@@ -41,6 +41,8 @@ def create_app(runtime: Runtime, *, consume_jobs: bool | None = None) -> Starlet
             requeue_lost_work(runtime, at_startup=True)
             requeue_stuck(runtime, at_startup=True)
             consumer = start_embedded(runtime.jobs.main, settings.jobs.workers)
+        # The Web Push key pair: made and kept at the first start, read back at the next ones.
+        runtime.vapid  # noqa: B018
         log.info("fedi is serving %s", settings.base_url)
         try:
             yield

@@ -281,6 +281,25 @@ class StreamingSettings(Section):
         return self
 
 
+class PushSettings(Section):
+    # The VAPID key pair (RFC 8292) push services know this server by. Empty: made at first
+    # start and kept in the database (table server_keys). Set both to pin a key of your own
+    # (the private key as PEM or base64url raw scalar, the public key as base64url).
+    vapid_private_key: str = ""
+    vapid_public_key: str = ""
+    # Who push services may contact about this server (VAPID `sub`); empty: the instance's
+    # contact email, else its address.
+    vapid_subject: str = ""
+    # Seconds one push POST may take, connection included.
+    timeout_s: Annotated[float, Field(gt=0, le=60)] = 10.0
+
+    @model_validator(mode="after")
+    def _both_or_neither(self) -> PushSettings:
+        if bool(self.vapid_private_key) != bool(self.vapid_public_key):
+            raise ValueError("push.vapid_private_key and push.vapid_public_key are set together")
+        return self
+
+
 class LogSettings(Section):
     level: Literal["debug", "info", "warning", "error"] = "info"
     format: Literal["console", "json"] = "console"
@@ -305,6 +324,7 @@ class Settings(BaseSettings):
     api: ApiSettings = Field(default_factory=ApiSettings)
     sign_in: SignInSettings = Field(default_factory=SignInSettings)
     streaming: StreamingSettings = Field(default_factory=StreamingSettings)
+    push: PushSettings = Field(default_factory=PushSettings)
     log: LogSettings = Field(default_factory=LogSettings)
 
     # Set by load_settings; not a key.

@@ -28,6 +28,8 @@ if TYPE_CHECKING:
     from fedi.services.federation.domain_policy import DomainPolicy
     from fedi.services.federation.fetches import Fetches
     from fedi.services.federation.inbox import InboxWriter, KeyCache
+    from fedi.services.push_sender import PushSender
+    from fedi.services.vapid import VapidKeys
 
 
 @dataclass
@@ -81,6 +83,25 @@ class Runtime:
 
         return HostBudgets(self.settings)
 
+    @cached_property
+    def vapid(self) -> VapidKeys:
+        """The Web Push (VAPID) key pair, made and kept in the database on first use."""
+        from fedi.services.vapid import load_or_make
+
+        with self._lock:
+            return load_or_make(self)
+
+    @cached_property
+    def push_sender(self) -> PushSender:
+        """The client Web Push messages leave through (same address rules as federation)."""
+        from fedi.services.push_sender import PushSender
+
+        def before_request(url: str) -> None:
+            self.db.transactions.refuse_network(url)
+            self.domains.refuse_request(url)
+
+        return PushSender(self.settings, before_request)
+
     def inbox_writer(self) -> InboxWriter:
         """The thread that stores accepted activities (started on first use)."""
         with self._lock:
@@ -106,6 +127,8 @@ class Runtime:
             self._inbox_writer.close()
         if "fetches" in self.__dict__:
             self.fetches.close()
+        if "push_sender" in self.__dict__:
+            self.push_sender.close()
         self.http.close()
         self.broadcaster.close()
         self.db.dispose()

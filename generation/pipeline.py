@@ -19,21 +19,19 @@ from typing import Any
 
 import diffusers
 import torch
-import transformers
 from huggingface_hub import constants as hub_constants
 from huggingface_hub.errors import GatedRepoError, RepositoryNotFoundError
-from huggingface_hub.utils.tqdm import disable_progress_bars as disable_hub_progress_bars
 
 from generation.device import DeviceChoice, choose_device
 from generation.errors import LicenceNotAccepted, ModelUnavailable
 from generation.presets import TINY_SOURCE, PipelineKind, Preset
+from generation.quiet import quiet_progress_bars
 
 __all__ = [
     "LoadedPipeline",
     "library_versions",
     "load_pipeline",
     "prepare_pipeline",
-    "quiet_progress_bars",
     "release",
 ]
 
@@ -228,16 +226,6 @@ def _compile(pipe: Any, preset: Preset) -> None:
         height=preset.default_height,
         **extra,
     )
-
-
-def quiet_progress_bars() -> None:
-    """Silence the tqdm bars of diffusers, transformers and the hub (process-wide).
-
-    Workers report progress through callbacks; bars in their logs are noise.
-    """
-    diffusers.utils.logging.disable_progress_bar()
-    transformers.utils.logging.disable_progress_bar()  # type: ignore[no-untyped-call]
-    disable_hub_progress_bars()
 
 
 def release(device: DeviceChoice) -> None:

@@ -38,7 +38,7 @@ from transformers import (
     Qwen3ForCausalLM,
 )
 
-from generation.pipeline import quiet_progress_bars
+from generation.quiet import quiet_progress_bars
 
 __all__ = ["TINY_SEED", "build_tiny_flux2_klein", "build_tiny_pipeline", "tiny_clip_tokenizer"]
 

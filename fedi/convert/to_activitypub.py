@@ -12,6 +12,7 @@ from fedi.convert.common import avatar_url, has_avatar, has_header, header_url, 
 from fedi.licences import parse_licence
 from fedi.models.accounts import Account
 from fedi.models.media import MediaAttachment
+from fedi.models.polls import Poll
 from fedi.store.views import StatusView
 from fedi.urls import Urls
 
@@ -140,6 +141,30 @@ def note(view: StatusView, urls: Urls) -> dict[str, Any]:
         remix_of=status.remix_of_uri,
         generator=generator(generated) if generated else None,
         license=_licence_url(generated),
+        poll=_choices(view.poll.poll) if view.poll is not None else None,
+    )
+
+
+def _choices(poll: Poll) -> builders.Choices:
+    tallies = poll.cached_tallies
+    return builders.Choices(
+        options=[(title, tallies[i] if i < len(tallies) else 0) for i, title in enumerate(poll.options)],
+        multiple=poll.multiple,
+        end_time=poll.expires_at,
+        closed=poll.closed_at,
+        voters_count=poll.voters_count,
+    )
+
+
+def vote(poll_status: StatusView, voter: Account, choice: int, vote_id: int) -> dict[str, Any]:
+    """A local account's vote on a remote poll."""
+    assert poll_status.poll is not None
+    return builders.vote(
+        id=f"{voter.uri}#votes/{vote_id}",
+        voter=voter.uri,
+        question=poll_status.status.uri,
+        question_author=poll_status.account.uri,
+        choice=poll_status.poll.poll.options[choice],
     )
 
 

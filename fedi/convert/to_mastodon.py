@@ -26,6 +26,15 @@ from fedi.models.media import MediaAttachment
 from fedi.models.moderation import DomainAllow, DomainBlock
 from fedi.models.notifications import Marker
 from fedi.models.oauth import OAuthApplication
+from fedi.models.polls import (
+    MAX_CHARACTERS_PER_OPTION,
+    MAX_EXPIRATION,
+    MAX_OPTIONS,
+    MIN_EXPIRATION,
+    Poll,
+)
+from fedi.models.push import PUSH_ALERTS, PushSubscription
+from fedi.models.scheduled_statuses import ScheduledStatus
 from fedi.models.statuses import Status, StatusEdit, Tag
 from fedi.store.featured_tags import Featured
 from fedi.store.moderation import Rule
@@ -36,6 +45,7 @@ from fedi.store.views import (
     FilterView,
     GroupPage,
     NotificationView,
+    PollView,
     ReportView,
     StatusView,
 )
@@ -150,10 +160,14 @@ def relationship(fields: Mapping[str, Any]) -> Entity:
 
 
 def status(view: StatusView, urls: Urls, viewer_id: int | None = None) -> Entity:
-    """A status as this viewer sees it: what everyone sees, and the viewer's own flags."""
+    """A status as this viewer sees it: what everyone sees alike (`status_body`, made once per
+    loaded status), and what depends on the viewer or on the time, made per request here. A
+    new field goes in the one of the two it belongs to."""
     if view.reblog is not None:
         return _boost(view, urls, viewer_id)
     entity = status_body(view, urls) | {
+        # The viewer's votes, and whether the poll is over by now.
+        "poll": poll(view.poll, viewer_id) if view.poll is not None else None,
         "filtered": [filter_result(m) for m in view.filtered],
         "favourited": view.favourited,
         "reblogged": view.reblogged,
@@ -196,7 +210,6 @@ def status_body(view: StatusView, urls: Urls) -> Entity:
         "favourites_count": item.favourites_count,
         "replies_count": item.replies_count,
         "application": _application_of(item),
-        "poll": None,
         "card": None,
     }
     if generated := next((m.generation for m in view.media if m.generation), None):
@@ -204,6 +217,38 @@ def status_body(view: StatusView, urls: Urls) -> Entity:
     if parts is not None:
         parts.rendered = entity
     return entity
+
+
+def poll(view: PollView, viewer_id: int | None) -> Entity:
+    """Mastodon's Poll; `voted` and `own_votes` only for a signed-in viewer, and option totals
+    hidden (null) until the end when the author asked for that."""
+    item = view.poll
+    expired = is_expired(item)
+    shown = expired or not item.hide_totals
+    tallies = item.cached_tallies
+    entity: Entity = {
+        "id": str(item.id),
+        "expires_at": iso_or_none(item.expires_at),
+        "expired": expired,
+        "multiple": item.multiple,
+        "votes_count": item.votes_count,
+        "voters_count": item.voters_count,
+        "options": [
+            {"title": title, "votes_count": (tallies[i] if i < len(tallies) else 0) if shown else None}
+            for i, title in enumerate(item.options)
+        ],
+        "emojis": [],
+    }
+    if viewer_id is not None:
+        entity["voted"] = view.voted
+        entity["own_votes"] = view.own_votes
+    return entity
+
+
+def is_expired(item: Poll) -> bool:
+    return item.closed_at is not None or (
+        item.expires_at is not None and item.expires_at <= datetime.now(UTC)
+    )
 
 
 def _boost(view: StatusView, urls: Urls, viewer_id: int | None) -> Entity:
@@ -543,7 +588,9 @@ def preferences(user: User) -> Entity:
 # OAuth ---------------------------------------------------------------------------------------
 
 
-def application(app: OAuthApplication, *, client_secret: str | None = None) -> Entity:
+def application(
+    app: OAuthApplication, *, client_secret: str | None = None, vapid_key: str | None = None
+) -> Entity:
     uris = app.redirect_uris.split("\n")
     entity: Entity = {
         "id": str(app.id),
@@ -555,7 +602,31 @@ def application(app: OAuthApplication, *, client_secret: str | None = None) -> E
     }
     if client_secret is not None:
         entity |= {"client_id": app.client_id, "client_secret": client_secret, "client_secret_expires_at": 0}
+    if vapid_key is not None:
+        entity["vapid_key"] = vapid_key
     return entity
+
+
+def scheduled_status(item: ScheduledStatus, media_items: Sequence[MediaAttachment], urls: Urls) -> Entity:
+    """Mastodon's ScheduledStatus: the time, the parameters kept, the reserved media."""
+    return {
+        "id": str(item.id),
+        "scheduled_at": iso(item.scheduled_at),
+        "params": dict(item.params),
+        "media_attachments": [media(m, urls) for m in media_items],
+    }
+
+
+def push_subscription(item: PushSubscription, server_key: str) -> Entity:
+    """Mastodon's WebPushSubscription."""
+    return {
+        "id": str(item.id),
+        "endpoint": item.endpoint,
+        "standard": item.standard,
+        "alerts": {name: bool(item.alerts.get(name, False)) for name in PUSH_ALERTS},
+        "server_key": server_key,
+        "policy": item.policy,
+    }
 
 
 def token(access_token: str, scopes: str, created_at: datetime) -> Entity:
@@ -598,13 +669,11 @@ def _limits(settings: Settings) -> Entity:
             "video_frame_rate_limit": 0,
             "video_matrix_limit": 0,
         },
-        # fedi has no polls. Ice Cubes cannot read an instance whose configuration lacks these
-        # keys (INTEROP.md), so they stay, saying that a poll may have no options at all.
         "polls": {
-            "max_options": 0,
-            "max_characters_per_option": 0,
-            "min_expiration": 300,
-            "max_expiration": 300,
+            "max_options": MAX_OPTIONS,
+            "max_characters_per_option": MAX_CHARACTERS_PER_OPTION,
+            "min_expiration": MIN_EXPIRATION,
+            "max_expiration": MAX_EXPIRATION,
         },
     }
 
@@ -624,6 +693,7 @@ def instance_v2(
     contact: Account | None,
     active_month: int,
     rules_in_force: Sequence[Rule],
+    vapid_key: str,
 ) -> Entity:
     return {
         "domain": settings.instance.domain,
@@ -639,6 +709,7 @@ def instance_v2(
             "urls": {"streaming": streaming_url(urls), "status": None},
             **_limits(settings),
             "translation": {"enabled": False},
+            "vapid": {"public_key": vapid_key},
             # Link timelines (`trending_link_feeds`) do not exist here.
             "timelines_access": {
                 "live_feeds": {"local": "public", "remote": "public"},

@@ -56,12 +56,54 @@ def purge_suspended_accounts() -> None:
 
 @periodic("*")
 def sweep() -> None:
-    """Queue again the work whose job was lost: due deliveries and stale inbox items."""
+    """Queue again the work whose job was lost: due deliveries, stale inbox items, ended polls."""
+    from fedi.services import polls
     from fedi.services.federation.recovery import requeue_lost_work
     from fedi.services.generations import requeue_stuck
 
     requeue_lost_work(current())
     requeue_stuck(current())
+    polls.sweep(current())
+
+
+@job(retries=3, retry_delay=30, backoff=2)
+def expire_poll(poll_id: int) -> None:
+    """At a poll's end: notify its voters and author, federate the final totals."""
+    from fedi.services.polls import expire
+
+    expire(current(), poll_id)
+
+
+@job(retries=3, retry_delay=10, backoff=2)
+def poll_totals(poll_id: int) -> None:
+    """A local poll's new totals, federated a moment after a burst of votes."""
+    from fedi.services.polls import send_totals
+
+    send_totals(current(), poll_id)
+
+
+@job(retries=5, retry_delay=30, backoff=2)
+def push_notification(subscription_id: int, notification_id: int) -> None:
+    """Send one notification to one Web Push subscription (a 404 or 410 removes it)."""
+    from fedi.services.push_delivery import deliver
+
+    deliver(current(), subscription_id, notification_id)
+
+
+@job(retries=3, retry_delay=30, backoff=2)
+def publish_scheduled_status(scheduled_status_id: int) -> None:
+    """Publish a scheduled status whose time has come (an early or repeated run does nothing)."""
+    from fedi.services.scheduled_statuses import publish
+
+    publish(current(), scheduled_status_id)
+
+
+@periodic("*")
+def publish_due_statuses() -> None:
+    """Every minute: publish scheduled statuses whose job was lost (a restart, a crash)."""
+    from fedi.services.scheduled_statuses import publish_due
+
+    publish_due(current())
 
 
 @job(retries=3, retry_delay=60, backoff=3)

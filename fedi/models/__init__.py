@@ -27,8 +27,11 @@ from fedi.models.moderation import (
 )
 from fedi.models.notifications import Marker, Notification
 from fedi.models.oauth import OAuthApplication, OAuthCode, OAuthToken
+from fedi.models.polls import Poll, PollVote
 from fedi.models.processes import IdNode
+from fedi.models.push import PushSubscription, ServerKey
 from fedi.models.relationships import AccountDomainBlock, AccountNote, Block, Endorsement, Follow, Mute
+from fedi.models.scheduled_statuses import ScheduledStatus
 from fedi.models.statuses import (
     HomeFeedEntry,
     IdempotencyKey,
@@ -82,7 +85,12 @@ __all__ = [
     "OutboxActivity",
     "Peer",
     "Pin",
+    "Poll",
+    "PollVote",
+    "PushSubscription",
     "Report",
+    "ScheduledStatus",
+    "ServerKey",
     "ServerRule",
     "Status",
     "StatusEdit",

@@ -19,6 +19,8 @@ class MediaAttachment(SQLModel, table=True):
     id: int = id_field()
     account_id: int = bigint_fk("accounts.id")
     status_id: int | None = bigint_fk("statuses.id", nullable=True, ondelete="SET NULL")
+    # Reserved by a scheduled status: attached to nothing else until it is published or cancelled.
+    scheduled_status_id: int | None = bigint_fk("scheduled_statuses.id", nullable=True, ondelete="SET NULL")
     # Order within its status (Mastodon keeps the order media_ids were given in).
     position: int = 0
     type: str = Field(default="image", max_length=16)

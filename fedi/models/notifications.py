@@ -22,6 +22,7 @@ NOTIFICATION_TYPES = (
     # Someone remixed or edited the recipient's image (fedi's own type: shown to stock clients,
     # which do not know it, as a mention).
     "fedi_remix",
+    "poll",
 )
 # Mastodon 4.3 groups these: favourites and boosts of one status, and follows.
 GROUPABLE_TYPES = ("favourite", "reblog", "follow")

@@ -106,6 +106,8 @@ def delete(rt: Runtime, owner_id: int, media_id: int) -> None:
             raise NotFound()
         if item.status_id is not None:
             raise Unprocessable("This media is attached to a status")
+        if item.scheduled_status_id is not None:
+            raise Unprocessable("This media is attached to a scheduled status")
         if item.state == "processing":
             raise Unprocessable("This image is still being made")
         keys = [key for key in (item.file_key, item.thumbnail_key) if key]

@@ -11,7 +11,7 @@ from fedi.errors import NotFound
 from fedi.models.accounts import Account
 from fedi.models.notifications import Notification
 from fedi.runtime import Runtime
-from fedi.services import events, notification_groups
+from fedi.services import events, notification_groups, push_delivery
 from fedi.store import accounts as account_store
 from fedi.store import conversation_mutes
 from fedi.store import moderation as moderation_store
@@ -30,9 +30,11 @@ def notify(
     from_account_id: int,
     status_id: int | None = None,
     report_id: int | None = None,
+    allow_self: bool = False,
 ) -> Notification | None:
-    """Notify a local account, unless it is about itself or from someone it mutes or blocks."""
-    if recipient_id == from_account_id:
+    """Notify a local account, unless it is about itself (`allow_self`: the end of one's own
+    poll is) or from someone it mutes or blocks."""
+    if recipient_id == from_account_id and not allow_self:
         return None
     recipient = account_store.get(session, recipient_id)
     if recipient is None or not recipient.local:
@@ -59,6 +61,7 @@ def notify(
     session.add(item)
     session.flush()
     events.notification(session, rt, item)
+    push_delivery.queue_for(session, rt, item)
     return item
 
 

@@ -24,6 +24,7 @@ from fedi.security.tokens import hash_secret, new_secret, pkce_matches, same_sec
 from fedi.services import events
 from fedi.store import accounts as account_store
 from fedi.store import oauth as store
+from fedi.store import push as push_store
 
 OOB = "urn:ietf:wg:oauth:2.0:oob"
 CODE_LIFETIME = timedelta(minutes=10)
@@ -266,6 +267,8 @@ def revoke(session: Session, rt: Runtime, application: OAuthApplication, access_
         raise OAuthError("unauthorized_client", "This token was issued to another client", status=403)
     token.revoked_at = datetime.now(UTC)
     session.add(token)
+    # Its Web Push subscription ends with it (the payload would carry a dead token).
+    push_store.remove_for_token(session, token.id)
     events.token_revoked(session, rt, token.id)
 
 

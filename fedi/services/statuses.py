@@ -30,6 +30,7 @@ from fedi.services import (
     filters,
     generations,
     notifications,
+    polls,
     reach,
     resolver,
     trends,
@@ -67,6 +68,7 @@ class StatusDraft:
     # When set, the post mentions exactly these accounts and its text is shown as written,
     # never parsed (the image bot's replies carry what strangers typed).
     fixed_mentions: list[Account] | None = None
+    poll: polls.PollDraft | None = None
 
 
 def _clean_text(text: str, field_name: str) -> str:
@@ -92,6 +94,10 @@ def _validate(rt: Runtime, draft: StatusDraft) -> None:
         raise Unprocessable(f"visibility must be one of {', '.join(VISIBILITIES)}", field="visibility")
     if draft.language is not None and (len(draft.language) > 16 or not draft.language.isascii()):
         raise Unprocessable("language must be an ISO 639 code", field="language")
+    if draft.poll is not None:
+        if draft.media_ids:
+            raise Unprocessable("Cannot attach files to a poll", field="poll")
+        polls.validate(draft.poll)
 
 
 def _attachable_media(
@@ -102,8 +108,14 @@ def _attachable_media(
     ordered: list[MediaAttachment] = []
     for media_id in ids:
         item = media.get(media_id)
-        # Someone else's media, or media already posted, is refused (never attached silently).
-        if item is None or item.account_id != author.id or item.status_id is not None:
+        # Someone else's media, media already posted or held by a scheduled post, is refused
+        # (never attached silently).
+        if (
+            item is None
+            or item.account_id != author.id
+            or item.status_id is not None
+            or item.scheduled_status_id is not None
+        ):
             raise Unprocessable("media_ids contains an unknown media id", field="media_ids")
         if item.state == "failed":
             raise Unprocessable("a media attachment failed to process", field="media_ids")
@@ -111,6 +123,13 @@ def _attachable_media(
             raise Unprocessable("media_ids contains media still being processed", field="media_ids")
         ordered.append(item)
     return ordered
+
+
+def check_draft(session: Session, rt: Runtime, author: Account, draft: StatusDraft) -> list[MediaAttachment]:
+    """The checks `create` makes, for a post kept to be made later; returns its media."""
+    _validate(rt, draft)
+    _reply_parent(session, author, draft.in_reply_to_id)
+    return _attachable_media(session, author, draft.media_ids)
 
 
 def render_for(session: Session, rt: Runtime, author: Account, text: str) -> Rendered:
@@ -171,6 +190,8 @@ def create(
     if generation is not None:
         generation.status_id = status.id
         session.add(generation)
+    if draft.poll is not None:
+        polls.attach(session, rt, status, draft.poll)
     if idempotency_key:
         store.remember_idempotency_key(session, author.id, idempotency_key, status.id)
     author.statuses_count += 1

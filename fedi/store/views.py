@@ -19,10 +19,12 @@ from fedi.models.federation import Report
 from fedi.models.filters import Filter, FilterKeyword, FilterStatus
 from fedi.models.media import MediaAttachment
 from fedi.models.notifications import Notification
+from fedi.models.polls import Poll
 from fedi.models.statuses import Status, Tag
 from fedi.store import conversation_mutes, memo
 from fedi.store import interactions as interaction_store
 from fedi.store import media as media_store
+from fedi.store import polls as poll_store
 from fedi.store import statuses as status_store
 
 
@@ -42,9 +44,19 @@ class FilterMatch:
     status_matches: list[int] | None
 
 
+@dataclass(frozen=True)
+class PollView:
+    """A poll as one viewer sees it: whether they voted, and for what."""
+
+    poll: Poll
+    own_votes: list[int]
+    # Mastodon counts the author as having voted (they see the totals, and cannot vote).
+    voted: bool
+
+
 @dataclass
 class StatusParts:
-    """What every viewer sees of a status: it, its author, its media, mentions and tags.
+    """What every viewer sees of a status: it, its author, its media, mentions, tags and poll.
 
     Remembered between read-only requests while the database does not change
     (fedi/store/memo.py), so shared: never changed once built. `rendered` keeps the convert
@@ -55,6 +67,7 @@ class StatusParts:
     media: list[MediaAttachment]
     mentions: list[Account]
     tags: list[Tag]
+    poll: Poll | None = None
     rendered: dict[str, Any] | None = None
 
 
@@ -73,6 +86,7 @@ class StatusView:
     muted: bool = False  # the viewer muted the status's conversation
     # The viewer's filters this status matches in the context it is shown in.
     filtered: list[FilterMatch] = field(default_factory=list)
+    poll: PollView | None = None
     # The viewer-independent parts this view was made from (None: made by hand).
     parts: StatusParts | None = None
 
@@ -98,6 +112,7 @@ def status_parts(session: Session, statuses: dict[int, Status]) -> dict[int, Sta
         media = media_store.of_statuses(session, missing)
         mentions = status_store.mentions_of(session, missing)
         tags = status_store.tags_of(session, missing)
+        polls = poll_store.of_statuses(session, missing)
         account_ids = {statuses[i].account_id for i in missing}
         account_ids |= {a for i in missing for a in mentions.get(i, [])}
         accounts = remembered_accounts(session, account_ids)
@@ -108,6 +123,7 @@ def status_parts(session: Session, statuses: dict[int, Status]) -> dict[int, Sta
                 media=media.get(i, []),
                 mentions=[accounts[a] for a in mentions.get(i, []) if a in accounts],
                 tags=tags.get(i, []),
+                poll=polls.get(i),
             )
             for i in missing
             if statuses[i].account_id in accounts
@@ -138,6 +154,25 @@ def status_views(session: Session, statuses: list[Status], viewer: Account | Non
         else set()
     )
     threads: dict[int, str] = {}
+    poll_ids = tuple(sorted(p.poll.id for p in parts.values() if p.poll is not None))
+    chosen = (
+        memo.remembered(
+            session,
+            ("poll-choices", viewer.id, poll_ids),
+            lambda: poll_store.choices_of(session, viewer.id, poll_ids),
+        )
+        if viewer is not None and poll_ids
+        else {}
+    )
+
+    def poll_of(found: StatusParts) -> PollView | None:
+        # Whether it is over is decided when shown (fedi/convert/to_mastodon.py), not here.
+        poll = found.poll
+        if poll is None:
+            return None
+        own = chosen.get(poll.id, [])
+        voted = bool(own) or (viewer is not None and viewer.id == poll.account_id)
+        return PollView(poll=poll, own_votes=own, voted=voted)
 
     def build(status_id: int) -> StatusView:
         found = parts[status_id]
@@ -153,6 +188,7 @@ def status_views(session: Session, statuses: list[Status], viewer: Account | Non
             pinned=status_id in flags["pinned"],
             muted=bool(muted_threads)
             and conversation_mutes.thread_of(session, found.status, threads) in muted_threads,
+            poll=poll_of(found),
             parts=found,
         )
 

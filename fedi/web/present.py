@@ -17,6 +17,7 @@ from markupsafe import Markup
 from activitypub.objects import is_http_url
 from fedi.content.sanitize import clean_html, to_plain_text
 from fedi.convert.common import avatar_url, header_url, media_url, preview_url
+from fedi.convert.to_mastodon import is_expired
 from fedi.licences import ImageLicence, parse_licence
 from fedi.models.accounts import Account
 from fedi.models.media import MediaAttachment
@@ -139,6 +140,29 @@ def _int(value: object) -> int | None:
 
 
 @dataclass(frozen=True)
+class PollShown:
+    """A poll's options with their votes (None while the author hides them until the end)."""
+
+    options: list[tuple[str, int | None]]
+    voters: int | None
+    ended: bool
+
+
+def poll_shown(view: StatusView) -> PollShown | None:
+    if view.poll is None:
+        return None
+    item = view.poll.poll
+    ended = is_expired(item)
+    tallies = [*item.cached_tallies, *[0] * len(item.options)]
+    shown = ended or not item.hide_totals
+    return PollShown(
+        options=[(title, tallies[i] if shown else None) for i, title in enumerate(item.options)],
+        voters=item.voters_count,
+        ended=ended,
+    )
+
+
+@dataclass(frozen=True)
 class Post:
     id: int
     path: str
@@ -156,6 +180,7 @@ class Post:
     provenance: Provenance | None = None
     # Where a remote post lives on its own server.
     original_url: str | None = None
+    poll: PollShown | None = None
 
     @property
     def date(self) -> str:
@@ -192,6 +217,7 @@ def post(view: StatusView, urls: Urls) -> Post:
         pictures=[picture(m, urls) for m in shown.media if m.type == "image"],
         provenance=provenance(record) if record else None,
         original_url=None if status.local or not is_http_url(status.url) else status.url,
+        poll=poll_shown(shown),
     )
 
 

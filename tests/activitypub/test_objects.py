@@ -324,3 +324,30 @@ def test_activity_view() -> None:
 def test_activity_view_required_fields(doc: Any) -> None:
     with pytest.raises(FormatError):
         ActivityView(doc)
+
+
+def test_a_question_reads_as_a_poll_and_hostile_counts_are_tamed() -> None:
+    from activitypub.objects import NoteView
+
+    doc = {
+        "id": "https://remote.test/q/1",
+        "type": "Question",
+        "attributedTo": "https://remote.test/users/bob",
+        "anyOf": [
+            {"type": "Note", "name": "a", "replies": {"type": "Collection", "totalItems": 3}},
+            {"type": "Note", "name": "b", "replies": {"totalItems": -5}},
+            {"type": "Note", "name": "c", "replies": {"totalItems": "many"}},
+            {"type": "Note"},  # no name: not an option
+            "not an object",
+        ],
+        "endTime": "2026-12-01T00:00:00Z",
+        "closed": True,
+        "votersCount": 2,
+    }
+    poll = NoteView(doc).poll
+    assert poll is not None
+    assert poll.options == [("a", 3), ("b", 0), ("c", 0)]
+    assert poll.multiple is True and poll.voters_count == 2
+    assert poll.closed == poll.end_time and poll.end_time is not None
+    assert NoteView(doc | {"type": "Note"}).poll is None
+    assert NoteView({k: v for k, v in doc.items() if k != "anyOf"}).poll is None

@@ -99,6 +99,19 @@ STATUS: dict[str, Any] = {
     "poll": "dict?",
     "application": "dict?",
 }
+# Mastodon's Poll as a signed-in viewer gets it (Tusky entity/Poll.kt, Ice Cubes Models/Poll.swift).
+POLL = {
+    "id": "id",
+    "expires_at": "time?",
+    "expired": "bool",
+    "multiple": "bool",
+    "votes_count": "int",
+    "voters_count": "int?",
+    "options": [{"title": "str", "votes_count": "int?"}],
+    "emojis": [],
+    "voted": "bool",
+    "own_votes": ["int"],
+}
 NOTIFICATION = {"id": "id", "type": "str", "created_at": "time", "account": ACCOUNT, "group_key": "str"}
 # Mastodon 4.3 GroupedNotificationsResults (docs.joinmastodon.org/methods/grouped_notifications)
 NOTIFICATION_GROUP = {
@@ -143,6 +156,7 @@ APPLICATION = {
     "redirect_uris": ["str"],
     "client_id": "str",
     "client_secret": "str",
+    "vapid_key": "str",
 }
 TOKEN = {"access_token": "str", "token_type": "str", "scope": "str", "created_at": "int"}
 LIMITS = {
@@ -165,6 +179,43 @@ LIMITS = {
     "accounts": {"max_featured_tags": "int"},
 }
 RULE = {"id": "str", "text": "str"}
+# Mastodon's WebPushSubscription (Tusky, Ice Cubes and Elk read these).
+WEB_PUSH_SUBSCRIPTION: dict[str, Any] = {
+    "id": "id",
+    "endpoint": "url",
+    "standard": "bool",
+    "alerts": {
+        name: "bool"
+        for name in (
+            "mention",
+            "status",
+            "reblog",
+            "follow",
+            "follow_request",
+            "favourite",
+            "poll",
+            "update",
+            "admin.sign_up",
+            "admin.report",
+        )
+    },
+    "server_key": "str",
+    "policy": "str",
+}
+SCHEDULED_STATUS: dict[str, Any] = {
+    "id": "id",
+    "scheduled_at": "time",
+    "params": {
+        "text": "str",
+        "visibility": "str?",
+        "sensitive": "bool",
+        "spoiler_text": "str?",
+        "in_reply_to_id": "str?",
+        "language": "str?",
+        "idempotency": "str?",
+    },
+    "media_attachments": [MEDIA_ATTACHMENT],
+}
 INSTANCE_V2: dict[str, Any] = {
     # Tusky entity/Instance.kt, Ice Cubes Models/Instance.swift
     "domain": "str",
@@ -175,7 +226,8 @@ INSTANCE_V2: dict[str, Any] = {
     "usage": {"users": {"active_month": "int"}},
     "thumbnail": {"url": "url"},
     "languages": ["str"],
-    "configuration": LIMITS | {"urls": {"streaming": "str"}, "translation": {"enabled": "bool"}},
+    "configuration": LIMITS
+    | {"urls": {"streaming": "str"}, "translation": {"enabled": "bool"}, "vapid": {"public_key": "str"}},
     "registrations": {"enabled": "bool", "approval_required": "bool"},
     "contact": {"email": "str", "account": "dict?"},
     "rules": [RULE],

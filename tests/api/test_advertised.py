@@ -3,6 +3,7 @@ is advertised that this file does not exercise (issue 12, "Must show" 4)."""
 
 from __future__ import annotations
 
+import base64
 import io
 import random
 from pathlib import Path
@@ -10,6 +11,8 @@ from typing import Any
 
 import httpx
 import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
 from PIL import Image
 from starlette.testclient import TestClient
 
@@ -28,6 +31,7 @@ EXERCISED = {
     "media_attachments",
     "polls",
     "translation",
+    "vapid",
     "timelines_access",
 }
 
@@ -59,7 +63,6 @@ async def upload(
 async def test_nothing_is_advertised_untested(client: httpx.AsyncClient) -> None:
     assert set(await configuration(client)) == EXERCISED
     instance = (await client.get("/api/v2/instance")).json()
-    assert "vapid" not in instance["configuration"]  # no Web Push
     assert instance["api_versions"] == {"mastodon": 2}
     grouped = await client.get("/api/v2/notifications")
     assert grouped.status_code == 401  # it exists (and wants a token), see test_notification_groups
@@ -146,12 +149,43 @@ async def test_media_limits(client: httpx.AsyncClient, alice: Caller) -> None:
     ).status_code == 422
 
 
-async def test_polls_are_advertised_as_impossible(client: httpx.AsyncClient, alice: Caller) -> None:
-    polls = (await configuration(client))["polls"]
-    assert polls["max_options"] == 0 and polls["max_characters_per_option"] == 0
-    poll = {"status": "which?", "poll": {"options": ["a", "b"], "expires_in": polls["min_expiration"]}}
-    refused = await client.post("/api/v1/statuses", json=poll, headers=alice.auth)
-    assert refused.status_code == 422 and "error" in refused.json()
+async def test_polls_work_at_exactly_the_advertised_limits(client: httpx.AsyncClient, alice: Caller) -> None:
+    limits = (await configuration(client))["polls"]
+    most, longest = limits["max_options"], limits["max_characters_per_option"]
+    options = [f"{i}".ljust(longest, "x") for i in range(most)]
+
+    async def ask(options: list[str], expires_in: int) -> httpx.Response:
+        body = {"status": "which?", "poll": {"options": options, "expires_in": expires_in}}
+        return await client.post("/api/v1/statuses", json=body, headers=alice.auth)
+
+    for expires_in in (limits["min_expiration"], limits["max_expiration"]):
+        answer = await ask(options, expires_in)
+        assert answer.status_code == 200, answer.text
+        assert [o["title"] for o in answer.json()["poll"]["options"]] == options
+    assert (await ask([*options, "one more"], limits["min_expiration"])).status_code == 422
+    assert (await ask(["a", "b" * (longest + 1)], limits["min_expiration"])).status_code == 422
+    assert (await ask(["a", "b"], limits["min_expiration"] - 1)).status_code == 422
+    assert (await ask(["a", "b"], limits["max_expiration"] + 1)).status_code == 422
+
+
+async def test_push_subscriptions_use_the_advertised_vapid_key(
+    client: httpx.AsyncClient, alice: Caller
+) -> None:
+    """Pushes themselves are shown in test_push.py; here: a client can subscribe with the key."""
+    key = (await configuration(client))["vapid"]["public_key"]
+    device = ec.generate_private_key(ec.SECP256R1()).public_key()
+    point = device.public_bytes(serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint)
+    form = {
+        "subscription[endpoint]": "https://push.example/send/1",
+        "subscription[keys][p256dh]": base64.urlsafe_b64encode(point).decode().rstrip("="),
+        "subscription[keys][auth]": base64.urlsafe_b64encode(bytes(16)).decode().rstrip("="),
+        "data[alerts][mention]": "true",
+    }
+    made = await client.post("/api/v1/push/subscription", data=form, headers=alice.auth)
+    assert made.status_code == 200, made.text
+    assert made.json()["server_key"] == key
+    app = (await client.get("/api/v1/apps/verify_credentials", headers=alice.auth)).json()
+    assert app["vapid_key"] == key
 
 
 async def test_translation_and_timeline_access(client: httpx.AsyncClient, alice: Caller) -> None:

@@ -7,10 +7,11 @@ import json
 import queue
 import threading
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
-from mastodon import Mastodon, StreamListener
+from mastodon import Mastodon, MastodonAPIError, StreamListener
 from websockets.sync.client import connect as ws_connect
 
 from tests.api.live import Server, running_server, sign_in
@@ -142,3 +143,44 @@ def test_a_followed_tag_brings_in_an_unfollowed_authors_post(people: dict[str, M
     posted = bob.status_post("a scarf #knitting")
     assert posted.id in [s.id for s in carol.timeline_home(limit=40)]
     assert carol.tag_unfollow("knitting").following is False
+
+
+def test_a_poll_is_voted_on_and_shows_the_vote(people: dict[str, Mastodon]) -> None:
+    alice, bob, carol = people["alice"], people["bob"], people["carol"]
+    poll = alice.make_poll(["red", "green", "blue"], expires_in=3600, multiple=True)
+    posted = alice.status_post("favourite colours?", poll=poll)
+    assert [o.title for o in posted.poll.options] == ["red", "green", "blue"]
+
+    voted = bob.poll_vote(posted.poll.id, [0, 2])
+    assert voted.voted is True and voted.own_votes == [0, 2]
+    carol.poll_vote(posted.poll, 2)
+    seen = carol.status(posted.id).poll
+    assert [o.votes_count for o in seen.options] == [1, 0, 2]
+    assert (seen.votes_count, seen.voters_count, seen.own_votes) == (3, 2, [2])
+    assert alice.poll(posted.poll.id).voted is True  # the author counts as voted
+    with pytest.raises(MastodonAPIError):
+        carol.poll_vote(posted.poll, 2)  # once per option
+
+
+def test_a_scheduled_status_is_listed_and_cancelled(people: dict[str, Mastodon]) -> None:
+    alice = people["alice"]
+    scheduled = alice.status_post("posted tomorrow", scheduled_at=datetime.now(UTC) + timedelta(days=1))
+    assert scheduled.params.text == "posted tomorrow"
+    assert [s.id for s in alice.scheduled_statuses()] == [scheduled.id]
+    alice.scheduled_status_delete(scheduled)
+    assert alice.scheduled_statuses() == []
+    assert "posted tomorrow" not in [s.content for s in alice.account_statuses(alice.me())]
+
+
+def test_a_push_subscription_is_created(server: Server, people: dict[str, Mastodon]) -> None:
+    bob = people["bob"]
+    _, public = bob.push_subscription_generate_keys()
+    made = bob.push_subscription_set(
+        "https://push.example/device/1", public, mention_events=True, favourite_events=False
+    )
+    shown = bob.push_subscription()
+    assert shown.id == made.id and shown.endpoint == "https://push.example/device/1"
+    assert shown.alerts.mention is True and shown.alerts.favourite is False
+    instance = httpx.get(f"{server.base}/api/v2/instance", timeout=10).json()
+    assert shown.server_key == instance["configuration"]["vapid"]["public_key"]
+    bob.push_subscription_delete()  # nothing is pushed to push.example by the tests after this

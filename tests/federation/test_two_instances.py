@@ -208,3 +208,25 @@ def test_second_screens_across_instances(two: dict[str, Any]) -> None:
     assert [a["acct"] for a in theirs["accounts"]] == [bob_handle]
     [mine] = bob.conversations()
     assert [a["acct"] for a in mine["accounts"]] == [carol_handle]
+
+
+def test_a_poll_is_voted_on_from_the_other_instance(two: dict[str, Any]) -> None:
+    """alice@one asks; bob@two finds the post, votes from his server, carol@one votes at home:
+    both servers end up showing the same totals, bob's vote counted once."""
+    alice, carol = _client(two["one"], "alice"), _client(two["one"], "carol")
+    bob = _client(two["two"], "bob")
+    posted = alice.status_post("ship it?", poll=alice.make_poll(["yes", "no"], expires_in=3600))
+
+    [there] = bob.search_v2(posted.uri, resolve=True)["statuses"]
+    assert [o.title for o in there.poll.options] == ["yes", "no"] and there.poll.voted is False
+    assert bob.poll_vote(there.poll.id, 1).own_votes == [1]
+    carol.poll_vote(posted.poll.id, 0)
+
+    def totals(api: Mastodon, poll_id: str) -> Any:
+        poll = api.poll(poll_id)
+        return [o.votes_count for o in poll.options], poll.voters_count
+
+    _eventually(lambda: totals(alice, posted.poll.id) == ([1, 1], 2), what="bob's vote on one")
+    _eventually(lambda: totals(bob, there.poll.id) == ([1, 1], 2), what="the new totals on two")
+    assert bob.poll(there.poll.id).own_votes == [1]
+    assert alice.status_context(posted.id).descendants == []  # the vote is no reply

@@ -6,12 +6,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from fedi.api.auth import authorize
-from fedi.api.context import write
+from fedi.api.context import run_sync, runtime_of, write
 from fedi.api.params import read_params
 from fedi.api.responses import JSONResponse
 from fedi.convert import to_mastodon
 from fedi.security import scopes as scope_rules
-from fedi.services import oauth
+from fedi.services import oauth, vapid
 
 
 async def create_app(request: Request) -> Response:
@@ -29,10 +29,20 @@ async def create_app(request: Request) -> Response:
         ),
     )
     return JSONResponse(
-        to_mastodon.application(registered.application, client_secret=registered.client_secret)
+        to_mastodon.application(
+            registered.application,
+            client_secret=registered.client_secret,
+            vapid_key=await _vapid_key(request),
+        )
     )
 
 
 async def verify_app(request: Request) -> Response:
     caller = await authorize(request, user=False)
-    return JSONResponse(to_mastodon.application(caller.application))
+    return JSONResponse(to_mastodon.application(caller.application, vapid_key=await _vapid_key(request)))
+
+
+async def _vapid_key(request: Request) -> str:
+    """The Web Push public key clients subscribe with (made on first use off the event loop)."""
+    rt = runtime_of(request)
+    return await run_sync(lambda: vapid.keys(rt).public_key)

@@ -14,7 +14,7 @@ from fedi.convert import to_mastodon
 from fedi.models.accounts import Account
 from fedi.runtime import Runtime
 from fedi.services import domain_blocks as domain_blocks_service
-from fedi.services import instance, readiness
+from fedi.services import instance, readiness, vapid
 from fedi.services import rules as server_rules
 from fedi.store.moderation import Rule
 
@@ -35,12 +35,14 @@ def _facts(session: Session, rt: Runtime) -> _Facts:
 async def v2(request: Request) -> Response:
     rt = runtime_of(request)
     facts = await read(request, lambda s: _facts(s, rt))
+    vapid_key = await run_sync(lambda: vapid.keys(rt).public_key)
     entity = to_mastodon.instance_v2(
         rt.settings,
         rt.urls,
         contact=facts.contact,
         active_month=facts.stats.active_month,
         rules_in_force=facts.rules,
+        vapid_key=vapid_key,
     )
     return JSONResponse(entity | await _fedi_extension(rt))
 

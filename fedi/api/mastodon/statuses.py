@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 
 from sqlmodel import Session
 from starlette.requests import Request
@@ -11,6 +12,7 @@ from starlette.responses import Response
 from fedi.api.auth import authorize, optional_viewer
 from fedi.api.context import fetch_first, read, runtime_of, write
 from fedi.api.mastodon.common import accounts_page, urls_of
+from fedi.api.mastodon.scheduled_statuses import scheduled_time
 from fedi.api.pagination import page_of
 from fedi.api.params import Params, path_id, read_params
 from fedi.api.responses import JSONResponse
@@ -19,7 +21,7 @@ from fedi.errors import Unprocessable
 from fedi.models.accounts import Account
 from fedi.models.statuses import Status
 from fedi.runtime import Runtime
-from fedi.services import directory, interactions, resolver, statuses, views
+from fedi.services import directory, interactions, polls, resolver, scheduled_statuses, statuses, views
 from fedi.store.views import StatusView
 
 MAX_IDEMPOTENCY_KEY = 255
@@ -32,6 +34,18 @@ async def create(request: Request) -> Response:
     draft.application = {"name": caller.application.name, "website": caller.application.website}
     key = (request.headers.get("idempotency-key") or "")[:MAX_IDEMPOTENCY_KEY] or None
     rt = runtime_of(request)
+    at = scheduled_time(params)
+    # As Mastodon: a time already past posts now; one less than five minutes ahead is refused.
+    if at is not None and at > datetime.now(UTC):
+        app_id = caller.application.id
+
+        def keep(session: Session) -> scheduled_statuses.Scheduled:
+            return scheduled_statuses.schedule(
+                session, rt, caller.me(session), draft, at, application_id=app_id, idempotency_key=key
+            )
+
+        found = await write(request, keep)
+        return JSONResponse(to_mastodon.scheduled_status(found.item, found.media, urls_of(request)))
     await fetch_first(rt, resolver.start_mentions, draft.text, timeout=resolver.LOOKUP_WAIT_S)
 
     def post(session: Session) -> StatusView:
@@ -44,11 +58,6 @@ async def create(request: Request) -> Response:
 
 
 def _draft(params: Params) -> statuses.StatusDraft:
-    # Clients send `"poll": null` when there is none; a poll with options is refused, not dropped.
-    if params.obj("poll").has("options"):
-        raise Unprocessable("Polls are not supported on this server", field="poll")
-    if params.text("scheduled_at"):
-        raise Unprocessable("Scheduled posts are not supported on this server", field="scheduled_at")
     return statuses.StatusDraft(
         text=params.text("status", "") or "",
         media_ids=params.ids("media_ids"),
@@ -57,6 +66,19 @@ def _draft(params: Params) -> statuses.StatusDraft:
         visibility=params.text("visibility") or None,
         in_reply_to_id=params.id("in_reply_to_id"),
         language=params.text("language") or None,
+        poll=_poll(params.obj("poll")),
+    )
+
+
+def _poll(params: Params) -> polls.PollDraft | None:
+    # Clients send `"poll": null` (or nothing) when there is none.
+    if not params.has("options"):
+        return None
+    return polls.PollDraft(
+        options=params.texts("options"),
+        expires_in=params.integer("expires_in"),
+        multiple=params.flag("multiple"),
+        hide_totals=params.flag("hide_totals"),
     )
 
 

@@ -1,5 +1,5 @@
 """Endpoints clients call at start-up for features fedi does not have (custom emojis,
-announcements, trending links, scheduled statuses). They answer the empty
+announcements, trending links). They answer the empty
 shape of a real answer: a client shows "nothing here" instead of failing on a 404 (Elk's "For
 you" did on Takahē). Those that belong to a user still require a valid token with the right scope.
 """
@@ -29,6 +29,5 @@ def empty_list(*scopes: str, public: bool = False) -> Endpoint:
 
 
 announcements = empty_list("read")
-scheduled_statuses = empty_list("read:statuses")
 custom_emojis = empty_list(public=True)
 trends = empty_list(public=True)

@@ -97,6 +97,20 @@ def status_updated(session: Session, rt: Runtime, view: StatusView) -> None:
     send(session, rt, view.account, activity, status_inboxes(session, view))
 
 
+def poll_updated(session: Session, rt: Runtime, view: StatusView, voters: Iterable[Account]) -> None:
+    """A local poll's new totals (or its end): an Update of the Question to where the poll went
+    and to its remote voters. Not an edit: the Question carries no new `updated`."""
+    activity = builders.update(
+        id=f"{view.status.uri}#updates/{new_id()}",
+        actor=view.account.uri,
+        object=to_activitypub.note(view, rt.urls),
+        updated=datetime.now(UTC),
+        edit=False,
+    )
+    extra = [a for a in voters if a.deleted_at is None]
+    send(session, rt, view.account, activity, status_inboxes(session, view, extra))
+
+
 def status_deleted(session: Session, rt: Runtime, view: StatusView) -> None:
     if view.status.reblog_of_id is not None:
         undo_announce(session, rt, view)

@@ -32,12 +32,13 @@ from fedi.models.accounts import Account
 from fedi.models.federation import AccountMove, InboxItem, Tombstone
 from fedi.models.statuses import Status
 from fedi.runtime import Runtime
-from fedi.services import events, interactions, purge, relationships, reports, statuses
+from fedi.services import events, interactions, polls, purge, relationships, reports, statuses
 from fedi.services.federation import remote
 from fedi.services.federation.fetches import FetchPending, RemoteError, retry_delay, wait
 from fedi.services.visibility import can_view, narrowest
 from fedi.store import accounts as account_store
 from fedi.store import inbox as inbox_store
+from fedi.store import polls as poll_store
 from fedi.store import relationships as relationship_store
 from fedi.store import statuses as status_store
 from fedi.store.views import status_view
@@ -250,8 +251,27 @@ def on_create(session: Session, rt: Runtime, actor: Account, activity: ActivityV
     note = NoteView(inner)
     if note.attributed_to != actor.uri:
         return "ignored: object attributed to someone else"
+    if (poll_status := _poll_voted_on(session, note)) is not None:
+        # A vote: counted on our poll, never stored as a post.
+        if not poll_status.local:
+            return "ignored: vote on another server's poll"
+        return polls.received_vote(session, rt, actor, poll_status, note)
     remote.store_note(session, rt, inner, actor)
     return "done"
+
+
+def _poll_voted_on(session: Session, note: NoteView) -> Status | None:
+    """The poll a `Note` votes on: a named `Note` in reply to a poll, without content (or, on
+    our own polls, named after one of the options). Other replies with a name are posts."""
+    if note.type != "Note" or not note.name or not note.in_reply_to:
+        return None
+    status = _stored_status(session, note.in_reply_to)
+    poll = poll_store.of_status(session, status.id) if status is not None else None
+    if status is None or poll is None:
+        return None
+    if note.content and not (status.local and note.name in poll.options):
+        return None
+    return status
 
 
 def on_update(session: Session, rt: Runtime, actor: Account, activity: ActivityView) -> str:
@@ -271,6 +291,11 @@ def on_update(session: Session, rt: Runtime, actor: Account, activity: ActivityV
         return "ignored: update of an unknown post"
     if status.account_id != actor.id or note.attributed_to != actor.uri:
         return "ignored: update of someone else's post"
+    if (received := note.poll) is not None:
+        polls.store_remote(session, rt, status, received)
+        # New totals alone are no edit: only an `updated` later than the last edit is one.
+        if note.updated is None or (status.edited_at is not None and note.updated <= status.edited_at):
+            return "done"
     _apply_edit(session, rt, actor, status, note)
     return "done"
 

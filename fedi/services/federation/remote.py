@@ -36,7 +36,7 @@ from fedi.models.media import MediaAttachment
 from fedi.models.moderation import Severity
 from fedi.models.statuses import Status
 from fedi.runtime import Runtime
-from fedi.services import media_cache, reach, trends
+from fedi.services import media_cache, polls, reach, trends
 from fedi.services.federation.fetches import RemoteError, done
 from fedi.store import accounts as account_store
 from fedi.store import statuses as status_store
@@ -417,6 +417,8 @@ def store_note(
     session.add(status)
     session.flush()
     apply_note_details(session, rt, status, note)
+    if (received := note.poll) is not None:
+        polls.store_remote(session, rt, status, received)
     for orphan in status_store.orphan_replies(session, status.uri):
         orphan.in_reply_to_id, orphan.in_reply_to_account_id = status.id, author.id
         session.add(orphan)
