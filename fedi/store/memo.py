@@ -44,9 +44,13 @@ class DataVersion:
         self._lock = threading.Lock()
         self._connection: sqlite3.Connection | None = None
 
-    def current(self) -> int:
+    def current(self) -> int | None:
+        """The version, or None before the database file exists (it is made, private, by the
+        engine's first connection: this one must not make it)."""
         with self._lock:
             if self._connection is None:
+                if not self._path.exists():
+                    return None
                 self._connection = sqlite3.connect(self._path, check_same_thread=False, isolation_level=None)
             row = self._connection.execute("PRAGMA data_version").fetchone()
             return int(row[0])
@@ -67,7 +71,7 @@ class Memo:
         self._seen = -1
         self._entries: dict[Hashable, Any] = {}
 
-    def version(self) -> int:
+    def version(self) -> int | None:
         return self._version.current()
 
     def get(self, version: int, key: Hashable) -> Any:
@@ -112,6 +116,8 @@ def _of(session: Session) -> tuple[Memo, int] | None:
     if version is None:
         # Read before anything is loaded: what is loaded after is at least this new.
         version = session.info[_VERSION_KEY] = memo.version()
+        if version is None:
+            return None
     return memo, version
 
 
