@@ -68,29 +68,32 @@ class Memo:
     def __init__(self, version: DataVersion) -> None:
         self._version = version
         self._lock = threading.Lock()
-        self._seen = -1
-        self._entries: dict[Hashable, Any] = {}
+        # The version the entries were loaded under, and the entries: one tuple, replaced whole,
+        # so that a reader (who takes no lock) never pairs a version with another's entries.
+        self._state: tuple[int, dict[Hashable, Any]] = (-1, {})
 
     def version(self) -> int | None:
         return self._version.current()
 
     def get(self, version: int, key: Hashable) -> Any:
         """The entry loaded under `version`, or `_MISSING`."""
-        with self._lock:
-            if version != self._seen:
-                return _MISSING
-            return self._entries.get(key, _MISSING)
+        seen, entries = self._state
+        if version != seen:
+            return _MISSING
+        return entries.get(key, _MISSING)
 
     def put(self, version: int, key: Hashable, value: Any) -> None:
         with self._lock:
-            if version != self._seen:
-                if version < self._seen:
+            seen, entries = self._state
+            if version != seen:
+                if version < seen:
                     return  # loaded before a newer version was seen: stale already
-                self._seen = version
-                self._entries = {}
-            if len(self._entries) >= MAX_ENTRIES:
-                self._entries = {}
-            self._entries[key] = value
+                entries = {}
+                self._state = (version, entries)
+            if len(entries) >= MAX_ENTRIES:
+                entries = {}
+                self._state = (version, entries)
+            entries[key] = value
 
     def close(self) -> None:
         self._version.close()

@@ -30,6 +30,8 @@ _TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z")
 _DATE = re.compile(r"\b\d{4}-\d\d-\d\d\b")
 _ID = re.compile(r"\b\d{12,20}\b")
 _KEY = re.compile(r"\b[0-9a-f]{16,}\b")
+# Notification group keys end with the hour they fall in (fedi/services/notification_groups.py).
+_HOUR = re.compile(r"-\d+$")
 _GENERATION = {"model": "tiny", "prompt": "a teal square", "seed": 7, "steps": 2, "width": 64, "height": 48}
 
 
@@ -53,7 +55,10 @@ class Normaliser:
     def walk(self, value: Any) -> Any:
         # Keys in sorted order, so that numbering does not depend on the order keys come in.
         if isinstance(value, dict):
-            return {key: self.walk(value[key]) for key in sorted(value)}
+            found = {key: self.walk(value[key]) for key in sorted(value)}
+            if isinstance(found.get("group_key"), str):
+                found["group_key"] = _HOUR.sub("-<hour>", found["group_key"])
+            return found
         if isinstance(value, list):
             return [self.walk(item) for item in value]
         if isinstance(value, str):
