@@ -55,6 +55,32 @@ class Attachment:
 
 
 @dataclass(frozen=True)
+class Emoji:
+    """A custom emoji a note or actor shows as ``:shortcode:`` (Mastodon's ``toot:Emoji``)."""
+
+    id: str
+    shortcode: str  # without colons
+    url: str
+    media_type: str
+    updated: datetime
+
+
+def _emoji(item: Emoji) -> JsonObject:
+    return {
+        "id": item.id,
+        "type": "Emoji",
+        "name": f":{item.shortcode}:",
+        "updated": iso(item.updated),
+        "icon": {"type": "Image", "mediaType": item.media_type, "url": item.url},
+    }
+
+
+def emoji(item: Emoji) -> JsonObject:
+    """A custom emoji as its own document (what its id serves)."""
+    return _document(_emoji(item))
+
+
+@dataclass(frozen=True)
 class Generator:
     """What made an object (AS2 `generator`): for a generated image, the model."""
 
@@ -125,6 +151,7 @@ def actor(
     fields: Sequence[tuple[str, str]] = (),
     also_known_as: Sequence[str] = (),
     moved_to: str | None = None,
+    emojis: Sequence[Emoji] = (),
 ) -> JsonObject:
     """An actor document; ``Service``/``Application`` get Mastodon's bot badge.
 
@@ -151,7 +178,7 @@ def actor(
         "attachment": [
             {"type": "PropertyValue", "name": field_name, "value": value} for field_name, value in fields
         ],
-        "tag": [],
+        "tag": [_emoji(e) for e in emojis],
         "endpoints": {"sharedInbox": shared_inbox} if shared_inbox else {},
     }
     if featured:
@@ -218,6 +245,7 @@ def note(
     generator: Generator | None = None,
     license: str | None = None,
     poll: Choices | None = None,
+    emojis: Sequence[Emoji] = (),
 ) -> JsonObject:
     """A status (a ``Question`` when it carries a ``poll``). ``summary`` is the content warning; ``replies`` the replies collection id.
 
@@ -244,9 +272,11 @@ def note(
         doc["contentMap"] = {language: content}
     if updated:
         doc["updated"] = iso(updated)
-    doc["tag"] = [{"type": "Mention", "href": m.href, "name": m.name} for m in mentions] + [
-        {"type": "Hashtag", "href": h.href, "name": f"#{h.name.lstrip('#')}"} for h in hashtags
-    ]
+    doc["tag"] = (
+        [{"type": "Mention", "href": m.href, "name": m.name} for m in mentions]
+        + [{"type": "Hashtag", "href": h.href, "name": f"#{h.name.lstrip('#')}"} for h in hashtags]
+        + [_emoji(e) for e in emojis]
+    )
     doc["attachment"] = [_attachment(a) for a in attachments]
     if replies:
         doc["replies"] = replies

@@ -169,6 +169,39 @@ def valid_blurhash(value: Any) -> str | None:
     return value if len(value) == 4 + 2 * components_x * components_y else None
 
 
+@dataclass(frozen=True)
+class EmojiTag:
+    """A custom emoji an object or actor uses (``tag`` of type ``Emoji``), unchecked beyond its
+    shape: the shortcode without colons and an http(s) image URL."""
+
+    shortcode: str
+    url: str
+    id: str | None
+    media_type: str | None
+    updated: datetime | None
+
+
+def emoji_tags(doc: Mapping[str, Any]) -> list[EmojiTag]:
+    result = []
+    for tag in as_list(doc.get("tag")):
+        if not isinstance(tag, Mapping) or tag.get("type") != "Emoji":
+            continue
+        name, url = tag.get("name"), _image_url(tag.get("icon"))
+        if isinstance(name, str) and name.strip(":") and url:
+            icon = first(tag.get("icon"))
+            media_type = icon.get("mediaType") if isinstance(icon, Mapping) else None
+            result.append(
+                EmojiTag(
+                    shortcode=name.strip(":"),
+                    url=url,
+                    id=get_id(tag.get("id")),
+                    media_type=media_type if isinstance(media_type, str) else None,
+                    updated=parse_datetime(tag.get("updated")),
+                )
+            )
+    return result
+
+
 class AttachmentView:
     """A media attachment (``Document``, ``Image``, ...) of a note."""
 
@@ -382,6 +415,11 @@ class ActorView:
         value = self.raw.get("webfinger")
         return value if isinstance(value, str) and value else None
 
+    @property
+    def emoji_tags(self) -> list[EmojiTag]:
+        """Custom emoji its name and summary use."""
+        return emoji_tags(self.raw)
+
 
 class NoteView:
     """A status-like object: Note or Question, or one Mastodon converts (Article, Page, ...)."""
@@ -472,12 +510,11 @@ class NoteView:
     @property
     def emojis(self) -> list[tuple[str, str]]:
         """``(shortcode, image url)`` of each custom Emoji tag; shortcode without colons."""
-        result = []
-        for tag in self._tags("Emoji"):
-            name, url = tag.get("name"), _image_url(tag.get("icon"))
-            if isinstance(name, str) and name.strip(":") and url:
-                result.append((name.strip(":"), url))
-        return result
+        return [(tag.shortcode, tag.url) for tag in emoji_tags(self.raw)]
+
+    @property
+    def emoji_tags(self) -> list[EmojiTag]:
+        return emoji_tags(self.raw)
 
     @property
     def attachments(self) -> list[AttachmentView]:

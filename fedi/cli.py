@@ -1,4 +1,4 @@
-"""The `fedi` command: setup, serve, worker, migrate, accounts, doctor."""
+"""The `fedi` command: setup, serve, worker, migrate, accounts, emoji, doctor."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Annotated, NoReturn
 import typer
 
 from fedi import __version__
+from fedi.cli_emoji import emoji_app
 from fedi.cli_moderation import add_account_commands, domains_app, reports_app, rules_app
 from fedi.config import ConfigError, Settings, load_settings
 from fedi.errors import FediError
@@ -35,6 +36,7 @@ app.add_typer(accounts_app, name="accounts")
 app.add_typer(domains_app, name="domains")
 app.add_typer(reports_app, name="reports")
 app.add_typer(rules_app, name="rules")
+app.add_typer(emoji_app, name="emoji")
 db_app = typer.Typer(help="Move the database (SQLite to PostgreSQL).", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 media_app = typer.Typer(
@@ -513,7 +515,12 @@ def media_usage() -> None:
         counted = totals.setdefault(kind, [0, 0])
         counted[0] += 1
         counted[1] += item.size
-    names = {"attachments": "uploads", "generated": "generated images", "cache": "remote media cache"}
+    names = {
+        "attachments": "uploads",
+        "generated": "generated images",
+        "cache": "remote media cache",
+        "emojis": "custom emoji",
+    }
     for kind, (files, size) in sorted(totals.items()):
         typer.echo(f"{names.get(kind, kind):<20} {files:>8,d} files {size:>16,d} bytes")
     files, size = sum(t[0] for t in totals.values()), sum(t[1] for t in totals.values())

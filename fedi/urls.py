@@ -71,3 +71,7 @@ class Urls:
 
     def static(self, path: str) -> str:
         return f"{self.base}/static/{path}"
+
+    def emoji(self, emoji_id: int) -> str:
+        """The AS2 id of a local custom emoji (Mastodon's `/emojis/:id`)."""
+        return f"{self.base}/emojis/{emoji_id}"

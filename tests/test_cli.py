@@ -40,6 +40,10 @@ COMMANDS = [
     ["rules", "add"],
     ["rules", "edit"],
     ["rules", "remove"],
+    ["emoji"],
+    ["emoji", "add"],
+    ["emoji", "list"],
+    ["emoji", "remove"],
     ["doctor"],
 ]
 

@@ -140,6 +140,13 @@ async def featured(request: Request) -> Response:
     return await _document(request, documents.featured, _username(request))
 
 
+async def custom_emoji(request: Request) -> Response:
+    emoji_id = parse_id(request.path_params["id"])
+    if emoji_id is None:
+        raise NotFound()
+    return await _document(request, documents.custom_emoji, emoji_id)
+
+
 async def featured_tags(request: Request) -> Response:
     return await _document(request, documents.featured_tags, _username(request))
 

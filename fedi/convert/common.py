@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fedi.models.accounts import Account
+from fedi.models.emojis import CustomEmoji
 from fedi.models.media import MediaAttachment
 from fedi.urls import Urls
 
@@ -40,3 +41,14 @@ def preview_url(media: MediaAttachment, urls: Urls) -> str | None:
     if media.thumbnail_key:
         return urls.media(media.thumbnail_key)
     return media_url(media, urls)
+
+
+def emoji_url(emoji: CustomEmoji, urls: Urls) -> str:
+    if emoji.file_key:
+        return urls.media(emoji.file_key)
+    return emoji.image_url or ""
+
+
+def emoji_uri(emoji: CustomEmoji, urls: Urls) -> str:
+    """The AS2 id: a remote emoji's own, else /emojis/:id here (or its image, as a last resort)."""
+    return emoji.uri or (urls.emoji(emoji.id) if emoji.local else emoji_url(emoji, urls))

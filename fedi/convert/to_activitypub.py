@@ -8,9 +8,18 @@ from typing import Any
 
 from activitypub import builders
 from activitypub.audience import addressing_for
-from fedi.convert.common import avatar_url, has_avatar, has_header, header_url, media_url
+from fedi.convert.common import (
+    avatar_url,
+    emoji_uri,
+    emoji_url,
+    has_avatar,
+    has_header,
+    header_url,
+    media_url,
+)
 from fedi.licences import parse_licence
 from fedi.models.accounts import Account
+from fedi.models.emojis import CustomEmoji
 from fedi.models.media import MediaAttachment
 from fedi.models.polls import Poll
 from fedi.store.views import StatusView
@@ -61,7 +70,31 @@ def actor(account: Account, urls: Urls) -> dict[str, Any]:
         fields=[(f.get("name", ""), f.get("value", "")) for f in account.fields],
         also_known_as=account.also_known_as,
         moved_to=account.moved_to_uri,
+        emojis=[e for snapshot in account.emojis if (e := _snapshot_emoji(snapshot)) is not None],
     )
+
+
+def emoji(item: CustomEmoji, urls: Urls) -> builders.Emoji:
+    return builders.Emoji(
+        id=emoji_uri(item, urls),
+        shortcode=item.shortcode,
+        url=emoji_url(item, urls),
+        media_type=item.media_type,
+        updated=item.updated_at,
+    )
+
+
+def _snapshot_emoji(snapshot: dict[str, Any]) -> builders.Emoji | None:
+    try:
+        return builders.Emoji(
+            id=snapshot["uri"],
+            shortcode=snapshot["shortcode"],
+            url=snapshot["url"],
+            media_type=snapshot.get("media_type") or "image/png",
+            updated=datetime.fromisoformat(snapshot["updated"]),
+        )
+    except (KeyError, TypeError, ValueError):
+        return None
 
 
 def addressing(view: StatusView) -> tuple[list[str], list[str]]:
@@ -141,6 +174,7 @@ def note(view: StatusView, urls: Urls) -> dict[str, Any]:
         remix_of=status.remix_of_uri,
         generator=generator(generated) if generated else None,
         license=_licence_url(generated),
+        emojis=[emoji(e, urls) for e in view.emojis],
         poll=_choices(view.poll.poll) if view.poll is not None else None,
     )
 

@@ -16,15 +16,16 @@ from typing import Any
 
 from fedi import __version__
 from fedi.config import Settings
-from fedi.convert.common import avatar_url, header_url, media_url, preview_url
+from fedi.convert.common import avatar_url, emoji_url, header_url, media_url, preview_url
 from fedi.media.images import SUPPORTED_TYPES
 from fedi.models.accounts import Account, Role, User
+from fedi.models.emojis import CustomEmoji
 from fedi.models.filters import Filter, FilterKeyword, FilterStatus
 from fedi.models.generations import Generation
 from fedi.models.lists import UserList
 from fedi.models.media import MediaAttachment
 from fedi.models.moderation import DomainAllow, DomainBlock
-from fedi.models.notifications import Marker
+from fedi.models.notifications import Marker, NotificationRequest
 from fedi.models.oauth import OAuthApplication
 from fedi.models.polls import (
     MAX_CHARACTERS_PER_OPTION,
@@ -97,7 +98,7 @@ def account(item: Account, urls: Urls) -> Entity:
             {"name": f.get("name", ""), "value": f.get("value", ""), "verified_at": f.get("verified_at")}
             for f in item.fields
         ],
-        "emojis": [],
+        "emojis": [_account_emoji(e) for e in item.emojis],
         "bot": item.bot,
         "group": item.actor_type == "Group",
         "discoverable": item.discoverable,
@@ -113,6 +114,28 @@ def account(item: Account, urls: Urls) -> Entity:
         "statuses_count": item.statuses_count,
         "followers_count": item.followers_count,
         "following_count": item.following_count,
+    }
+
+
+def custom_emoji(item: CustomEmoji, urls: Urls) -> Entity:
+    """Mastodon's CustomEmoji (static_url is the same image: fedi keeps no animated copies)."""
+    url = emoji_url(item, urls)
+    return {
+        "shortcode": item.shortcode,
+        "url": url,
+        "static_url": url,
+        "visible_in_picker": item.visible_in_picker,
+        "category": item.category,
+    }
+
+
+def _account_emoji(snapshot: Mapping[str, Any]) -> Entity:
+    return {
+        "shortcode": snapshot.get("shortcode", ""),
+        "url": snapshot.get("url", ""),
+        "static_url": snapshot.get("url", ""),
+        "visible_in_picker": True,
+        "category": snapshot.get("category"),
     }
 
 
@@ -205,7 +228,7 @@ def status_body(view: StatusView, urls: Urls) -> Entity:
         "media_attachments": [media(m, urls) for m in view.media],
         "mentions": [mention(a) for a in view.mentions],
         "tags": [{"name": t.name, "url": urls.tag(t.name)} for t in view.tags],
-        "emojis": [],
+        "emojis": [custom_emoji(e, urls) for e in view.emojis],
         "reblogs_count": item.reblogs_count,
         "favourites_count": item.favourites_count,
         "replies_count": item.replies_count,
@@ -497,6 +520,20 @@ def notification(
 
 
 FEDI_TYPES_SHOWN_AS = {"fedi_remix": "mention"}
+
+
+def notification_request(
+    item: NotificationRequest, sender: Account, last: StatusView | None, urls: Urls, viewer_id: int
+) -> Entity:
+    """Mastodon's NotificationRequest (`notifications_count` is a string there too)."""
+    return {
+        "id": str(item.id),
+        "created_at": iso(item.created_at),
+        "updated_at": iso(item.updated_at),
+        "account": account(sender, urls),
+        "notifications_count": str(item.notifications_count),
+        "last_status": status(last, urls, viewer_id) if last is not None else None,
+    }
 
 
 def report(view: ReportView, urls: Urls) -> Entity:

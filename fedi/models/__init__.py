@@ -2,6 +2,7 @@
 
 from fedi.models.accounts import Account, User
 from fedi.models.conversations import Conversation, ConversationMute, ConversationStatus
+from fedi.models.emojis import CustomEmoji, StatusEmoji
 from fedi.models.featured_tags import FeaturedTag
 from fedi.models.federation import (
     AccountMove,
@@ -25,7 +26,13 @@ from fedi.models.moderation import (
     ModerationNote,
     ServerRule,
 )
-from fedi.models.notifications import Marker, Notification
+from fedi.models.notifications import (
+    Marker,
+    Notification,
+    NotificationPermission,
+    NotificationPolicy,
+    NotificationRequest,
+)
 from fedi.models.oauth import OAuthApplication, OAuthCode, OAuthToken
 from fedi.models.polls import Poll, PollVote
 from fedi.models.processes import IdNode
@@ -57,6 +64,7 @@ __all__ = [
     "Conversation",
     "ConversationMute",
     "ConversationStatus",
+    "CustomEmoji",
     "Delivery",
     "DomainAllow",
     "DomainBlock",
@@ -79,6 +87,9 @@ __all__ = [
     "ModerationNote",
     "Mute",
     "Notification",
+    "NotificationPermission",
+    "NotificationPolicy",
+    "NotificationRequest",
     "OAuthApplication",
     "OAuthCode",
     "OAuthToken",
@@ -94,6 +105,7 @@ __all__ = [
     "ServerRule",
     "Status",
     "StatusEdit",
+    "StatusEmoji",
     "StatusTag",
     "Tag",
     "TagFollow",

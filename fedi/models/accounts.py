@@ -48,6 +48,9 @@ class Account(SQLModel, table=True):
     header_file: str | None = Field(default=None, max_length=512)
     header_remote_url: str | None = Field(default=None, max_length=2048)
     fields: list[dict[str, Any]] = json_list()
+    # The custom emoji its display name and note show, as of the last change:
+    # [{"shortcode", "url", "uri", "media_type", "updated"}] (fedi.services.emojis).
+    emojis: list[dict[str, Any]] = json_list()
     locked: bool = False
     discoverable: bool = True
     indexable: bool = True

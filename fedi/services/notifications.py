@@ -9,9 +9,9 @@ from sqlmodel import Session
 
 from fedi.errors import NotFound
 from fedi.models.accounts import Account
-from fedi.models.notifications import Notification
+from fedi.models.notifications import Notification, PolicyAction
 from fedi.runtime import Runtime
-from fedi.services import events, notification_groups, push_delivery
+from fedi.services import events, notification_groups, notification_requests, push_delivery
 from fedi.store import accounts as account_store
 from fedi.store import conversation_mutes
 from fedi.store import moderation as moderation_store
@@ -33,7 +33,8 @@ def notify(
     allow_self: bool = False,
 ) -> Notification | None:
     """Notify a local account, unless it is about itself (`allow_self`: the end of one's own
-    poll is) or from someone it mutes or blocks."""
+    poll is) or from someone it mutes or blocks; its notification policy may hold the
+    notification as a request, or drop it."""
     if recipient_id == from_account_id and not allow_self:
         return None
     recipient = account_store.get(session, recipient_id)
@@ -48,6 +49,14 @@ def notify(
         return None
     if store.exists_like(session, recipient_id, type, from_account_id, status_id, report_id):
         return None  # the same event processed twice (a redelivered activity) notifies once
+    sender = account_store.get(session, from_account_id)
+    action = (
+        notification_requests.decide(session, recipient, sender, type, status_id)
+        if sender is not None
+        else PolicyAction.ACCEPT
+    )
+    if action == PolicyAction.DROP:
+        return None
     now = datetime.now(UTC)
     item = Notification(
         account_id=recipient_id,
@@ -56,12 +65,16 @@ def notify(
         status_id=status_id,
         report_id=report_id,
         group_key=notification_groups.key_for(session, recipient_id, type, status_id, now),
+        filtered=action == PolicyAction.FILTER,
         created_at=now,
     )
     session.add(item)
     session.flush()
-    events.notification(session, rt, item)
-    push_delivery.queue_for(session, rt, item)
+    if item.filtered:
+        notification_requests.hold(session, item)  # no event, no push: it waits in its request
+    else:
+        events.notification(session, rt, item)
+        push_delivery.queue_for(session, rt, item)
     return item
 
 

@@ -16,7 +16,7 @@ from fedi.media.storage import new_key
 from fedi.models.accounts import Account, User
 from fedi.models.statuses import VISIBILITIES
 from fedi.runtime import Runtime
-from fedi.services import statuses
+from fedi.services import emojis, statuses
 from fedi.services.federation import outbox
 from fedi.services.media import stored_files
 from fedi.store import accounts as account_store
@@ -175,6 +175,7 @@ def _apply(
         if previous:
             replaced.append(previous)
         setattr(account, f"{kind}_file", key)
+    emojis.refresh_local_account(session, rt, account)
     account.updated_at = datetime.now(UTC)
     if changes.privacy is not None:
         user.default_visibility = changes.privacy

@@ -26,6 +26,7 @@ from fedi.models.statuses import VISIBILITIES, Status, StatusEdit
 from fedi.runtime import Runtime
 from fedi.services import (
     conversations,
+    emojis,
     events,
     filters,
     generations,
@@ -187,6 +188,7 @@ def create(
         session.add(item)
     store.set_mentions(session, status.id, [m.account_id for m in rendered.mentions])
     store.set_tags(session, status.id, rendered.tags)
+    emojis.set_for_status(session, status.id, emojis.local_in(session, draft.text, draft.spoiler_text))
     if generation is not None:
         generation.status_id = status.id
         session.add(generation)
@@ -358,6 +360,7 @@ def edit(
     session.add(status)
     store.set_mentions(session, status.id, [m.account_id for m in rendered.mentions])
     store.set_tags(session, status.id, rendered.tags)
+    emojis.set_for_status(session, status.id, emojis.local_in(session, draft.text, draft.spoiler_text))
     session.flush()
     session.add(revision(status, [by_id[i] for i in draft.media_ids], at=status.edited_at))
     view = status_view(session, status, None)

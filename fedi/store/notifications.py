@@ -18,15 +18,22 @@ from fedi.store import memo
 from fedi.store.paging import Page, fetch_page, fetch_prepared_page
 
 
+def shown() -> Any:
+    """Notifications not held by the recipient's notification policy."""
+    return col(Notification.filtered).is_(False)
+
+
 def get_for(session: Session, account_id: int, notification_id: int) -> Notification | None:
     notification = session.get(Notification, notification_id)
-    return notification if notification is not None and notification.account_id == account_id else None
+    if notification is None or notification.account_id != account_id or notification.filtered:
+        return None
+    return notification
 
 
 def _selection(
     account_id: int, types: Sequence[str] | None, exclude_types: Sequence[str], from_account_id: int | None
 ) -> Any:
-    stmt = select(Notification).where(Notification.account_id == account_id)
+    stmt = select(Notification).where(Notification.account_id == account_id, shown())
     if types:
         stmt = stmt.where(col(Notification.type).in_(types))
     if exclude_types:
@@ -67,6 +74,7 @@ def _plain_ids() -> Any:
     viewer: Any = bindparam("viewer")
     return core_select(col(Notification.id)).where(
         col(Notification.account_id) == viewer,
+        shown(),
         ~exists().where(
             col(AccountDomainBlock.account_id) == viewer,
             col(Account.id) == col(Notification.from_account_id),
@@ -145,7 +153,11 @@ def group_facts(
     """Counts, bounds and the most recent `samples` accounts of these groups, in three queries."""
     if not keys:
         return {}
-    base: list[Any] = [col(Notification.account_id) == account_id, col(Notification.group_key).in_(keys)]
+    base: list[Any] = [
+        col(Notification.account_id) == account_id,
+        col(Notification.group_key).in_(keys),
+        shown(),
+    ]
     if newest is not None:
         base.append(col(Notification.id) <= newest)
     in_page = (
@@ -202,8 +214,8 @@ def _in_group(account_id: int, group_key: str) -> list[Any]:
     if group_key.startswith("ungrouped-"):
         number = group_key.removeprefix("ungrouped-")
         wanted = int(number) if number.isdigit() and len(number) < 19 else 0
-        return [col(Notification.account_id) == account_id, col(Notification.id) == wanted]
-    return [col(Notification.account_id) == account_id, col(Notification.group_key) == group_key]
+        return [col(Notification.account_id) == account_id, col(Notification.id) == wanted, shown()]
+    return [col(Notification.account_id) == account_id, col(Notification.group_key) == group_key, shown()]
 
 
 def newest_in_group(session: Session, account_id: int, group_key: str) -> Notification | None:
@@ -248,7 +260,7 @@ def remove_about(
 
 
 def clear(session: Session, account_id: int) -> None:
-    session.exec(delete(Notification).where(col(Notification.account_id) == account_id))
+    session.exec(delete(Notification).where(col(Notification.account_id) == account_id, shown()))
 
 
 def markers(session: Session, account_id: int, timelines: Sequence[str]) -> list[Marker]:
@@ -260,7 +272,7 @@ def count_after(session: Session, account_id: int, after_id: int, *, limit: int)
     """Notifications newer than `after_id`, counted up to `limit`."""
     newer = (
         select(Notification.id)
-        .where(Notification.account_id == account_id, col(Notification.id) > after_id)
+        .where(Notification.account_id == account_id, col(Notification.id) > after_id, shown())
         .limit(limit)
         .subquery()
     )

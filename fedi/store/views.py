@@ -15,6 +15,7 @@ from sqlmodel import Session, col, select
 
 from fedi.models.accounts import Account
 from fedi.models.conversations import Conversation
+from fedi.models.emojis import CustomEmoji
 from fedi.models.federation import Report
 from fedi.models.filters import Filter, FilterKeyword, FilterStatus
 from fedi.models.media import MediaAttachment
@@ -22,6 +23,7 @@ from fedi.models.notifications import Notification
 from fedi.models.polls import Poll
 from fedi.models.statuses import Status, Tag
 from fedi.store import conversation_mutes, memo
+from fedi.store import emojis as emoji_store
 from fedi.store import interactions as interaction_store
 from fedi.store import media as media_store
 from fedi.store import polls as poll_store
@@ -56,7 +58,8 @@ class PollView:
 
 @dataclass
 class StatusParts:
-    """What every viewer sees of a status: it, its author, its media, mentions, tags and poll.
+    """What every viewer sees of a status: it, its author, media, mentions, tags, custom emoji
+    and poll.
 
     Remembered between read-only requests while the database does not change
     (fedi/store/memo.py), so shared: never changed once built. `rendered` keeps the convert
@@ -67,6 +70,7 @@ class StatusParts:
     media: list[MediaAttachment]
     mentions: list[Account]
     tags: list[Tag]
+    emojis: list[CustomEmoji]
     poll: Poll | None = None
     rendered: dict[str, Any] | None = None
 
@@ -78,6 +82,7 @@ class StatusView:
     media: list[MediaAttachment] = field(default_factory=list)
     mentions: list[Account] = field(default_factory=list)
     tags: list[Tag] = field(default_factory=list)
+    emojis: list[CustomEmoji] = field(default_factory=list)
     reblog: StatusView | None = None
     favourited: bool = False
     reblogged: bool = False
@@ -113,6 +118,7 @@ def status_parts(session: Session, statuses: dict[int, Status]) -> dict[int, Sta
         mentions = status_store.mentions_of(session, missing)
         tags = status_store.tags_of(session, missing)
         polls = poll_store.of_statuses(session, missing)
+        emojis = emoji_store.of_statuses(session, missing)
         account_ids = {statuses[i].account_id for i in missing}
         account_ids |= {a for i in missing for a in mentions.get(i, [])}
         accounts = remembered_accounts(session, account_ids)
@@ -123,6 +129,7 @@ def status_parts(session: Session, statuses: dict[int, Status]) -> dict[int, Sta
                 media=media.get(i, []),
                 mentions=[accounts[a] for a in mentions.get(i, []) if a in accounts],
                 tags=tags.get(i, []),
+                emojis=emojis.get(i, []),
                 poll=polls.get(i),
             )
             for i in missing
@@ -182,6 +189,7 @@ def status_views(session: Session, statuses: list[Status], viewer: Account | Non
             media=found.media,
             mentions=found.mentions,
             tags=found.tags,
+            emojis=found.emojis,
             favourited=status_id in flags["favourited"],
             reblogged=status_id in flags["reblogged"],
             bookmarked=status_id in flags["bookmarked"],

@@ -14,6 +14,13 @@ TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$")
 DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 FIELD = {"name": "str", "value": "str", "verified_at": "time?"}
+CUSTOM_EMOJI = {
+    "shortcode": "str",
+    "url": "url",
+    "static_url": "url",
+    "visible_in_picker": "bool",
+    "category": "str?",
+}
 ACCOUNT: dict[str, Any] = {
     # Ice Cubes Models/Account.swift, Tusky entity/Account.kt, Fedilab (GTS #1333)
     "id": "id",
@@ -30,7 +37,7 @@ ACCOUNT: dict[str, Any] = {
     "created_at": "time",
     "fields": [FIELD],
     "locked": "bool",
-    "emojis": [],
+    "emojis": [CUSTOM_EMOJI],
     "bot": "bool",
     "group": "bool",
     "limited": "bool",
@@ -76,7 +83,7 @@ STATUS: dict[str, Any] = {
     "content": "str",
     "created_at": "time",
     "edited_at": "time?",
-    "emojis": [],
+    "emojis": [CUSTOM_EMOJI],
     "reblogs_count": "int",
     "favourites_count": "int",
     "replies_count": "int",
@@ -114,6 +121,14 @@ POLL = {
 }
 NOTIFICATION = {"id": "id", "type": "str", "created_at": "time", "account": ACCOUNT, "group_key": "str"}
 # Mastodon 4.3 GroupedNotificationsResults (docs.joinmastodon.org/methods/grouped_notifications)
+NOTIFICATION_REQUEST = {
+    "id": "id",
+    "created_at": "time",
+    "updated_at": "time",
+    "account": ACCOUNT,
+    "notifications_count": "str",
+    "last_status": "dict?",
+}
 NOTIFICATION_GROUP = {
     "group_key": "str",
     "notifications_count": "int",

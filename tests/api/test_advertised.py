@@ -17,6 +17,8 @@ from PIL import Image
 from starlette.testclient import TestClient
 
 from fedi.config import Settings
+from fedi.runtime import Runtime
+from fedi.services import emojis
 from tests.api.conftest import Caller, image_bytes
 from tests.api.test_timelines import post
 from tests.conftest import make_test_settings
@@ -66,6 +68,8 @@ async def test_nothing_is_advertised_untested(client: httpx.AsyncClient) -> None
     assert instance["api_versions"] == {"mastodon": 2}
     grouped = await client.get("/api/v2/notifications")
     assert grouped.status_code == 401  # it exists (and wants a token), see test_notification_groups
+    policy = await client.get("/api/v2/notifications/policy")
+    assert policy.status_code == 401  # 4.3's filtering: see test_notification_requests
 
 
 def test_the_streaming_url_streams(web: TestClient, alice: Caller) -> None:
@@ -202,3 +206,23 @@ async def test_translation_and_timeline_access(client: httpx.AsyncClient, alice:
     for query in ("", "?local=true"):
         answer = await client.get(f"/api/v1/timelines/tag/salut{query}")
         assert [s["id"] for s in answer.json()] == [status_id]
+
+
+async def test_languages_and_custom_emoji(client: httpx.AsyncClient, runtime: Runtime, alice: Caller) -> None:
+    """Not in `configuration`, but read by the same clients at start-up: the instance's
+    languages are among those a post may carry, and custom emoji offered are usable."""
+    instance = (await client.get("/api/v2/instance")).json()
+    offered = (await client.get("/api/v1/instance/languages")).json()
+    assert {"code": "en", "name": "English"} in offered and len(offered) > 100
+    codes = {item["code"] for item in offered}
+    assert set(instance["languages"]) <= codes
+    status_id = await post(client, alice, "bonjour", language="fr")
+    assert (await client.get(f"/api/v1/statuses/{status_id}")).json()["language"] == "fr"
+
+    assert (await client.get("/api/v1/custom_emojis")).json() == []
+    buffer = io.BytesIO()
+    Image.new("RGBA", (16, 16), "orange").save(buffer, format="PNG")
+    emojis.add_local(runtime, "blobcat", buffer.getvalue())
+    (emoji,) = (await client.get("/api/v1/custom_emojis")).json()
+    used = await post(client, alice, f":{emoji['shortcode']}:")
+    assert (await client.get(f"/api/v1/statuses/{used}")).json()["emojis"] == [emoji]

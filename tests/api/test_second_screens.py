@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 from mastodon import Mastodon, MastodonAPIError, StreamListener
+from PIL import Image
 from websockets.sync.client import connect as ws_connect
 
 from tests.api.live import Server, running_server, sign_in
@@ -184,3 +185,17 @@ def test_a_push_subscription_is_created(server: Server, people: dict[str, Mastod
     instance = httpx.get(f"{server.base}/api/v2/instance", timeout=10).json()
     assert shown.server_key == instance["configuration"]["vapid"]["public_key"]
     bob.push_subscription_delete()  # nothing is pushed to push.example by the tests after this
+
+
+def test_an_emoji_added_with_the_cli_is_offered_and_shown(
+    server: Server, people: dict[str, Mastodon], tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    image = tmp_path_factory.mktemp("emoji") / "blobcat.png"
+    Image.new("RGBA", (64, 64), "orange").save(image)
+    assert ":blobcat:" in server.fedi("emoji", "add", "blobcat", str(image), "--category", "Blobs")
+    alice = people["alice"]
+    (offered,) = alice.custom_emojis()
+    assert (offered.shortcode, offered.category, offered.visible_in_picker) == ("blobcat", "Blobs", True)
+    assert httpx.get(offered.url, timeout=10).content.startswith(b"\x89PNG")
+    posted = alice.status_post("hello :blobcat:")
+    assert [e.shortcode for e in alice.status(posted.id).emojis] == ["blobcat"]

@@ -19,6 +19,7 @@ from PIL import Image
 from fedi.config import load_settings
 from fedi.db import make_engine, migrate
 from fedi.runtime import build_runtime
+from fedi.services import emojis
 from fedi.services.accounts import create_local_account
 from fedi.services.system import ensure_system_accounts
 from tests.support.processes import Server, free_port, write_config
@@ -185,12 +186,22 @@ def test_second_screens_across_instances(two: dict[str, Any]) -> None:
     _eventually(lambda: alice.account_relationships(bob_there["id"])[0]["following"], what="the Accept")
     carol.tag_follow("knitting")
 
-    posted = bob.status_post("a new scarf #Knitting")
+    # A custom emoji of two's (added as `fedi emoji add` does) travels as an Emoji tag.
+    runtime_two = build_runtime(load_settings(two["two"].config))
+    try:
+        emojis.add_local(runtime_two, "yarn", _png())
+    finally:
+        runtime_two.close()
+    posted = bob.status_post("a new scarf #Knitting :yarn:")
     copy = _eventually(
         lambda: next((s for s in carol.timeline_home() if s["uri"] == posted["uri"]), None),
         what="the tagged post in carol's home",
     )
     assert not carol.account_relationships(bob_there["id"])[0]["following"]
+    [yarn] = copy["emojis"]
+    assert yarn["shortcode"] == "yarn" and yarn["url"].startswith(f"http://{two['two_domain']}/media/emojis/")
+    assert yarn["url"] == bob.status(posted["id"])["emojis"][0]["url"]
+    assert carol.custom_emojis() == []  # one's own set is not two's
 
     alice.status_favourite(copy["id"])
     carol.status_favourite(copy["id"])

@@ -10,6 +10,7 @@ from starlette.responses import Response
 
 from fedi.api.context import read, run_sync, runtime_of
 from fedi.api.responses import JSONResponse
+from fedi.content.languages import LANGUAGES
 from fedi.convert import to_mastodon
 from fedi.models.accounts import Account
 from fedi.runtime import Runtime
@@ -93,6 +94,11 @@ async def activity(request: Request) -> Response:
 async def translation_languages(request: Request) -> Response:
     """No translation here: no language translates into any other."""
     return JSONResponse({})
+
+
+async def languages(request: Request) -> Response:
+    """The languages a post can be tagged with (ISO 639-1), as Mastodon lists them."""
+    return JSONResponse([{"code": code, "name": name} for code, name in LANGUAGES.items()])
 
 
 async def rules(request: Request) -> Response:

@@ -1,6 +1,6 @@
-"""Endpoints clients call at start-up for features fedi does not have (custom emojis,
-announcements, trending links). They answer the empty
-shape of a real answer: a client shows "nothing here" instead of failing on a 404 (Elk's "For
+"""Endpoints clients call at start-up for features fedi does not have (announcements, trending
+links). They answer the empty shape of a real answer: a client shows "nothing here" instead of
+failing on a 404 (Elk's "For
 you" did on Takahē). Those that belong to a user still require a valid token with the right scope.
 """
 
@@ -29,5 +29,4 @@ def empty_list(*scopes: str, public: bool = False) -> Endpoint:
 
 
 announcements = empty_list("read")
-custom_emojis = empty_list(public=True)
 trends = empty_list(public=True)

@@ -17,6 +17,7 @@ from fedi import __version__
 from fedi.convert import to_activitypub
 from fedi.errors import BadRequest, NotFound
 from fedi.models.accounts import Account
+from fedi.models.emojis import CustomEmoji
 from fedi.models.statuses import Status
 from fedi.runtime import Runtime
 from fedi.services import remote_follow
@@ -170,6 +171,14 @@ def featured_tags(session: Session, rt: Runtime, username: str) -> dict[str, Any
     return builders.ordered_collection(
         id=rt.urls.featured_tags(username), total_items=len(items), items=items
     )
+
+
+def custom_emoji(session: Session, rt: Runtime, emoji_id: int) -> dict[str, Any]:
+    """A local custom emoji at its id (`/emojis/:id`), as Mastodon serves it."""
+    found = session.get(CustomEmoji, emoji_id)
+    if found is None or not found.local:
+        raise NotFound()
+    return builders.emoji(to_activitypub.emoji(found, rt.urls))
 
 
 # Discovery -------------------------------------------------------------------------------

@@ -36,7 +36,7 @@ from fedi.models.media import MediaAttachment
 from fedi.models.moderation import Severity
 from fedi.models.statuses import Status
 from fedi.runtime import Runtime
-from fedi.services import media_cache, polls, reach, trends
+from fedi.services import emojis, media_cache, polls, reach, trends
 from fedi.services.federation.fetches import RemoteError, done
 from fedi.store import accounts as account_store
 from fedi.store import statuses as status_store
@@ -274,6 +274,8 @@ def upsert_actor(session: Session, rt: Runtime, document: dict[str, Any]) -> Acc
     rejects_media = rt.domains.rejects_media(domain)
     account.avatar_remote_url = None if rejects_media else view.icon_url
     account.header_remote_url = None if rejects_media else view.image_url
+    shown = [] if rejects_media else emojis.remember_remote(session, domain, view.emoji_tags)
+    account.emojis = emojis.snapshot(shown, rt.urls)
     account.locked = view.manually_approves_followers
     account.discoverable = view.discoverable
     account.indexable = view.indexable
@@ -466,6 +468,9 @@ def apply_note_details(session: Session, rt: Runtime, status: Status, note: Note
     # A domain whose media this server rejects keeps only links to its files (Mastodon shows
     # such attachments as "unknown": a link, no preview).
     rejected = rt.domains.rejects_media(host_or_none(status.uri))
+    # Custom emoji are images too: none from a domain whose media is rejected.
+    shown = [] if rejected else emojis.remember_remote(session, _host(status.uri), note.emoji_tags)
+    emojis.set_for_status(session, status.id, shown)
     # An edit keeps the cached copy of an image it still carries (same URL).
     previous = {item.remote_url: item for item in status_view(session, status, None).media}
     for item in previous.values():
