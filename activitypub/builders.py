@@ -135,6 +135,7 @@ def actor(
     following: str,
     featured: str | None = None,
     featured_tags: str | None = None,
+    endorsements: str | None = None,
     shared_inbox: str | None = None,
     public_key_pem: str,
     published: datetime,
@@ -185,6 +186,8 @@ def actor(
         doc["featured"] = featured
     if featured_tags:
         doc["featuredTags"] = featured_tags
+    if endorsements:
+        doc["endorsements"] = endorsements
     if icon:
         doc["icon"] = _image(icon)
     if image:
@@ -470,6 +473,17 @@ def block(*, id: str, actor: str, object: str) -> JsonObject:
 def flag(*, id: str, actor: str, objects: Sequence[str], content: str) -> JsonObject:
     """A report: ``objects`` lists the reported account first, then status ids."""
     return _document({"id": id, "type": "Flag", "actor": actor, "content": content, "object": list(objects)})
+
+
+def add(*, id: str, actor: str, object: str, target: str) -> JsonObject:
+    """A post pinned to the ``target`` collection (Mastodon's `featured`), without addressing,
+    as Mastodon sends it to the actor's followers."""
+    return _document({"id": id, "type": "Add", "actor": actor, "object": object, "target": target})
+
+
+def remove(*, id: str, actor: str, object: str, target: str) -> JsonObject:
+    """The unpinning that undoes `add`."""
+    return _document({"id": id, "type": "Remove", "actor": actor, "object": object, "target": target})
 
 
 def move(*, id: str, actor: str, object: str, target: str) -> JsonObject:

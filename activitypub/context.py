@@ -79,6 +79,9 @@ EXTENSION_TERMS: Final[dict[str, Any]] = {
     "strength": "fedi:strength",
     # The licence an image is offered under, as a URL (schema.org's own term).
     "license": {"@id": "https://schema.org/license", "@type": "@id"},
+    # An actor's endorsed ("featured") accounts: a collection of actor ids. Mastodon 4.4 keeps
+    # endorsements to itself, so the term is fedi's own.
+    "endorsements": {"@id": "fedi:endorsements", "@type": "@id"},
 }
 
 

@@ -304,6 +304,11 @@ class ActorView:
         return self._opt_id("featured")
 
     @property
+    def endorsements(self) -> str | None:
+        """The accounts the actor endorses (fedi's extension term, `fedi:endorsements`)."""
+        return self._opt_id("endorsements")
+
+    @property
     def shared_inbox(self) -> str | None:
         endpoints = self.raw.get("endpoints")
         if isinstance(endpoints, Mapping):

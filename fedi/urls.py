@@ -38,6 +38,9 @@ class Urls:
     def featured_tags(self, username: str) -> str:
         return f"{self.actor(username)}/collections/tags"
 
+    def endorsements(self, username: str) -> str:
+        return f"{self.actor(username)}/collections/endorsements"
+
     def profile(self, username: str) -> str:
         return f"{self.base}/@{quote(username)}"
 

@@ -147,6 +147,10 @@ async def custom_emoji(request: Request) -> Response:
     return await _document(request, documents.custom_emoji, emoji_id)
 
 
+async def endorsements(request: Request) -> Response:
+    return await _document(request, documents.endorsements, _username(request))
+
+
 async def featured_tags(request: Request) -> Response:
     return await _document(request, documents.featured_tags, _username(request))
 

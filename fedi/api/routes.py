@@ -133,6 +133,7 @@ def routes(settings: Settings) -> list[BaseRoute]:
         Route("/users/{username}/following", ap.following),
         Route("/users/{username}/collections/featured", ap.featured),
         Route("/users/{username}/collections/tags", ap.featured_tags),
+        Route("/users/{username}/collections/endorsements", ap.endorsements),
         Route("/emojis/{id}", ap.custom_emoji),
         Route("/users/{username}/statuses/{status_id}", ap.status),
         Route("/users/{username}/statuses/{status_id}/activity", ap.status_activity),

@@ -54,6 +54,7 @@ def actor(account: Account, urls: Urls) -> dict[str, Any]:
         following=account.following_url or urls.following(account.username),
         featured=account.featured_url,
         featured_tags=urls.featured_tags(account.username),
+        endorsements=urls.endorsements(account.username),
         shared_inbox=urls.shared_inbox(),
         public_key_pem=account.public_key_pem,
         published=account.created_at,

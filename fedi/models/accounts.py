@@ -37,6 +37,8 @@ class Account(SQLModel, table=True):
     followers_url: str | None = Field(default=None, max_length=2048, index=True)
     following_url: str | None = Field(default=None, max_length=2048)
     featured_url: str | None = Field(default=None, max_length=2048)
+    # A remote actor's `endorsements` collection (fedi's extension; local accounts use urls.endorsements).
+    endorsements_url: str | None = Field(default=None, max_length=2048)
     public_key_id: str = Field(default="", max_length=2048, index=True)
     public_key_pem: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     # FEP-521a Ed25519 keys of a remote actor: [{"id": key id, "pem": SubjectPublicKeyInfo PEM}].

@@ -165,6 +165,12 @@ def endorsements(session: Session, viewer: Account | None, account_id: int, page
     return [(e.id, a) for e, a in store.endorsements(session, owner.id, page)]
 
 
+def endorser(session: Session, viewer: Account | None, account_id: int) -> Account | None:
+    """The account whose endorsements are asked for; None when it blocks the viewer."""
+    owner = account(session, account_id)
+    return owner if _visible_to(session, viewer, owner) else None
+
+
 def accounts(session: Session, account_ids: list[int]) -> list[Account]:
     """Several accounts at once, in the order asked; unknown and deleted ones left out."""
     found = accounts_by_id(session, set(account_ids))

@@ -176,7 +176,9 @@ def mute_conversation(session: Session, actor: Account, status_id: int, *, on: b
     return status
 
 
-def pin(session: Session, actor: Account, status_id: int, *, on: bool) -> Status:
+def pin(session: Session, rt: Runtime, actor: Account, status_id: int, *, on: bool) -> Status:
+    """Pin (or unpin) one's own post to the profile; the followers' servers are sent an Add (or
+    Remove) aimed at the `featured` collection, as Mastodon sends them."""
     status = status_store.get(session, status_id)
     if status is None or status.account_id != actor.id or status.reblog_of_id is not None:
         raise NotFound()
@@ -187,8 +189,12 @@ def pin(session: Session, actor: Account, status_id: int, *, on: bool) -> Status
         if len(store.pinned_statuses(session, actor.id)) >= MAX_PINS:
             raise Unprocessable(f"You can pin at most {MAX_PINS} posts", field="id")
         session.add(Pin(account_id=actor.id, status_id=status.id))
+        session.flush()
+        outbox.pinned(session, rt, actor, status.uri, on=True)
     elif not on and row is not None:
         session.delete(row)
+        session.flush()
+        outbox.pinned(session, rt, actor, status.uri, on=False)
     return status
 
 

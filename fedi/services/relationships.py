@@ -324,13 +324,19 @@ def received_unblock(session: Session, actor: Account, target: Account) -> None:
 MAX_ENDORSEMENTS = 100
 
 
-def endorse(session: Session, actor: Account, target_id: int, *, on: bool) -> None:
-    """Recommend (or stop recommending) an account one follows on one's profile."""
+def endorse(session: Session, rt: Runtime, actor: Account, target_id: int, *, on: bool) -> None:
+    """Recommend (or stop recommending) an account one follows on one's profile.
+
+    Endorsements federate in the actor's `endorsements` collection (fedi's extension); a change
+    sends an Update of the actor to its followers, as a change of featured tags does.
+    """
     target = _target(session, target_id)
     row = store.endorsement(session, actor.id, target.id)
     if not on:
         if row is not None:
             session.delete(row)
+            session.flush()
+            outbox.profile_updated(session, rt, actor)
         return
     if row is not None:
         return
@@ -340,3 +346,5 @@ def endorse(session: Session, actor: Account, target_id: int, *, on: bool) -> No
     if store.count_endorsements(session, actor.id) >= MAX_ENDORSEMENTS:
         raise Unprocessable(f"You can endorse at most {MAX_ENDORSEMENTS} accounts")
     session.add(Endorsement(account_id=actor.id, target_account_id=target.id))
+    session.flush()
+    outbox.profile_updated(session, rt, actor)

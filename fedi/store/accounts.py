@@ -22,6 +22,14 @@ def by_uri(session: Session, uri: str) -> Account | None:
     return session.exec(select(Account).where(Account.uri == uri)).first()
 
 
+def by_uris(session: Session, uris: Sequence[str]) -> list[Account]:
+    """The accounts stored under these actor ids, in the order given (unknown ones left out)."""
+    if not uris:
+        return []
+    found = {a.uri: a for a in session.exec(select(Account).where(col(Account.uri).in_(list(uris))))}
+    return [found[u] for u in uris if u in found]
+
+
 def by_key_id(session: Session, key_id: str) -> Account | None:
     return session.exec(select(Account).where(Account.public_key_id == key_id)).first()
 

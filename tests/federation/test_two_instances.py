@@ -176,8 +176,9 @@ def federation_scenario(two: dict[str, Any]) -> None:
 
 def test_second_screens_across_instances(two: dict[str, Any]) -> None:
     """carol@one follows a hashtag and gets bob@two's tagged post once it reaches one (alice
-    follows bob); bob's direct post to carol is a conversation on both sides; favourites of
-    bob's post from one are one group in his grouped notifications."""
+    follows bob); alice's endorsement of bob is seen on two; bob's direct post to carol is a
+    conversation on both sides; favourites of bob's post from one are one group in his grouped
+    notifications."""
     alice, carol = _client(two["one"], "alice"), _client(two["one"], "carol")
     bob = _client(two["two"], "bob")
     bob_handle, carol_handle = f"bob@{two['two_domain']}", f"carol@{two['one_domain']}"
@@ -185,6 +186,12 @@ def test_second_screens_across_instances(two: dict[str, Any]) -> None:
     alice.account_follow(bob_there["id"])
     _eventually(lambda: alice.account_relationships(bob_there["id"])[0]["following"], what="the Accept")
     carol.tag_follow("knitting")
+    # alice endorses bob; two reads her endorsements from one's `endorsements` collection.
+    alice.account_endorse(bob_there["id"])
+    alice_there = bob.search_v2(f"@alice@{two['one_domain']}", resolve=True)["accounts"][0]
+    endorsements = f"{two['two'].url}/api/v1/accounts/{alice_there['id']}/endorsements"
+    endorsed = _eventually(lambda: httpx.get(endorsements).json(), what="alice's endorsements on two")
+    assert [a["acct"] for a in endorsed] == ["bob"]
 
     # A custom emoji of two's (added as `fedi emoji add` does) travels as an Emoji tag.
     runtime_two = build_runtime(load_settings(two["two"].config))

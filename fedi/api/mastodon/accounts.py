@@ -21,6 +21,7 @@ from fedi.models.accounts import Account
 from fedi.runtime import Runtime
 from fedi.services import accounts as accounts_service
 from fedi.services import directory, notifications, oauth, profiles, relationships, resolver, timelines
+from fedi.services.federation import endorsements as remote_endorsements
 from fedi.services.relationships import Relationship
 
 
@@ -258,10 +259,10 @@ mute = _relationship_action(
 )
 unmute = _relationship_action("write:mutes", lambda s, rt, me, target, p: relationships.unmute(s, me, target))
 endorse = _relationship_action(
-    "write:accounts", lambda s, rt, me, target, p: relationships.endorse(s, me, target, on=True)
+    "write:accounts", lambda s, rt, me, target, p: relationships.endorse(s, rt, me, target, on=True)
 )
 unendorse = _relationship_action(
-    "write:accounts", lambda s, rt, me, target, p: relationships.endorse(s, me, target, on=False)
+    "write:accounts", lambda s, rt, me, target, p: relationships.endorse(s, rt, me, target, on=False)
 )
 note = _relationship_action(
     "write:accounts",
@@ -309,6 +310,13 @@ async def endorsements(request: Request) -> Response:
         caller = await authorize(request, "read:accounts")
         viewer, account_id = caller.viewer, caller.viewer.id
     page = page_of(await read_params(request), default=40, maximum=80)
+    owner = await read(request, lambda s: directory.endorser(s, viewer, account_id))
+    if owner is not None and not owner.local:
+        # Read from the actor's own server (the first page, one page only: no Link header).
+        first_page = page.max_id is None and page.min_id is None and page.since_id is None
+        found = await run_sync(remote_endorsements.endorsed, runtime_of(request), owner) if first_page else []
+        urls = urls_of(request)
+        return JSONResponse([to_mastodon.account(a, urls) for a in found[: page.limit]])
     return accounts_page(
         request, await read(request, lambda s: directory.endorsements(s, viewer, account_id, page))
     )

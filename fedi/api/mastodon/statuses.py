@@ -227,5 +227,5 @@ mute = _status_action(
 unmute = _status_action(
     "write:mutes", lambda s, rt, me, i, p: interactions.mute_conversation(s, me, i, on=False)
 )
-pin = _status_action("write:accounts", lambda s, rt, me, i, p: interactions.pin(s, me, i, on=True))
-unpin = _status_action("write:accounts", lambda s, rt, me, i, p: interactions.pin(s, me, i, on=False))
+pin = _status_action("write:accounts", lambda s, rt, me, i, p: interactions.pin(s, rt, me, i, on=True))
+unpin = _status_action("write:accounts", lambda s, rt, me, i, p: interactions.pin(s, rt, me, i, on=False))

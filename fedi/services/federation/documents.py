@@ -21,6 +21,7 @@ from fedi.models.emojis import CustomEmoji
 from fedi.models.statuses import Status
 from fedi.runtime import Runtime
 from fedi.services import remote_follow
+from fedi.services.relationships import MAX_ENDORSEMENTS
 from fedi.services.system import INSTANCE_ACTOR_USERNAME
 from fedi.store import accounts as account_store
 from fedi.store import featured_tags as featured_store
@@ -159,6 +160,15 @@ def featured(session: Session, rt: Runtime, username: str) -> dict[str, Any]:
     ]
     notes = [to_activitypub.note(v, rt.urls) for v in status_views(session, pinned, None)]
     return builders.ordered_collection(id=rt.urls.featured(username), total_items=len(notes), items=notes)
+
+
+def endorsements(session: Session, rt: Runtime, username: str) -> dict[str, Any]:
+    """The accounts the profile endorses, newest first, as actor ids (fedi's `endorsements`;
+    at most MAX_ENDORSEMENTS, so one page)."""
+    account = local_account(session, username)
+    rows = relationship_store.endorsements(session, account.id, Page(limit=MAX_ENDORSEMENTS))
+    items = [a.uri for _, a in rows if not a.suspended]
+    return builders.ordered_collection(id=rt.urls.endorsements(username), total_items=len(items), items=items)
 
 
 def featured_tags(session: Session, rt: Runtime, username: str) -> dict[str, Any]:

@@ -181,6 +181,18 @@ def unblocked(session: Session, rt: Runtime, actor: Account, target: Account, bl
     send(session, rt, actor, activity, [target.inbox_url])
 
 
+def pinned(session: Session, rt: Runtime, account: Account, status_uri: str, *, on: bool) -> None:
+    """A pin (Add) or unpin (Remove) of a post in the `featured` collection, to the followers."""
+    build = builders.add if on else builders.remove
+    activity = build(
+        id=f"{account.uri}#{'pins' if on else 'unpins'}/{new_id()}",
+        actor=account.uri,
+        object=status_uri,
+        target=rt.urls.featured(account.username),
+    )
+    send(session, rt, account, activity, delivery_inboxes(follower_recipients(session, account)))
+
+
 def profile_updated(session: Session, rt: Runtime, account: Account) -> None:
     document = to_activitypub.actor(account, rt.urls)
     activity = builders.update(

@@ -24,7 +24,7 @@ from sqlmodel import Session
 
 from activitypub.audience import visibility_of
 from activitypub.errors import ActivityPubError, FetchError, FormatError
-from activitypub.objects import ActorView, NoteView, host_of, same_origin
+from activitypub.objects import ActorView, NoteView, host_of, is_http_url, same_origin
 from activitypub.vocab import ACTOR_TYPES, CONVERTED_TYPES, OBJECT_TYPES
 from activitypub.webfinger import Acct, parse_acct
 from fedi.content.sanitize import clean_html, to_plain_text
@@ -47,6 +47,8 @@ log = logging.getLogger(__name__)
 REFRESH_AFTER = timedelta(days=1)
 MAX_ATTACHMENTS = 8
 MAX_FIELDS = 16
+# Longest URL stored for an actor's collections (the accounts table keeps 2048 characters).
+MAX_URL = 2048
 # How far up a thread the parents of a remote reply are fetched (hostile chains are endless).
 MAX_THREAD_DEPTH = 20
 # What a remote username may be: it is shown as @name@host and would otherwise smuggle
@@ -267,6 +269,7 @@ def upsert_actor(session: Session, rt: Runtime, document: dict[str, Any]) -> Acc
     account.followers_url = view.followers
     account.following_url = view.following
     account.featured_url = view.featured
+    account.endorsements_url = own_collection(view.id, view.endorsements)
     if view.public_key_pem and view.public_key_id:
         account.public_key_pem = view.public_key_pem
         account.public_key_id = view.public_key_id
@@ -297,6 +300,14 @@ def upsert_actor(session: Session, rt: Runtime, document: dict[str, Any]) -> Acc
     session.add(account)
     session.flush()
     return account
+
+
+def own_collection(actor_id: str, value: str | None) -> str | None:
+    """A collection URL an actor names (`endorsements`...), if it is an http(s) URL on the actor's
+    own origin and short enough to store."""
+    if not is_http_url(value) or len(value) > MAX_URL or not same_origin(value, actor_id):
+        return None
+    return value
 
 
 def _clamp(moment: datetime) -> datetime:
