@@ -15,6 +15,7 @@ from fedi.api.errors import HANDLERS
 from fedi.api.files import NoSniffMiddleware
 from fedi.api.ratelimit import RateLimitMiddleware
 from fedi.api.routes import routes
+from fedi.api.routing import IndexedRouter
 from fedi.jobs.consumer import start_embedded, stop_embedded
 from fedi.observability.metrics import Metrics, MetricsMiddleware
 from fedi.runtime import Runtime
@@ -65,6 +66,7 @@ def create_app(runtime: Runtime, *, consume_jobs: bool | None = None) -> Starlet
     app = Starlette(
         routes=routes(settings), exception_handlers=HANDLERS, middleware=middleware, lifespan=lifespan
     )
+    app.router = IndexedRouter(app.router.routes, lifespan=app.router.lifespan_context)
     app.state.runtime = runtime
     app.state.metrics = metrics
     return app

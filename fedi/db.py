@@ -23,6 +23,7 @@ from sqlalchemy import Engine, create_engine, event, make_url
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session
 
+from fedi import memo
 from fedi.config import Settings
 from fedi.security.files import private_file
 
@@ -143,6 +144,10 @@ class Database:
         self._factory = sessionmaker(engine, class_=Session, expire_on_commit=False)
         self.transactions = TransactionTracker()
         self.transactions.watch(self._factory)
+        # Read results remembered until the database changes (SQLite files only).
+        self.memo = memo.for_sqlite(engine.url.database) if engine.dialect.name == "sqlite" else None
+        # Bounded page reads may run on the event loop (fedi.api.context.read): SQLite only.
+        self.reads_on_loop = engine.dialect.name == "sqlite"
 
     @contextmanager
     def session(self) -> Iterator[Session]:
@@ -152,11 +157,16 @@ class Database:
 
     @contextmanager
     def reader(self) -> Iterator[Session]:
-        """A session for reads only; nothing is committed."""
+        """A session for reads only; nothing is committed. It may be answered from the memo
+        (fedi/memo.py): what it loads must not be changed."""
         with self._factory() as session:
+            if self.memo is not None:
+                memo.attach(session, self.memo)
             yield session
 
     def dispose(self) -> None:
+        if self.memo is not None:
+            self.memo.close()
         self.engine.dispose()
 
 

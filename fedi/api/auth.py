@@ -18,6 +18,7 @@ from fedi.errors import Forbidden, Unauthorized, Unprocessable
 from fedi.models.accounts import Account, Role
 from fedi.models.oauth import OAuthApplication
 from fedi.security import scopes as scope_rules
+from fedi.security.tokens import hash_secret
 from fedi.services import oauth
 
 # last_used_at is a hint for the user's list of apps: written at most this often per token.
@@ -71,6 +72,14 @@ async def authenticate(request: HTTPConnection, token: str | None = None) -> Cal
     if token is None:
         return None
     rt = runtime_of(request)
+    memo, key = rt.db.memo, ("caller", hash_secret(token))
+    # Who a token belongs to is remembered while the database does not change: a revocation,
+    # a new password, a suspension or a disabled login is a write, and the next request sees it.
+    version = memo.version() if memo is not None else None
+    if memo is not None and version is not None:
+        known: Caller | None = memo.get(version, key)
+        if isinstance(known, Caller) and not _expired(known.expires_at):
+            return known
 
     def check() -> oauth.Authenticated | None:
         with rt.db.reader() as session:
@@ -83,7 +92,7 @@ async def authenticate(request: HTTPConnection, token: str | None = None) -> Cal
     found = await run_sync(check)
     if found is None:
         raise Unauthorized()
-    return Caller(
+    caller = Caller(
         token_id=found.token.id,
         scopes=scope_rules.expand(found.token.scopes.split()),
         application=found.application,
@@ -92,6 +101,13 @@ async def authenticate(request: HTTPConnection, token: str | None = None) -> Cal
         expires_at=found.token.expires_at,
         role=Role(found.user.role) if found.user is not None else Role.USER,
     )
+    if memo is not None and version is not None:
+        memo.put(version, key, caller)
+    return caller
+
+
+def _expired(expires_at: datetime | None) -> bool:
+    return expires_at is not None and expires_at <= datetime.now(UTC)
 
 
 def _stale(last_used: datetime | None) -> bool:

@@ -28,14 +28,22 @@ async def run_sync(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     return await anyio.to_thread.run_sync(partial(fn, *args, **kwargs))
 
 
-async def read(request: HTTPConnection, fn: Callable[[Session], T]) -> T:
-    """Run `fn` with a read-only session in a worker thread."""
+async def read(request: HTTPConnection, fn: Callable[[Session], T], *, page: bool = False) -> T:
+    """Run `fn` with a read-only session in a worker thread.
+
+    `page`: `fn` reads a bounded page (a timeline page, a status with its thread, a page of
+    notifications). On SQLite such a read runs on the event loop itself: a reader never waits
+    on a writer there (WAL), the work is Python under the GIL either way, and handing it to a
+    thread and back cost more CPU than the read (bench/api.py). PostgreSQL reads wait on the
+    network, so they always go to a thread."""
     rt = runtime_of(request)
 
     def run() -> T:
         with rt.db.reader() as session:
             return fn(session)
 
+    if page and rt.db.reads_on_loop:
+        return run()
     return await run_sync(run)
 
 

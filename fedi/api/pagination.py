@@ -12,10 +12,10 @@ from typing import Any
 from urllib.parse import urlencode
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse
 
 from fedi.api.context import runtime_of
 from fedi.api.params import Params
+from fedi.api.responses import JSONResponse
 from fedi.store.paging import Page
 
 BOUNDS = ("max_id", "since_id", "min_id")

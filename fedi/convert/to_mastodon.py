@@ -183,10 +183,33 @@ def relationship(fields: Mapping[str, Any]) -> Entity:
 
 
 def status(view: StatusView, urls: Urls, viewer_id: int | None = None) -> Entity:
-    item = view.status
+    """A status as this viewer sees it: what everyone sees alike (`status_body`, made once per
+    loaded status), and what depends on the viewer or on the time, made per request here. A
+    new field goes in the one of the two it belongs to."""
     if view.reblog is not None:
         return _boost(view, urls, viewer_id)
-    entity = {
+    entity = status_body(view, urls) | {
+        # The viewer's votes, and whether the poll is over by now.
+        "poll": poll(view.poll, viewer_id) if view.poll is not None else None,
+        "filtered": [filter_result(m) for m in view.filtered],
+        "favourited": view.favourited,
+        "reblogged": view.reblogged,
+        "muted": view.muted,
+        "bookmarked": view.bookmarked,
+    }
+    if viewer_id is not None and viewer_id == view.status.account_id:
+        entity["pinned"] = view.pinned
+    return entity
+
+
+def status_body(view: StatusView, urls: Urls) -> Entity:
+    """The fields of a status every viewer sees alike, made once per loaded status (views made
+    from remembered parts keep it there: fedi/store/views.py). Shared: never change it."""
+    parts = view.parts
+    if parts is not None and parts.rendered is not None:
+        return parts.rendered
+    item = view.status
+    entity: Entity = {
         "id": str(item.id),
         "uri": item.uri,
         "url": item.url or item.uri,
@@ -210,18 +233,12 @@ def status(view: StatusView, urls: Urls, viewer_id: int | None = None) -> Entity
         "favourites_count": item.favourites_count,
         "replies_count": item.replies_count,
         "application": _application_of(item),
-        "poll": poll(view.poll, viewer_id) if view.poll is not None else None,
         "card": None,
-        "filtered": [filter_result(m) for m in view.filtered],
-        "favourited": view.favourited,
-        "reblogged": view.reblogged,
-        "muted": view.muted,
-        "bookmarked": view.bookmarked,
     }
-    if viewer_id is not None and viewer_id == item.account_id:
-        entity["pinned"] = view.pinned
     if generated := next((m.generation for m in view.media if m.generation), None):
         entity["fedi_generation"] = generated
+    if parts is not None:
+        parts.rendered = entity
     return entity
 
 

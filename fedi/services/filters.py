@@ -17,6 +17,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlmodel import Session
 
+from fedi import memo
 from fedi.content.sanitize import to_plain_text
 from fedi.errors import NotFound, Unprocessable
 from fedi.models.accounts import Account
@@ -354,8 +355,16 @@ class Matcher:
 
 
 def matcher(session: Session, viewer: Account, context: FilterContext) -> Matcher:
-    active = [f for f in store.active_of(session, viewer.id, datetime.now(UTC)) if context in f.context]
-    return Matcher(viewer.id, _views(session, active))
+    # Every filter of the viewer's is remembered while the database does not change; which are
+    # in force is decided now (they expire with time, not with a write).
+    every = memo.remembered(session, ("filters", viewer.id), lambda: all_of(session, viewer))
+    now = datetime.now(UTC)
+    active = [
+        v
+        for v in every
+        if context in v.filter.context and (v.filter.expires_at is None or v.filter.expires_at > now)
+    ]
+    return Matcher(viewer.id, active)
 
 
 def apply_to_notifications(

@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlmodel import Session
 
+from fedi import memo
 from fedi.content.text import Rendered, count_characters, render, render_plain
 from fedi.errors import NotFound, Unprocessable
 from fedi.ids import new_id
@@ -41,7 +42,7 @@ from fedi.services.federation import outbox
 from fedi.store import lists as list_store
 from fedi.store import media as media_store
 from fedi.store import statuses as store
-from fedi.store.views import StatusView, status_view, status_views
+from fedi.store.views import StatusView, remembered_statuses, status_view, status_views
 
 MAX_MEDIA = 4
 IDEMPOTENCY_WINDOW = timedelta(hours=1)
@@ -451,27 +452,37 @@ class Thread:
 
 def context(session: Session, viewer: Account | None, status_id: int) -> Thread:
     status = visibility.visible_status(session, viewer, status_id)
-    ancestors: list[Any] = []
-    parent_id = status.in_reply_to_id
-    while parent_id is not None and len(ancestors) < 40:
-        parent = store.get(session, parent_id)
-        if parent is None:
-            break
-        ancestors.append(parent)
-        parent_id = parent.in_reply_to_id
-    ancestors.reverse()
-    descendants: list[Status] = []
-    frontier = [status.id]
-    while frontier and len(descendants) < CONTEXT_LIMIT:
-        replies = [r for parent in frontier for r in store.replies_to(session, parent)]
-        descendants.extend(replies)
-        frontier = [r.id for r in replies]
+    # The thread's shape is the same for every viewer: remembered while nothing is written.
+    above, below = memo.remembered(session, ("thread", status.id), lambda: _thread(session, status))
+    found = remembered_statuses(session, {*above, *below})
+    ancestors = [found[i] for i in above if i in found]
+    descendants = [found[i] for i in below if i in found]
 
     def shown(rows: list[Status]) -> list[StatusView]:
         views = status_views(session, visibility.visible_filter(session, viewer, rows), viewer)
         return filters.apply(session, viewer, views, FilterContext.THREAD)
 
     return Thread(ancestors=shown(ancestors), descendants=shown(descendants[:CONTEXT_LIMIT]))
+
+
+def _thread(session: Session, status: Status) -> tuple[list[int], list[int]]:
+    """The ids of a status's ancestors (oldest first) and of its descendants, breadth first."""
+    ancestors: list[int] = []
+    parent_id = status.in_reply_to_id
+    while parent_id is not None and len(ancestors) < 40:
+        parent = store.get(session, parent_id)
+        if parent is None:
+            break
+        ancestors.append(parent.id)
+        parent_id = parent.in_reply_to_id
+    ancestors.reverse()
+    descendants: list[int] = []
+    frontier = [status.id]
+    while frontier and len(descendants) < CONTEXT_LIMIT:
+        replies = [r.id for parent in frontier for r in store.replies_to(session, parent)]
+        descendants.extend(replies)
+        frontier = replies
+    return ancestors, descendants
 
 
 def history(session: Session, viewer: Account | None, status_id: int) -> list[StatusEdit]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlmodel import Session
 
+from fedi import memo
 from fedi.errors import NotFound
 from fedi.models.accounts import Account
 from fedi.models.filters import FilterContext
@@ -19,11 +20,14 @@ from fedi.store.views import StatusView, status_views
 
 
 def home(session: Session, viewer: Account, page: Page) -> list[StatusView]:
-    excluded = (
-        list_store.exclusive_members(viewer.id) if list_store.has_exclusive(session, viewer.id) else None
+    exclusive = memo.remembered(
+        session, ("has-exclusive-lists", viewer.id), lambda: list_store.has_exclusive(session, viewer.id)
     )
+    excluded = list_store.exclusive_members(viewer.id) if exclusive else None
     rows = store.home(session, viewer.id, page, hidden_authors=excluded)
-    hidden = relationship_store.blocked_or_muted_ids(session, viewer.id)
+    hidden = memo.remembered(
+        session, ("hidden", viewer.id), lambda: relationship_store.blocked_or_muted_ids(session, viewer.id)
+    )
     views = status_views(session, rows, viewer)
     shown = [
         v

@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import literal, union_all
+from sqlalchemy import bindparam, literal, union_all
 from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
+from fedi import memo
 from fedi.models.accounts import Account
 from fedi.models.interactions import Bookmark, Favourite, Pin
 from fedi.models.statuses import Status
@@ -48,23 +49,37 @@ def pinned_statuses(session: Session, account_id: int) -> list[Status]:
     return list(session.exec(stmt).all())
 
 
-def viewer_flags(session: Session, viewer_id: int, status_ids: Iterable[int]) -> dict[str, set[int]]:
-    """Which of these statuses the viewer favourited, bookmarked, pinned or boosted (one query:
-    every page of statuses asks this)."""
-    ids = set(status_ids)
-    flags: dict[str, set[int]] = {name: set() for name in ("favourited", "bookmarked", "pinned", "reblogged")}
-    if not ids:
-        return flags
+def _viewer_flags_statement() -> Any:
+    viewer: Any = bindparam("viewer")
+    ids: Any = bindparam("ids", expanding=True)
     marks: list[Any] = [
         core_select(literal(name).label("flag"), col(model.status_id).label("status_id")).where(
-            col(model.account_id) == viewer_id, col(model.status_id).in_(ids)
+            col(model.account_id) == viewer, col(model.status_id).in_(ids)
         )
         for model, name in ((Favourite, "favourited"), (Bookmark, "bookmarked"), (Pin, "pinned"))
     ]
     boosts: Any = core_select(
         literal("reblogged").label("flag"), col(Status.reblog_of_id).label("status_id")
-    ).where(col(Status.account_id) == viewer_id, col(Status.reblog_of_id).in_(ids))
-    for flag, status_id in session.execute(union_all(*marks, boosts)).all():
+    ).where(col(Status.account_id) == viewer, col(Status.reblog_of_id).in_(ids))
+    return union_all(*marks, boosts)
+
+
+# Built once: every page of statuses runs it, and building it cost more than running it.
+_VIEWER_FLAGS = _viewer_flags_statement()
+
+
+def viewer_flags(session: Session, viewer_id: int, status_ids: Iterable[int]) -> dict[str, set[int]]:
+    """Which of these statuses the viewer favourited, bookmarked, pinned or boosted (one query:
+    every page of statuses asks this)."""
+    ids = sorted(set(status_ids))
+    flags: dict[str, set[int]] = {name: set() for name in ("favourited", "bookmarked", "pinned", "reblogged")}
+    if not ids:
+        return flags
+
+    def load() -> list[tuple[str, int]]:
+        return [(f, i) for f, i in session.execute(_VIEWER_FLAGS, {"viewer": viewer_id, "ids": ids}).all()]
+
+    for flag, status_id in memo.remembered(session, ("viewer-flags", viewer_id, tuple(ids)), load):
         flags[flag].add(status_id)
     return flags
 

@@ -7,13 +7,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import case, delete, exists, func
+from sqlalchemy import bindparam, case, delete, exists, func
+from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
+from fedi import memo
 from fedi.models.accounts import Account
 from fedi.models.notifications import Marker, Notification
 from fedi.models.relationships import AccountDomainBlock
-from fedi.store.paging import Page, fetch_page
+from fedi.store.paging import Page, fetch_page, fetch_prepared_page
 
 
 def shown() -> Any:
@@ -57,8 +59,32 @@ def page_for(
     exclude_types: Sequence[str],
     from_account_id: int | None,
 ) -> list[Notification]:
-    stmt = _selection(account_id, types, exclude_types, from_account_id)
-    return fetch_page(session, stmt, Notification.id, page)
+    if types or exclude_types or from_account_id is not None:
+        stmt = _selection(account_id, types, exclude_types, from_account_id)
+        return fetch_page(session, stmt, Notification.id, page)
+    # The page every client polls: a statement built once, its rows remembered by id.
+    ids = fetch_prepared_page(
+        session, "notifications", _plain_ids, Notification.id, page, {"viewer": account_id}
+    )
+    found = memo.remembered_many(session, "notification", ids, lambda missing: _many(session, missing))
+    return [found[i] for i in ids if i in found]
+
+
+def _plain_ids() -> Any:
+    viewer: Any = bindparam("viewer")
+    return core_select(col(Notification.id)).where(
+        col(Notification.account_id) == viewer,
+        shown(),
+        ~exists().where(
+            col(AccountDomainBlock.account_id) == viewer,
+            col(Account.id) == col(Notification.from_account_id),
+            col(Account.domain) == col(AccountDomainBlock.domain),
+        ),
+    )
+
+
+def _many(session: Session, ids: set[int]) -> dict[int, Notification]:
+    return {n.id: n for n in session.exec(select(Notification).where(col(Notification.id).in_(ids))).all()}
 
 
 def group_page_for(

@@ -7,10 +7,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Exists, delete, exists, func, or_, update
+from sqlalchemy import Exists, bindparam, delete, exists, func, or_, update
+from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
-from sqlmodel.sql.expression import SelectOfScalar
 
+from fedi import memo
 from fedi.models.accounts import Account
 from fedi.models.media import MediaAttachment
 from fedi.models.relationships import AccountDomainBlock, Block, Follow, Mute
@@ -24,7 +25,7 @@ from fedi.models.statuses import (
     StatusTag,
     Tag,
 )
-from fedi.store.paging import Page, fetch_page
+from fedi.store.paging import Page, fetch_page, fetch_prepared_page
 
 
 def get(session: Session, status_id: int) -> Status | None:
@@ -188,32 +189,56 @@ def home(session: Session, account_id: int, page: Page, *, hidden_authors: Any =
     a deep page then reads the whole table (B5 caught 155 ms at 10^6 statuses). Paging the
     index first costs the same at any depth and any table size.
     """
-    stmt = select(HomeFeedEntry.status_id).where(HomeFeedEntry.account_id == account_id)
     if hidden_authors is not None:  # the members of exclusive lists (a subquery)
-        stmt = stmt.join(Status, col(Status.id) == col(HomeFeedEntry.status_id)).where(
-            col(Status.account_id).not_in(hidden_authors)
+        stmt = (
+            select(HomeFeedEntry.status_id)
+            .where(HomeFeedEntry.account_id == account_id)
+            .join(Status, col(Status.id) == col(HomeFeedEntry.status_id))
+            .where(col(Status.account_id).not_in(hidden_authors))
         )
-    ids = fetch_page(session, stmt, HomeFeedEntry.status_id, page)
-    found = many(session, ids)
+        ids = fetch_page(session, stmt, HomeFeedEntry.status_id, page)
+    else:
+        ids = fetch_prepared_page(
+            session, "home", _home_ids, HomeFeedEntry.status_id, page, {"viewer": account_id}
+        )
+    return _statuses_in_order(session, ids)
+
+
+def _home_ids() -> Any:
+    return core_select(col(HomeFeedEntry.status_id)).where(
+        col(HomeFeedEntry.account_id) == bindparam("viewer")
+    )
+
+
+def _statuses_in_order(session: Session, ids: list[int]) -> list[Status]:
+    """These statuses, in this order (remembered ones from the memo: fedi/memo.py)."""
+    found = memo.remembered_many(session, "status", ids, lambda missing: many(session, missing))
     return [found[status_id] for status_id in ids if status_id in found]
 
 
 def public(
     session: Session, page: Page, *, local: bool | None, only_media: bool, viewer_id: int | None
 ) -> list[Status]:
-    stmt = select(Status).where(
-        Status.visibility == "public",
-        col(Status.state) == StatusState.PUBLISHED,
-        col(Status.reblog_of_id).is_(None),
+    viewer = viewer_id is not None
+
+    def build() -> Any:
+        stmt = core_select(col(Status.id)).where(
+            col(Status.visibility) == "public",
+            col(Status.state) == StatusState.PUBLISHED,
+            col(Status.reblog_of_id).is_(None),
+        )
+        if local is True:
+            stmt = stmt.where(col(Status.local) == True)  # noqa: E712
+        elif local is False:
+            stmt = stmt.where(col(Status.local) == False)  # noqa: E712
+        if only_media:
+            stmt = stmt.where(_has_media())
+        return _without_hidden_authors(stmt, bindparam("viewer") if viewer else None)
+
+    ids = fetch_prepared_page(
+        session, ("public", local, only_media, viewer), build, Status.id, page, {"viewer": viewer_id}
     )
-    if local is True:
-        stmt = stmt.where(Status.local == True)  # noqa: E712
-    elif local is False:
-        stmt = stmt.where(Status.local == False)  # noqa: E712
-    if only_media:
-        stmt = stmt.where(_has_media())
-    stmt = _without_hidden_authors(stmt, viewer_id)
-    return fetch_page(session, stmt, Status.id, page)
+    return _statuses_in_order(session, ids)
 
 
 def by_tag(
@@ -293,7 +318,7 @@ def _has_media() -> Exists:
     return exists().where(col(MediaAttachment.status_id) == col(Status.id))
 
 
-def _without_hidden_authors(stmt: SelectOfScalar[Status], viewer_id: int | None) -> SelectOfScalar[Status]:
+def _without_hidden_authors(stmt: Any, viewer_id: Any) -> Any:
     """Public timelines hide suspended and silenced authors, and for a viewer the ones they
     block or mute."""
     stmt = stmt.where(

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from sqlmodel import Session, col, select
 
+from fedi import memo
 from fedi.models.accounts import Account
 from fedi.models.conversations import Conversation
 from fedi.models.emojis import CustomEmoji
@@ -56,6 +58,25 @@ class PollView:
 
 
 @dataclass
+class StatusParts:
+    """What every viewer sees of a status: it, its author, media, mentions, tags, custom emoji
+    and poll.
+
+    Remembered between read-only requests while the database does not change
+    (fedi/memo.py), so shared: never changed once built. `rendered` keeps the convert
+    layer's viewer-independent entity once it is made (fedi/convert/to_mastodon.py)."""
+
+    status: Status
+    account: Account
+    media: list[MediaAttachment]
+    mentions: list[Account]
+    tags: list[Tag]
+    emojis: list[CustomEmoji]
+    poll: Poll | None = None
+    rendered: dict[str, Any] | None = None
+
+
+@dataclass
 class StatusView:
     status: Status
     account: Account
@@ -72,6 +93,8 @@ class StatusView:
     # The viewer's filters this status matches in the context it is shown in.
     filtered: list[FilterMatch] = field(default_factory=list)
     poll: PollView | None = None
+    # The viewer-independent parts this view was made from (None: made by hand).
+    parts: StatusParts | None = None
 
 
 def accounts_by_id(session: Session, ids: set[int]) -> dict[int, Account]:
@@ -80,64 +103,113 @@ def accounts_by_id(session: Session, ids: set[int]) -> dict[int, Account]:
     return {a.id: a for a in session.exec(select(Account).where(col(Account.id).in_(ids))).all()}
 
 
+def remembered_accounts(session: Session, ids: set[int]) -> dict[int, Account]:
+    return memo.remembered_many(session, "account", ids, lambda missing: accounts_by_id(session, missing))
+
+
+def remembered_statuses(session: Session, ids: set[int]) -> dict[int, Status]:
+    return memo.remembered_many(session, "status", ids, lambda missing: status_store.many(session, missing))
+
+
+def status_parts(session: Session, statuses: dict[int, Status]) -> dict[int, StatusParts]:
+    """The parts of these statuses, in five queries for those not remembered."""
+
+    def load(missing: set[int]) -> dict[int, StatusParts]:
+        media = media_store.of_statuses(session, missing)
+        mentions = status_store.mentions_of(session, missing)
+        tags = status_store.tags_of(session, missing)
+        polls = poll_store.of_statuses(session, missing)
+        emojis = emoji_store.of_statuses(session, missing)
+        account_ids = {statuses[i].account_id for i in missing}
+        account_ids |= {a for i in missing for a in mentions.get(i, [])}
+        accounts = remembered_accounts(session, account_ids)
+        return {
+            i: StatusParts(
+                status=statuses[i],
+                account=accounts[statuses[i].account_id],
+                media=media.get(i, []),
+                mentions=[accounts[a] for a in mentions.get(i, []) if a in accounts],
+                tags=tags.get(i, []),
+                emojis=emojis.get(i, []),
+                poll=polls.get(i),
+            )
+            for i in missing
+            if statuses[i].account_id in accounts
+        }
+
+    return memo.remembered_many(session, "status-parts", statuses, load)
+
+
 def status_views(session: Session, statuses: list[Status], viewer: Account | None) -> list[StatusView]:
     if not statuses:
         return []
-    boosted = status_store.many(session, {s.reblog_of_id for s in statuses if s.reblog_of_id})
+    boosted = remembered_statuses(session, {s.reblog_of_id for s in statuses if s.reblog_of_id})
     everything = {s.id: s for s in statuses} | boosted
+    parts = status_parts(session, everything)
     ids = set(everything)
-    media = media_store.of_statuses(session, ids)
-    mentions = status_store.mentions_of(session, ids)
-    tags = status_store.tags_of(session, ids)
-    emojis = emoji_store.of_statuses(session, ids)
-    account_ids = {s.account_id for s in everything.values()}
-    account_ids |= {a for ids_ in mentions.values() for a in ids_}
-    accounts = accounts_by_id(session, account_ids)
     flags = (
         interaction_store.viewer_flags(session, viewer.id, ids)
         if viewer is not None
         else {"favourited": set(), "bookmarked": set(), "pinned": set(), "reblogged": set()}
     )
-    muted_threads = conversation_mutes.threads_muted_by(session, viewer.id) if viewer is not None else set()
+    muted_threads = (
+        memo.remembered(
+            session,
+            ("muted-threads", viewer.id),
+            lambda: conversation_mutes.threads_muted_by(session, viewer.id),
+        )
+        if viewer is not None
+        else set()
+    )
     threads: dict[int, str] = {}
-    polls = poll_store.of_statuses(session, ids)
+    poll_ids = tuple(sorted(p.poll.id for p in parts.values() if p.poll is not None))
     chosen = (
-        poll_store.choices_of(session, viewer.id, [p.id for p in polls.values()]) if viewer and polls else {}
+        memo.remembered(
+            session,
+            ("poll-choices", viewer.id, poll_ids),
+            lambda: poll_store.choices_of(session, viewer.id, poll_ids),
+        )
+        if viewer is not None and poll_ids
+        else {}
     )
 
-    def poll_of(status: Status) -> PollView | None:
-        poll = polls.get(status.id)
+    def poll_of(found: StatusParts) -> PollView | None:
+        # Whether it is over is decided when shown (fedi/convert/to_mastodon.py), not here.
+        poll = found.poll
         if poll is None:
             return None
         own = chosen.get(poll.id, [])
         voted = bool(own) or (viewer is not None and viewer.id == poll.account_id)
         return PollView(poll=poll, own_votes=own, voted=voted)
 
-    def build(status: Status) -> StatusView:
+    def build(status_id: int) -> StatusView:
+        found = parts[status_id]
         return StatusView(
-            status=status,
-            account=accounts[status.account_id],
-            media=media.get(status.id, []),
-            mentions=[accounts[a] for a in mentions.get(status.id, []) if a in accounts],
-            tags=tags.get(status.id, []),
-            emojis=emojis.get(status.id, []),
-            favourited=status.id in flags["favourited"],
-            reblogged=status.id in flags["reblogged"],
-            bookmarked=status.id in flags["bookmarked"],
-            pinned=status.id in flags["pinned"],
+            status=found.status,
+            account=found.account,
+            media=found.media,
+            mentions=found.mentions,
+            tags=found.tags,
+            emojis=found.emojis,
+            favourited=status_id in flags["favourited"],
+            reblogged=status_id in flags["reblogged"],
+            bookmarked=status_id in flags["bookmarked"],
+            pinned=status_id in flags["pinned"],
             muted=bool(muted_threads)
-            and conversation_mutes.thread_of(session, status, threads) in muted_threads,
-            poll=poll_of(status),
+            and conversation_mutes.thread_of(session, found.status, threads) in muted_threads,
+            poll=poll_of(found),
+            parts=found,
         )
 
     views: list[StatusView] = []
     for status in statuses:
-        view = build(status)
+        if status.id not in parts:
+            continue  # its author is gone
+        view = build(status.id)
         if status.reblog_of_id is not None:
-            target = boosted.get(status.reblog_of_id)
-            if target is None:
+            if status.reblog_of_id not in parts:
                 continue  # the boosted status is gone: so is the boost
-            view.reblog = build(target)
+            view.reblog = build(status.reblog_of_id)
         views.append(view)
     return views
 
@@ -205,8 +277,8 @@ def notification_views(
     session: Session, items: list[Notification], viewer: Account | None
 ) -> list[NotificationView]:
     """Notifications with who caused them and the status they are about (fixed query count)."""
-    accounts = accounts_by_id(session, {n.from_account_id for n in items})
-    statuses = status_store.many(session, {n.status_id for n in items if n.status_id is not None})
+    accounts = remembered_accounts(session, {n.from_account_id for n in items})
+    statuses = remembered_statuses(session, {n.status_id for n in items if n.status_id is not None})
     views = {v.status.id: v for v in status_views(session, list(statuses.values()), viewer)}
     report_ids = {n.report_id for n in items if n.report_id is not None}
     found = session.exec(select(Report).where(col(Report.id).in_(report_ids))).all() if report_ids else []

@@ -7,13 +7,14 @@ from dataclasses import asdict
 
 from sqlmodel import Session
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 
 from fedi.api.auth import authorize, optional_caller, optional_viewer
 from fedi.api.context import fetch_first, read, run_sync, runtime_of, write
 from fedi.api.mastodon.common import accounts_page, statuses_page, urls_of
 from fedi.api.pagination import page_of
 from fedi.api.params import Params, path_id, read_params
+from fedi.api.responses import JSONResponse
 from fedi.convert import to_mastodon
 from fedi.errors import Unprocessable
 from fedi.models.accounts import Account

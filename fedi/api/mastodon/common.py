@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from starlette.requests import HTTPConnection, Request
-from starlette.responses import JSONResponse
 
 from fedi.api.context import runtime_of
 from fedi.api.pagination import paged
+from fedi.api.responses import JSONResponse
 from fedi.convert import to_mastodon
 from fedi.models.accounts import Account
 from fedi.store.views import StatusView

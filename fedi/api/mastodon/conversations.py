@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 
 from fedi.api.auth import authorize
 from fedi.api.context import read, write
 from fedi.api.mastodon.common import urls_of
 from fedi.api.pagination import page_of, paged
 from fedi.api.params import path_id, read_params
+from fedi.api.responses import JSONResponse
 from fedi.convert import to_mastodon
 from fedi.services import conversations
 

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 
 from fedi.api.auth import authorize
 from fedi.api.context import read, runtime_of, write
 from fedi.api.pagination import link_header, page_of
 from fedi.api.params import read_params
+from fedi.api.responses import JSONResponse
 from fedi.services import user_domain_blocks
 from fedi.store import relationships as store
 

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from sqlmodel import Session
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 
 from fedi.api.auth import authorize, optional_caller
 from fedi.api.context import read, runtime_of, write
 from fedi.api.mastodon.common import urls_of
 from fedi.api.params import path_id, read_params
+from fedi.api.responses import JSONResponse
 from fedi.convert import to_mastodon
 from fedi.models.accounts import Account
 from fedi.services import directory, featured_tags

@@ -10,12 +10,13 @@ from typing import Any
 
 from sqlmodel import Session
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 
 from fedi.api.auth import authorize
 from fedi.api.context import fetch_first, read, runtime_of, write
 from fedi.api.mastodon.common import urls_of
 from fedi.api.params import Params, path_id, read_params
+from fedi.api.responses import JSONResponse
 from fedi.convert import to_mastodon
 from fedi.models.accounts import Account
 from fedi.models.generations import Generation

@@ -6,9 +6,10 @@ from dataclasses import dataclass
 
 from sqlmodel import Session
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 
 from fedi.api.context import read, run_sync, runtime_of
+from fedi.api.responses import JSONResponse
 from fedi.content.languages import LANGUAGES
 from fedi.convert import to_mastodon
 from fedi.models.accounts import Account

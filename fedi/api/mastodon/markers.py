@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 
 from fedi.api.auth import authorize
 from fedi.api.context import read, write
 from fedi.api.params import read_params
+from fedi.api.responses import JSONResponse
 from fedi.convert import to_mastodon
 from fedi.errors import Unprocessable
 from fedi.services import markers

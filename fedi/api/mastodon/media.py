@@ -7,13 +7,14 @@ Images are processed while the request waits, so uploads answer 200 with the URL
 from __future__ import annotations
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 
 from fedi.api.auth import authorize
 from fedi.api.context import read, run_sync, runtime_of, write
 from fedi.api.mastodon import generations as generations_api
 from fedi.api.mastodon.common import urls_of
 from fedi.api.params import path_id, read_params
+from fedi.api.responses import JSONResponse
 from fedi.convert import to_mastodon
 from fedi.models.media import MediaAttachment
 from fedi.services import generations, media

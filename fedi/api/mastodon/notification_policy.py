@@ -6,13 +6,14 @@ from __future__ import annotations
 
 from sqlmodel import Session
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 
 from fedi.api.auth import authorize
 from fedi.api.context import read, write
 from fedi.api.mastodon.common import urls_of
 from fedi.api.pagination import page_of, paged
 from fedi.api.params import path_id, read_params
+from fedi.api.responses import JSONResponse
 from fedi.convert import to_mastodon
 from fedi.models.notifications import NotificationPolicy, PolicyAction
 from fedi.services import notification_requests as service

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 
 from fedi.api.auth import authorize
 from fedi.api.context import read, write
 from fedi.api.mastodon.common import urls_of
 from fedi.api.pagination import page_of, paged
 from fedi.api.params import path_id, read_params
+from fedi.api.responses import JSONResponse
 from fedi.convert import to_mastodon
 from fedi.services import markers, notifications, views
 
@@ -37,6 +38,7 @@ async def index(request: Request) -> Response:
             exclude_types=exclude_types,
             from_account_id=params.id("account_id"),
         ),
+        page=True,
     )
     urls = urls_of(request)
     entities = [to_mastodon.notification(n, urls, viewer.id, fedi_types=fedi_types) for n in found]

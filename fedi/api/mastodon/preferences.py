@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 
 from fedi.api.auth import authorize
 from fedi.api.context import read
+from fedi.api.responses import JSONResponse
 from fedi.convert import to_mastodon
 from fedi.services import profiles
 

@@ -6,13 +6,14 @@ from dataclasses import asdict
 
 from sqlmodel import Session
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 
 from fedi.api.auth import authorize
 from fedi.api.context import read, runtime_of, write
 from fedi.api.mastodon.common import accounts_page
 from fedi.api.pagination import page_of
 from fedi.api.params import path_id, read_params
+from fedi.api.responses import JSONResponse
 from fedi.convert import to_mastodon
 from fedi.services import directory, relationships
 from fedi.services.relationships import Relationship

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 from sqlmodel import Session
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 
 from fedi.api.auth import authorize, optional_viewer
 from fedi.api.context import fetch_first, read, runtime_of, write
@@ -15,6 +15,7 @@ from fedi.api.mastodon.common import accounts_page, urls_of
 from fedi.api.mastodon.scheduled_statuses import scheduled_time
 from fedi.api.pagination import page_of
 from fedi.api.params import Params, path_id, read_params
+from fedi.api.responses import JSONResponse
 from fedi.convert import to_mastodon
 from fedi.errors import Unprocessable
 from fedi.models.accounts import Account
@@ -98,7 +99,7 @@ async def index(request: Request) -> Response:
 async def show(request: Request) -> Response:
     viewer = await optional_viewer(request, "read:statuses")
     status_id = path_id(request)
-    view = await read(request, lambda s: statuses.get_view(s, viewer, status_id))
+    view = await read(request, lambda s: statuses.get_view(s, viewer, status_id), page=True)
     return JSONResponse(to_mastodon.status(view, urls_of(request), viewer.id if viewer else None))
 
 
@@ -113,7 +114,7 @@ async def delete(request: Request) -> Response:
 async def context(request: Request) -> Response:
     viewer = await optional_viewer(request, "read:statuses")
     status_id = path_id(request)
-    thread = await read(request, lambda s: statuses.context(s, viewer, status_id))
+    thread = await read(request, lambda s: statuses.context(s, viewer, status_id), page=True)
     entity = to_mastodon.context(
         thread.ancestors, thread.descendants, urls_of(request), viewer.id if viewer else None
     )

@@ -20,12 +20,13 @@ import anyio
 from anyio.abc import TaskGroup
 from sse_starlette import EventSourceResponse, ServerSentEvent
 from starlette.requests import Request
-from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.responses import PlainTextResponse, Response
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from fedi.api.auth import Caller, authenticate, bearer_token, require
 from fedi.api.context import read, runtime_of
 from fedi.api.mastodon.common import urls_of
+from fedi.api.responses import JSONResponse
 from fedi.convert import to_mastodon
 from fedi.errors import FediError, NotFound, Unauthorized, Unprocessable
 from fedi.ids import parse_id

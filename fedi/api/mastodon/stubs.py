@@ -9,9 +9,10 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 
 from fedi.api.auth import authorize, optional_caller
+from fedi.api.responses import JSONResponse
 
 Endpoint = Callable[[Request], Awaitable[Response]]
 

@@ -17,7 +17,7 @@ async def home(request: Request) -> Response:
     caller = await authorize(request, "read:statuses")
     page = page_of(await read_params(request))
     viewer = caller.viewer
-    views = await read(request, lambda s: timelines.home(s, viewer, page))
+    views = await read(request, lambda s: timelines.home(s, viewer, page), page=True)
     return statuses_page(request, views, viewer.id)
 
 
@@ -35,6 +35,7 @@ async def public(request: Request) -> Response:
             remote=params.flag("remote"),
             only_media=params.flag("only_media"),
         ),
+        page=True,
     )
     return statuses_page(request, views, viewer.id if viewer else None)
 
@@ -48,5 +49,6 @@ async def tag(request: Request) -> Response:
         lambda s: timelines.tag(
             s, viewer, name, page, local=params.flag("local"), only_media=params.flag("only_media")
         ),
+        page=True,
     )
     return statuses_page(request, views, viewer.id if viewer else None)

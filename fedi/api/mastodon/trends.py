@@ -5,12 +5,13 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 
 from fedi.api.auth import optional_viewer
 from fedi.api.context import read
 from fedi.api.mastodon.common import urls_of
 from fedi.api.params import read_params
+from fedi.api.responses import JSONResponse
 from fedi.convert import to_mastodon
 from fedi.services import trends
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from sqlmodel import Session
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 
 from fedi.api.auth import authorize_staff
 from fedi.api.context import read, runtime_of, write
 from fedi.api.params import Params, path_id, read_params
+from fedi.api.responses import JSONResponse
 from fedi.convert import to_mastodon
 from fedi.errors import Unprocessable
 from fedi.models.accounts import Role

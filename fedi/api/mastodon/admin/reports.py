@@ -6,13 +6,14 @@ from collections.abc import Awaitable, Callable
 
 from sqlmodel import Session
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 
 from fedi.api.auth import authorize_staff
 from fedi.api.context import read, runtime_of, write
 from fedi.api.mastodon.common import urls_of
 from fedi.api.pagination import page_of, paged
 from fedi.api.params import path_id, read_params
+from fedi.api.responses import JSONResponse
 from fedi.convert import to_mastodon
 from fedi.models.accounts import Account
 from fedi.services import admin_views, reports
