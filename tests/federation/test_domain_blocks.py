@@ -261,7 +261,9 @@ def test_allowlist_mode_and_a_cheap_check(runtime: Runtime) -> None:
     for n in range(20_000):
         policy.suspended(f"host{n % 50}.example")
     elapsed = time.perf_counter() - started
-    assert loads == 1 and elapsed < 1.0, (loads, elapsed)
+    # One load for 20,000 checks is the point; the time bound leaves room for coverage tracing
+    # on a loaded 2-core machine (1.2 s seen there, 0.1 s unloaded).
+    assert loads == 1 and elapsed < 3.0, (loads, elapsed)
 
 
 def test_a_stale_copy_answers_while_a_fresh_one_is_read(runtime: Runtime) -> None:
