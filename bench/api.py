@@ -17,7 +17,7 @@ interleaved over repetitions:
 
 Server CPU per request is the CPU time the server's processes spent (user + system, from
 /proc) during a batch, divided by its requests; throughput is requests over wall time. Ratios
-are against the no-op endpoint in the same run. The bar (../shared/BENCHMARKS.md B7): home and
+are against the no-op endpoint in the same run. The bar (docs/DEVELOPMENT.md, Benchmarks B7): home and
 public <= 8x the no-op's CPU per request, posting <= 12x; `--workers 2` >= 1.7x one worker.
 """
 

@@ -8,7 +8,7 @@ Receivers are no-op inboxes on 100 loopback ports in another process. Measured i
     (one request per host) and without (one per follower), at 8 and 64 deliveries in flight;
   * a naive sequential sender (a new HTTP client and a signature per request);
   * S, RSA-2048 signatures per second on one core.
-The bar (../shared/BENCHMARKS.md): ≥ 0.4·S deliveries/s per sender core, ≥ 15x naive, exactly
+The bar (docs/DEVELOPMENT.md, Benchmarks): ≥ 0.4·S deliveries/s per sender core, ≥ 15x naive, exactly
 one delivery per shared inbox, no duplicates, throughput at 64 in flight ≥ at 8.
 
 With --workers N the fan-out runs as in production: the post queues a job on Redis, and N

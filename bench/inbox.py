@@ -13,7 +13,7 @@ load comes from another process over keep-alive connections. Measured in the sam
   * accepts/s of the same valid traffic under a hostile mix: one POST in ten (on connections of
     its own) is signed by a key on one of 8 loopback servers that answer after 30 s, each a new
     actor, so that every one of them makes fedi start or join a key fetch that cannot finish.
-The bars (../shared/BENCHMARKS.md, issue 9): accepts/s ≥ 0.5·P on one core; rejects/s ≥
+The bars (docs/DEVELOPMENT.md, Benchmarks, issue 9): accepts/s ≥ 0.5·P on one core; rejects/s ≥
 accepts/s; accepts/s under the hostile mix ≥ 0.8 times the accepts/s of the clean runs.
 The server runs with the default configuration except `inbox_posts_per_host_per_minute = 0`
 (the load comes from one host, remote.test, far faster than any real server delivers).
