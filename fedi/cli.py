@@ -181,7 +181,6 @@ def gpu_worker(
 ) -> None:
     """Make images for the gpu queue. Needs the job queue, not the database."""
     from fedi.composition import build_runtime
-    from fedi.jobs import gpu_worker as worker
     from fedi.jobs.consumer import run_forever
     from fedi.jobs.gpu_process import exit_with_parent
     from fedi.jobs.heartbeat import Heartbeat, WorkerState, load_failure
@@ -197,7 +196,7 @@ def gpu_worker(
     beat = Heartbeat(runtime.jobs.gpu, settings.generation.preset)
     beat.start()
     try:
-        worker.engine(settings).preload(_preset_name(settings))
+        runtime.gpu.get().preload(_preset_name(settings))
         beat.set(WorkerState.READY)
     except GenerationError as exc:
         # Keep consuming: each request then fails with this same explanation.

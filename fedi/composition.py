@@ -20,6 +20,7 @@ from fedi import __version__
 from fedi.config import Settings
 from fedi.db import Database, make_engine
 from fedi.jobs import tasks  # noqa: F401  (importing it declares every job in JOBS)
+from fedi.jobs.gpu_engine import GpuEngine
 from fedi.jobs.queue import JobQueue
 from fedi.jobs.registry import JOBS
 from fedi.media.storage import media_storage
@@ -35,11 +36,17 @@ from fedi.urls import Urls
 
 
 def build_runtime(
-    settings: Settings, *, immediate_jobs: bool = False, transport: httpx.BaseTransport | None = None
+    settings: Settings,
+    *,
+    immediate_jobs: bool = False,
+    transport: httpx.BaseTransport | None = None,
+    gpu: GpuEngine | None = None,
 ) -> Runtime:
     """Build a runtime from settings and register every job body, bound to it, on its queue.
 
     `transport` replaces the network for the federation client (tests pass fake servers).
+    `gpu` is the GPU engine to use (tests share one so the model loads once); by default the
+    runtime makes its own on first use.
     Each call builds an independent runtime: nothing is kept in module globals.
     """
     db = Database(make_engine(settings))
@@ -61,6 +68,7 @@ def build_runtime(
         domains=domains,
         parts=PARTS,
         callbacks=CALLBACKS,
+        gpu_engine=gpu,
     )
     for name, spec in JOBS.items():
         runtime.jobs.register(name, spec, _bound(spec.fn, runtime))
@@ -112,6 +120,7 @@ PARTS = Parts(
     push_sender=_push_sender,
     inbox_writer=InboxWriter,
     instance_key=_instance_key,
+    gpu=GpuEngine,
 )
 
 CALLBACKS = Callbacks(answer_mention=bot.answer_mention, publish_processing=statuses.publish_processing)

@@ -27,6 +27,7 @@ from fedi.urls import Urls
 if TYPE_CHECKING:
     from sqlmodel import Session
 
+    from fedi.jobs.gpu_engine import GpuEngine
     from fedi.jobs.queue import JobQueue
     from fedi.media.storage import LocalStorage, S3Storage
     from fedi.models.accounts import Account
@@ -70,6 +71,7 @@ class Parts:
     push_sender: Callable[[Runtime], PushSender]
     inbox_writer: Callable[[Runtime], InboxWriter]
     instance_key: Callable[[Runtime], KeyPair]
+    gpu: Callable[[Settings], GpuEngine]
 
 
 @dataclass
@@ -84,6 +86,8 @@ class Runtime:
     domains: DomainPolicy
     parts: Parts = field(repr=False)
     callbacks: Callbacks = field(repr=False)
+    # The GPU engine handed in by the root (tests share one), else made from `parts.gpu`.
+    gpu_engine: GpuEngine | None = field(default=None, repr=False)
     _instance_key: KeyPair | None = field(default=None, repr=False)
     _inbox_writer: InboxWriter | None = field(default=None, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
@@ -109,6 +113,11 @@ class Runtime:
     @cached_property
     def budgets(self) -> HostBudgets:
         return self.parts.budgets(self.settings)
+
+    @cached_property
+    def gpu(self) -> GpuEngine:
+        """The GPU side's engine (the model loads on its first `get()`, on GPU workers only)."""
+        return self.gpu_engine or self.parts.gpu(self.settings)
 
     @cached_property
     def vapid(self) -> VapidKeys:
@@ -142,6 +151,8 @@ class Runtime:
             self.fetches.close()
         if "push_sender" in self.__dict__:
             self.push_sender.close()
+        if "gpu" in self.__dict__ and self.gpu_engine is None:
+            self.gpu.close()  # its own; one handed in belongs to whoever made it
         self.http.close()
         self.broadcaster.close()
         self.db.dispose()

@@ -28,6 +28,7 @@ from activitypub.testing import FakeRemote
 from fedi.composition import build_runtime
 from fedi.config import Settings, load_settings
 from fedi.db import TransactionTracker, make_engine, migrate
+from fedi.jobs.gpu_engine import GpuEngine
 from fedi.models.accounts import Account
 from fedi.models.base import metadata
 from fedi.runtime import Runtime
@@ -229,9 +230,18 @@ def remote() -> FakeRemote:
     return FakeRemote()
 
 
+@pytest.fixture(scope="session")
+def gpu_engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[GpuEngine]:
+    """One GPU engine for the run, handed to the runtimes tests build: the tiny model loads once
+    (on the first image a test makes), not once per runtime."""
+    engine = GpuEngine(make_test_settings(tmp_path_factory.mktemp("gpu"), "sqlite://"))
+    yield engine
+    engine.close()
+
+
 @pytest.fixture
-def runtime(settings: Settings, remote: FakeRemote) -> Iterator[Runtime]:
-    runtime = build_runtime(settings, immediate_jobs=True, transport=remote.transport())
+def runtime(settings: Settings, remote: FakeRemote, gpu_engine: GpuEngine) -> Iterator[Runtime]:
+    runtime = build_runtime(settings, immediate_jobs=True, transport=remote.transport(), gpu=gpu_engine)
     ensure_system_accounts(runtime)
     yield runtime
     runtime.close()

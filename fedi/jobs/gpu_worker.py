@@ -1,8 +1,8 @@
 """The GPU side of generation: parameters in, encoded images out, no database.
 
 Runs in `fedi gpu-worker` processes (started by `fedi serve` in the embedded mode). Each job
-thread submits its request to one process-wide GenerationEngine, whose single GPU thread
-batches compatible requests; encoding (WebP with provenance XMP, preview, blurhash) happens back
+thread submits its request to the runtime's GenerationEngine (`rt.gpu`, see
+fedi.jobs.gpu_engine), whose single GPU thread batches compatible requests; encoding (WebP with provenance XMP, preview, blurhash) happens back
 in the job thread, off the GPU thread. Results and progress go back on the main queue.
 """
 
@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import io
 import logging
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -19,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from fedi.config import Settings
 from fedi.hooks import load_hook
+from fedi.jobs.gpu_engine import GpuEngine
 from fedi.media.content_credentials import signing_identity
 
 if TYPE_CHECKING:
@@ -34,57 +34,6 @@ log = logging.getLogger(__name__)
 
 PROGRESS_INTERVAL_S = 0.25
 THUMBNAIL_SIDE = 640
-
-_engine: GenerationEngine | None = None
-_engine_lock = threading.Lock()
-
-
-def engine(settings: Settings) -> GenerationEngine:
-    """The process's engine, created on first use (loading the model shows progress in the log)."""
-    global _engine
-    with _engine_lock:
-        if _engine is None:
-            _engine = _build_engine(settings)
-        return _engine
-
-
-def _build_engine(
-    settings: Settings, *, on_load: Callable[[str, str, float], None] | None = None
-) -> GenerationEngine:
-    from generation.device import choose_device, needs_offload
-    from generation.engine import GenerationEngine
-    from generation.presets import resolve_preset
-
-    options = settings.generation
-    preset = resolve_preset(options.preset)
-    dtype = None if options.dtype == "auto" else options.dtype
-    device = choose_device(options.device, dtype)
-    offload = options.cpu_offload == "on" or (
-        options.cpu_offload == "auto" and needs_offload(device, preset.vram_gb)
-    )
-    log.info(
-        "generation engine: preset %s on %s (%s)%s",
-        preset.name,
-        device.device,
-        device.dtype,
-        ", CPU offload" if offload else "",
-    )
-
-    def log_load(name: str, stage: str, fraction: float) -> None:
-        log.info("loading %s: %s %d%%", name, stage, round(fraction * 100))
-
-    return GenerationEngine(
-        [preset],
-        device=device,
-        accepted_licences=options.accept_licences,
-        model_paths={preset.name: options.model_path} if options.model_path else None,
-        cache_dir=settings.model_cache_dir,
-        local_files_only=options.local_files_only,
-        max_batch=options.max_batch,
-        max_wait_s=options.max_wait_ms / 1000,
-        cpu_offload=offload,
-        on_load_progress=on_load or log_load,
-    )
 
 
 @dataclass(frozen=True)
@@ -128,13 +77,15 @@ def source_image(
 
 
 def make_image(
+    engine: GenerationEngine,
     settings: Settings,
     payload: dict[str, Any],
     owner: str,
     on_progress: Callable[[int, int], None],
     lineage: Lineage,
 ) -> dict[str, Any]:
-    """Generate and encode one image; returns the FinishedImage fields (see services.generations)."""
+    """Generate and encode one image on `engine` (the runtime's, `rt.gpu.get()`); returns the
+    FinishedImage fields (see services.generations)."""
     from generation.types import GenerationRequest, Progress
 
     last = [0.0]
@@ -145,7 +96,7 @@ def make_image(
             last[0] = now
             on_progress(update.step, update.total)
 
-    handle = engine(settings).submit(GenerationRequest(**payload), owner=owner, on_progress=progress)
+    handle = engine.submit(GenerationRequest(**payload), owner=owner, on_progress=progress)
     made = handle.result()
     return encode(settings, made, lineage)
 
@@ -248,13 +199,14 @@ def generate_to_file(
             bar.update(loading, completed=1.0)
             bar.update(denoise, completed=step.step, total=step.total, visible=True)
 
-        global _engine
-        with _engine_lock:
-            _engine = _engine or _build_engine(settings, on_load=on_load)
+        # A one-off command: its own engine, closed when the image is made.
+        engine = GpuEngine(settings, on_load=on_load)
         try:
-            made = _engine.submit(request, owner="cli", on_progress=on_step).result()
+            made = engine.get().submit(request, owner="cli", on_progress=on_step).result()
         except GenerationError as exc:
             raise ServiceUnavailable(str(exc)) from None
+        finally:
+            engine.close()
     png = output.suffix.lower() == ".png"
     data = (encode_png if png else encode_webp)(made.image, made.params, instance=settings.instance.domain)
     identity = signing_identity(settings).signing

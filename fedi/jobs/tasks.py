@@ -182,7 +182,7 @@ def generate_image(
 
     progress(0, int(payload.get("steps", 1)))
     try:
-        result = gpu_worker.make_image(rt.settings, payload, owner, progress, lineage)
+        result = gpu_worker.make_image(rt.gpu.get(), rt.settings, payload, owner, progress, lineage)
     except GenerationError as exc:
         rt.jobs.enqueue("generation_failed", generation_id, str(exc))
         return

@@ -14,6 +14,7 @@ from activitypub.testing import FakeRemote
 from fedi.app import create_app
 from fedi.composition import build_runtime
 from fedi.convert import to_mastodon
+from fedi.jobs.gpu_engine import GpuEngine
 from fedi.models.accounts import Account
 from fedi.runtime import Runtime
 from fedi.services import statuses
@@ -27,12 +28,14 @@ from tests.support.s3 import S3Server
 CDN = "https://cdn.fedi.test/media"
 
 
-def _runtime(tmp_path: Path, backends: _Backends, media: dict[str, str]) -> Runtime:
+def _runtime(
+    tmp_path: Path, backends: _Backends, media: dict[str, str], gpu: GpuEngine | None = None
+) -> Runtime:
     # Storage does not depend on the database: SQLite only keeps these tests cheap.
     data_dir = tmp_path / "data"
     data_dir.mkdir(exist_ok=True)
     settings = make_test_settings(data_dir, backends.sqlite(data_dir), media=media)
-    runtime = build_runtime(settings, immediate_jobs=True, transport=FakeRemote().transport())
+    runtime = build_runtime(settings, immediate_jobs=True, transport=FakeRemote().transport(), gpu=gpu)
     ensure_system_accounts(runtime)
     return runtime
 
@@ -45,8 +48,10 @@ def s3_runtime(tmp_path: Path, databases: _Backends, bucket: dict[str, str]) -> 
 
 
 @pytest.fixture
-def cdn_runtime(tmp_path: Path, databases: _Backends, bucket: dict[str, str]) -> Iterator[Runtime]:
-    runtime = _runtime(tmp_path, databases, {**bucket, "base_url": CDN})
+def cdn_runtime(
+    tmp_path: Path, databases: _Backends, bucket: dict[str, str], gpu_engine: GpuEngine
+) -> Iterator[Runtime]:
+    runtime = _runtime(tmp_path, databases, {**bucket, "base_url": CDN}, gpu_engine)
     yield runtime
     runtime.close()
 

@@ -13,6 +13,7 @@ from sqlmodel import select
 from fedi.composition import build_runtime
 from fedi.config import Settings
 from fedi.doctor import run_checks
+from fedi.jobs.gpu_engine import GpuEngine
 from fedi.models.accounts import Account
 from fedi.models.media import MediaAttachment
 from fedi.models.statuses import Status
@@ -105,7 +106,9 @@ def test_an_edit_is_the_source_image_opened_and_edited_by_the_model(
     assert credentials.parameters["prompt"] == "make it red" and credentials.parameters["strength"] == 0.4
 
 
-def test_an_operator_certificate_signs_instead_of_the_local_one(tmp_path: Path, database_url: str) -> None:
+def test_an_operator_certificate_signs_instead_of_the_local_one(
+    tmp_path: Path, database_url: str, gpu_engine: GpuEngine
+) -> None:
     made = self_signed_identity("Example Newsroom")
     chain, key = tmp_path / "chain.pem", tmp_path / "key.pem"
     chain.write_bytes(made.chain_pem)
@@ -115,7 +118,7 @@ def test_an_operator_certificate_signs_instead_of_the_local_one(tmp_path: Path, 
         database_url,
         generation={"c2pa_certificate": str(chain), "c2pa_private_key": str(key)},
     )
-    runtime = build_runtime(settings, immediate_jobs=True)
+    runtime = build_runtime(settings, immediate_jobs=True, gpu=gpu_engine)
     ensure_system_accounts(runtime)
     try:
         with runtime.db.session() as session:

@@ -12,6 +12,7 @@ from sqlmodel import select
 
 from activitypub.testing import STATIC_KEYS, FakeRemote
 from fedi.composition import build_runtime
+from fedi.jobs.gpu_engine import GpuEngine
 from fedi.models.accounts import Account
 from fedi.models.generations import Generation
 from fedi.models.statuses import Status
@@ -79,10 +80,10 @@ def test_a_strength_out_of_range_is_refused_with_the_reason(runtime: Runtime, lo
 
 @pytest.mark.parametrize("cache_remote", [True, False])
 async def test_a_remote_image_is_edited_after_being_fetched_within_the_limits(
-    tmp_path: Any, database_url: str, remote: FakeRemote, cache_remote: bool
+    tmp_path: Any, database_url: str, remote: FakeRemote, cache_remote: bool, gpu_engine: GpuEngine
 ) -> None:
     settings = make_test_settings(tmp_path / "data", database_url, media={"cache_remote": cache_remote})
-    runtime = build_runtime(settings, immediate_jobs=True, transport=remote.transport())
+    runtime = build_runtime(settings, immediate_jobs=True, transport=remote.transport(), gpu=gpu_engine)
     ensure_system_accounts(runtime)
     remote.add_actor("bob", key=STATIC_KEYS[1])
     remote.add_object(PICTURE, image_bytes("PNG", (96, 64), color="navy"), content_type="image/png")
