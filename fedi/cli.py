@@ -283,6 +283,7 @@ def accounts_create(
                 username=username,
                 email=email,
                 password=password,
+                passwords=runtime.passwords,
                 role=Role.ADMIN if admin else Role.USER,
             )
     except FediError as exc:
@@ -309,7 +310,7 @@ def accounts_password(
     runtime = _runtime_for_command()
     try:
         with runtime.db.session() as session:
-            change_password(session, username, password)
+            change_password(session, runtime.passwords, username, password)
     except FediError as exc:
         _fail(exc.message, code=1)
     typer.echo(f"password of @{username} changed; its web sessions are signed out")

@@ -25,11 +25,13 @@ from fedi.jobs.queue import JobQueue
 from fedi.jobs.registry import JOBS
 from fedi.media.storage import media_storage
 from fedi.runtime import Callbacks, Parts, Runtime
+from fedi.security.passwords import Passwords
 from fedi.services import bot, statuses, system, vapid
 from fedi.services.federation.budgets import HostBudgets
 from fedi.services.federation.domain_policy import DomainPolicy
 from fedi.services.federation.fetches import Fetches, FetchLimits
 from fedi.services.federation.inbox import InboxWriter, KeyCache
+from fedi.services.instance import StatsCache
 from fedi.services.push_sender import PushSender
 from fedi.streaming import Broadcaster, MemoryBroadcaster, RelayBroadcaster
 from fedi.urls import Urls
@@ -41,12 +43,14 @@ def build_runtime(
     immediate_jobs: bool = False,
     transport: httpx.BaseTransport | None = None,
     gpu: GpuEngine | None = None,
+    passwords: Passwords | None = None,
 ) -> Runtime:
     """Build a runtime from settings and register every job body, bound to it, on its queue.
 
     `transport` replaces the network for the federation client (tests pass fake servers).
     `gpu` is the GPU engine to use (tests share one so the model loads once); by default the
-    runtime makes its own on first use.
+    runtime makes its own on first use. `passwords` replaces the argon2 hasher (tests pass
+    `Passwords.light()`).
     Each call builds an independent runtime: nothing is kept in module globals.
     """
     db = Database(make_engine(settings))
@@ -66,6 +70,8 @@ def build_runtime(
         broadcaster=_broadcaster(settings, db),
         http=FederationClient(_client_config(settings), transport=transport, before_request=before_request),
         domains=domains,
+        passwords=passwords or Passwords(),
+        instance_stats=StatsCache(),
         parts=PARTS,
         callbacks=CALLBACKS,
         gpu_engine=gpu,

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Protocol
 from activitypub.client import FederationClient, KeyPair
 from fedi.config import Settings
 from fedi.db import Database
+from fedi.security.passwords import Passwords
 from fedi.security.throttle import SignInThrottle
 from fedi.streaming import Broadcaster
 from fedi.urls import Urls
@@ -36,6 +37,7 @@ if TYPE_CHECKING:
     from fedi.services.federation.domain_policy import DomainPolicy
     from fedi.services.federation.fetches import Fetches
     from fedi.services.federation.inbox import InboxWriter, KeyCache
+    from fedi.services.instance import StatsCache
     from fedi.services.push_sender import PushSender
     from fedi.services.vapid import VapidKeys
 
@@ -84,6 +86,10 @@ class Runtime:
     http: FederationClient
     # The instance's domain blocks and allows, from memory (checked before every remote request).
     domains: DomainPolicy
+    # Hashes and checks passwords (argon2id); tests hand in a light one.
+    passwords: Passwords = field(repr=False)
+    # The instance's counts, kept a minute (fedi.services.instance).
+    instance_stats: StatsCache = field(repr=False)
     parts: Parts = field(repr=False)
     callbacks: Callbacks = field(repr=False)
     # The GPU engine handed in by the root (tests share one), else made from `parts.gpu`.

@@ -32,6 +32,7 @@ from fedi.jobs.gpu_engine import GpuEngine
 from fedi.models.accounts import Account
 from fedi.models.base import metadata
 from fedi.runtime import Runtime
+from fedi.security.passwords import Passwords
 from fedi.services.accounts import create_local_account
 from fedi.services.system import ensure_system_accounts
 from tests.support.s3 import CREDENTIALS, S3Server, moto_server
@@ -241,7 +242,13 @@ def gpu_engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[GpuEngine]:
 
 @pytest.fixture
 def runtime(settings: Settings, remote: FakeRemote, gpu_engine: GpuEngine) -> Iterator[Runtime]:
-    runtime = build_runtime(settings, immediate_jobs=True, transport=remote.transport(), gpu=gpu_engine)
+    runtime = build_runtime(
+        settings,
+        immediate_jobs=True,
+        transport=remote.transport(),
+        gpu=gpu_engine,
+        passwords=Passwords.light(),
+    )
     ensure_system_accounts(runtime)
     yield runtime
     runtime.close()
@@ -251,7 +258,12 @@ def runtime(settings: Settings, remote: FakeRemote, gpu_engine: GpuEngine) -> It
 def local_account(runtime: Runtime) -> Account:
     with runtime.db.session() as session:
         return create_local_account(
-            session, runtime.urls, username="alice", email="alice@example.org", password="correct horse"
+            session,
+            runtime.urls,
+            username="alice",
+            email="alice@example.org",
+            password="correct horse",
+            passwords=runtime.passwords,
         )
 
 

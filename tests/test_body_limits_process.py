@@ -126,7 +126,12 @@ def served(tmp_path: Path) -> Iterator[tuple[Server, str, Path]]:
     ensure_system_accounts(runtime)
     with runtime.db.session() as session:
         alice = create_local_account(
-            session, runtime.urls, username="alice", email="alice@example.org", password=PASSWORD
+            session,
+            runtime.urls,
+            username="alice",
+            email="alice@example.org",
+            password=PASSWORD,
+            passwords=runtime.passwords,
         )
     token = issue_token(runtime, alice)
     runtime.close()

@@ -45,7 +45,12 @@ def _runtime(config: Path) -> Runtime:
 def _author_with_followers(runtime: Runtime, receiver_url: str, count: int) -> Account:
     with runtime.db.session() as session:
         alice = create_local_account(
-            session, runtime.urls, username="alice", email="a@x.org", password="12345678"
+            session,
+            runtime.urls,
+            username="alice",
+            email="a@x.org",
+            password="12345678",
+            passwords=runtime.passwords,
         )
         for number in range(count):
             uri = f"{receiver_url}/users/f{number}"

@@ -70,10 +70,20 @@ def _populate(runtime: Runtime) -> dict[str, Any]:
     now = datetime.now(UTC)
     with runtime.db.session() as session:
         alice = create_local_account(
-            session, runtime.urls, username="alice", email="a@example.org", password="x" * 12
+            session,
+            runtime.urls,
+            username="alice",
+            email="a@example.org",
+            password="x" * 12,
+            passwords=runtime.passwords,
         )
         bob = create_local_account(
-            session, runtime.urls, username="bob", email="b@example.org", password="x" * 12
+            session,
+            runtime.urls,
+            username="bob",
+            email="b@example.org",
+            password="x" * 12,
+            passwords=runtime.passwords,
         )
     remote: list[Account] = []
     with runtime.db.session() as session:

@@ -8,16 +8,14 @@ host with its own data directory makes its own unless it is given the operator's
 
 from __future__ import annotations
 
+import fcntl
 import os
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 
 from fedi.config import Settings
 from fedi.security.files import PRIVATE_FILE, prepare_private_dir
 from generation.credentials import SigningIdentity, self_signed_identity
-
-_lock = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -40,14 +38,18 @@ def signing_identity(settings: Settings) -> Identity:
         chain, key = Path(options.c2pa_certificate), Path(options.c2pa_private_key)
         return Identity(SigningIdentity(chain.read_bytes(), key.read_bytes()), False, chain)
     chain, key = local_paths(settings)
-    with _lock:
-        if not (chain.exists() and key.exists()):
-            _make_local(settings, chain, key)
-        return Identity(SigningIdentity(chain.read_bytes(), key.read_bytes()), True, chain)
+    if not (chain.exists() and key.exists()):
+        prepare_private_dir(chain.parent)
+        # A file lock, not a module-level one: it holds across threads (each opens the file) and
+        # across processes sharing the data directory, so one pair is made and both read it.
+        with open(chain.parent / ".lock", "a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            if not (chain.exists() and key.exists()):
+                _make_local(settings, chain, key)
+    return Identity(SigningIdentity(chain.read_bytes(), key.read_bytes()), True, chain)
 
 
 def _make_local(settings: Settings, chain: Path, key: Path) -> None:
-    prepare_private_dir(chain.parent)
     made = self_signed_identity(settings.instance.domain)
     for path, data, mode in ((key, made.key_pem, PRIVATE_FILE), (chain, made.chain_pem, 0o644)):
         partial = path.with_suffix(".tmp")

@@ -10,7 +10,7 @@ from sqlmodel import Session
 from activitypub.signatures.keys import generate_rsa_private_key_pem, public_key_pem_of
 from fedi.errors import Forbidden, NotFound, Unprocessable
 from fedi.models.accounts import Account, Role, User, acct_key
-from fedi.security.passwords import hash_password
+from fedi.security.passwords import Passwords
 from fedi.services import invites
 from fedi.store import accounts as store
 from fedi.urls import Urls
@@ -43,11 +43,13 @@ def create_local_account(
     username: str,
     email: str | None = None,
     password: str | None = None,
+    passwords: Passwords | None = None,
     role: Role = Role.USER,
     actor_type: str = "Person",
     display_name: str = "",
 ) -> Account:
-    """Register a local account (with a login when email and password are given)."""
+    """Register a local account (with a login when email and password are given; `passwords`,
+    the runtime's `rt.passwords`, hashes the password)."""
     validate_username(username)
     if store.by_acct(session, username, None) is not None:
         raise Unprocessable(f"username {username!r} is taken", field="username")
@@ -85,7 +87,7 @@ def create_local_account(
             User(
                 account_id=account.id,
                 email=email,
-                password_hash=hash_password(password),
+                password_hash=_hasher(passwords).hash(password),
                 role=role,
             )
         )
@@ -102,6 +104,7 @@ def register(
     username: str,
     email: str,
     password: str,
+    passwords: Passwords,
     agreement: bool,
     reason: str = "",
     invite_code: str = "",
@@ -116,7 +119,9 @@ def register(
     if len(reason) > REASON_MAX:
         raise Unprocessable(f"reason is longer than {REASON_MAX} characters", field="reason")
     invited = invites.redeem(session, invite_code) if invite_code else None
-    account = create_local_account(session, urls, username=username, email=email, password=password)
+    account = create_local_account(
+        session, urls, username=username, email=email, password=password, passwords=passwords
+    )
     if approval_required and invited is None:
         user = user_of(session, account)
         user.approved = False
@@ -132,7 +137,7 @@ def user_of(session: Session, account: Account) -> User:
     return user
 
 
-def change_password(session: Session, username: str, password: str) -> User:
+def change_password(session: Session, passwords: Passwords, username: str, password: str) -> User:
     """Set a local user's password; every web session they had ends (the session version moves)."""
     account = store.by_acct(session, username, None)
     user = store.user_for_account(session, account.id) if account is not None else None
@@ -140,7 +145,13 @@ def change_password(session: Session, username: str, password: str) -> User:
         raise NotFound(f"no local account {username!r} that can sign in")
     if len(password) < PASSWORD_MIN:
         raise Unprocessable(f"password must be at least {PASSWORD_MIN} characters", field="password")
-    user.password_hash = hash_password(password)
+    user.password_hash = passwords.hash(password)
     user.session_version += 1
     session.add(user)
     return user
+
+
+def _hasher(passwords: Passwords | None) -> Passwords:
+    if passwords is None:
+        raise ValueError("a password needs the runtime's Passwords (passwords=rt.passwords)")
+    return passwords

@@ -9,9 +9,7 @@ import threading
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from weakref import WeakKeyDictionary
 
-from sqlalchemy import Engine
 from sqlmodel import Session
 
 from fedi.models.accounts import Account
@@ -28,25 +26,36 @@ class Stats:
     active_month: int
 
 
-# Per database engine (one per runtime), forgotten with it.
-_cache: WeakKeyDictionary[Engine, tuple[float, Stats]] = WeakKeyDictionary()
-_lock = threading.Lock()
+class StatsCache:
+    """The last counts and when they were made: one per runtime (`rt.instance_stats`)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._last: tuple[float, Stats] | None = None
+
+    def fresh(self) -> Stats | None:
+        with self._lock:
+            last = self._last
+        if last is not None and time.monotonic() - last[0] < CACHE_SECONDS:
+            return last[1]
+        return None
+
+    def keep(self, stats: Stats) -> None:
+        with self._lock:
+            self._last = (time.monotonic(), stats)
 
 
-def stats(session: Session) -> Stats:
-    key = session.get_bind().engine
-    with _lock:
-        cached = _cache.get(key)
-    if cached is not None and time.monotonic() - cached[0] < CACHE_SECONDS:
-        return cached[1]
+def stats(session: Session, cache: StatsCache) -> Stats:
+    cached = cache.fresh()
+    if cached is not None:
+        return cached
     fresh = Stats(
         user_count=store.local_users(session),
         status_count=store.local_statuses(session),
         domain_count=len(store.known_domains(session)),
         active_month=store.active_local_authors(session, datetime.now(UTC) - timedelta(days=30)),
     )
-    with _lock:
-        _cache[key] = (time.monotonic(), fresh)
+    cache.keep(fresh)
     return fresh
 
 

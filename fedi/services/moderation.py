@@ -24,7 +24,6 @@ from fedi.models.accounts import Account, Role, User
 from fedi.models.federation import Report
 from fedi.models.moderation import AccountWarning, ModerationNote
 from fedi.runtime import Runtime
-from fedi.security.passwords import verify_password
 from fedi.services import audit, oauth, purge
 from fedi.services.federation import outbox
 from fedi.store import accounts as account_store
@@ -199,7 +198,7 @@ def delete_own(session: Session, rt: Runtime, user_id: int, password: str) -> Ac
     """A user deletes their own account, once they give their password again (the owner must
     hand the role on first: an instance needs one)."""
     user = oauth.user(session, user_id)
-    if user is None or not verify_password(user.password_hash, password):
+    if user is None or not rt.passwords.verify(user.password_hash, password):
         raise Unprocessable("That password is not right", field="password")
     if user.role == Role.OWNER:
         raise Unprocessable("The owner cannot delete their account; make someone else the owner first")

@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from functools import cache
 from urllib.parse import urlsplit
 
 from sqlmodel import Session
@@ -19,7 +18,7 @@ from fedi.models.accounts import Account, User
 from fedi.models.oauth import OAuthApplication, OAuthCode, OAuthToken
 from fedi.runtime import Runtime
 from fedi.security import scopes as scope_rules
-from fedi.security.passwords import hash_password, needs_rehash, verify_password
+from fedi.security.passwords import Passwords
 from fedi.security.tokens import hash_secret, new_secret, pkce_matches, same_secret
 from fedi.services import events
 from fedi.store import accounts as account_store
@@ -233,7 +232,7 @@ def password_grant(
 ) -> IssuedToken:
     if not rt.settings.api.password_grant:
         raise OAuthError("unsupported_grant_type", "The password grant is turned off on this server")
-    user = login(session, username or "", password or "")
+    user = login(session, rt.passwords, username or "", password or "")
     if user is None:
         raise OAuthError("invalid_grant", "The e-mail address or password is wrong")
     return issue(session, application, _granted(application, scope), user_id=user.id)
@@ -294,26 +293,21 @@ def touch(session: Session, token_id: int) -> None:
 # People ---------------------------------------------------------------------------------------
 
 
-def login(session: Session, email: str, password: str) -> User | None:
+def login(session: Session, passwords: Passwords, email: str, password: str) -> User | None:
     """The user with this e-mail and password (argon2 check; run off the event loop)."""
     user = account_store.user_by_email(session, email.strip())
     # An unknown address costs a hash check too, so timing does not tell which addresses exist.
-    stored = user.password_hash if user is not None else _decoy_hash()
-    if not verify_password(stored, password) or user is None:
+    stored = user.password_hash if user is not None else passwords.decoy
+    if not passwords.verify(stored, password) or user is None:
         return None
     account = account_store.get(session, user.account_id)
     if account is None or not may_sign_in(user, account):
         return None
-    if needs_rehash(stored):
+    if passwords.needs_rehash(stored):
         # Hashes made with weaker argon2 parameters are upgraded as their owners sign in.
-        user.password_hash = hash_password(password)
+        user.password_hash = passwords.hash(password)
         session.add(user)
     return user
-
-
-@cache
-def _decoy_hash() -> str:
-    return hash_password(new_secret())
 
 
 def may_sign_in(user: User, account: Account) -> bool:

@@ -260,7 +260,13 @@ def _admin(config: Path, given: Given, io: Prompter) -> None:
         try:
             with runtime.db.session() as session:
                 create_local_account(
-                    session, runtime.urls, username=username, email=email, password=password, role=Role.OWNER
+                    session,
+                    runtime.urls,
+                    username=username,
+                    email=email,
+                    password=password,
+                    passwords=runtime.passwords,
+                    role=Role.OWNER,
                 )
         except FediError as exc:
             raise SetupStopped(f"the admin account was not created: {exc.message}") from None

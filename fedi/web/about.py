@@ -30,7 +30,7 @@ def _facts(session: Session, rt: Runtime) -> dict[str, Any]:
         "settings": rt.settings.instance,
         "rules": rules.current(session, rt.settings),
         "base_url": rt.urls.base,
-        "stats": instance.stats(session),
+        "stats": instance.stats(session, rt.instance_stats),
         "contact": present.person(contact, rt.urls) if contact else None,
         "generation_on": rt.settings.generation.enabled,
         "model": generations.preset(rt.settings),

@@ -54,7 +54,7 @@ async def sign_in(request: Request) -> Response:
 
     def check() -> tuple[int, int, bool] | None:
         with rt.db.session() as session:
-            user = oauth.login(session, email, password)
+            user = oauth.login(session, rt.passwords, email, password)
             return (user.id, user.session_version, user.moderator) if user is not None else None
 
     signed_in = await run_sync(check)

@@ -7,7 +7,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
-from argon2 import PasswordHasher
 from PIL import Image
 from starlette.testclient import TestClient
 
@@ -20,12 +19,10 @@ from fedi.services.accounts import create_local_account
 
 @pytest.fixture(autouse=True)
 def _cheap_secrets(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Pre-generated RSA keys and a light argon2: accounts cost milliseconds, not half a second."""
+    """Pre-generated RSA keys: accounts cost milliseconds, not half a second (the `runtime`
+    fixture hashes passwords with `Passwords.light()`)."""
     for module in ("fedi.services.accounts", "fedi.services.system"):
         monkeypatch.setattr(f"{module}.generate_rsa_private_key_pem", lambda: STATIC_KEYS[2].private_key_pem)
-    monkeypatch.setattr(
-        "fedi.security.passwords._hasher", PasswordHasher(time_cost=1, memory_cost=64, parallelism=1)
-    )
 
 
 @dataclass(frozen=True)
@@ -79,6 +76,7 @@ def local_caller(runtime: Runtime, username: str) -> Caller:
             username=username,
             email=f"{username}@example.org",
             password="battery staple",
+            passwords=runtime.passwords,
         )
     return Caller(account, issue_token(runtime, account))
 

@@ -35,6 +35,7 @@ def carol(runtime: Runtime) -> Caller:
             email="carol@example.org",
             password="battery staple",
             role=Role.MODERATOR,
+            passwords=runtime.passwords,
         )
     return Caller(account, issue_token(runtime, account))
 
@@ -166,10 +167,20 @@ async def test_deleting_a_local_account(
 async def test_pending_sign_ups_are_approved_or_rejected(runtime: Runtime, carol: Caller) -> None:
     with runtime.db.session() as session:
         pending = create_local_account(
-            session, runtime.urls, username="dave", email="d@example.org", password="12345678"
+            session,
+            runtime.urls,
+            username="dave",
+            email="d@example.org",
+            password="12345678",
+            passwords=runtime.passwords,
         )
         other = create_local_account(
-            session, runtime.urls, username="erin", email="e@example.org", password="12345678"
+            session,
+            runtime.urls,
+            username="erin",
+            email="e@example.org",
+            password="12345678",
+            passwords=runtime.passwords,
         )
         for account in (pending, other):
             user = moderation._user(session, account)

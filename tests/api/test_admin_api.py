@@ -70,6 +70,7 @@ def _staff(
             email=f"{name}@example.org",
             password="battery staple",
             role=role,
+            passwords=runtime.passwords,
         )
     return Caller(account, issue_token(runtime, account, scopes))
 

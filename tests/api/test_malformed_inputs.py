@@ -21,6 +21,7 @@ from fedi.composition import build_runtime
 from fedi.models.accounts import Account
 from fedi.models.base import metadata
 from fedi.runtime import Runtime
+from fedi.security.passwords import Passwords
 from fedi.services.accounts import create_local_account
 from fedi.services.federation import remote as remote_service
 from fedi.services.system import ensure_system_accounts
@@ -473,7 +474,12 @@ class Served:
 def runtime(database_url: str, tmp_path: Path, remote: FakeRemote) -> Iterator[Runtime]:
     remote.add_actor("bob", key=STATIC_KEYS[1])
     settings = make_test_settings(tmp_path / "data", database_url)
-    runtime = build_runtime(settings, immediate_jobs=True, transport=httpx.MockTransport(Served(remote)))
+    runtime = build_runtime(
+        settings,
+        immediate_jobs=True,
+        transport=httpx.MockTransport(Served(remote)),
+        passwords=Passwords.light(),
+    )
     ensure_system_accounts(runtime)
     remote_service.actor(runtime, BOB).result(timeout=10)  # bob is known before anything is counted
     yield runtime
@@ -518,7 +524,12 @@ async def test_malformed_input_gets_its_4xx_and_stores_nothing(
 ) -> None:
     with runtime.db.session() as session:
         alice = create_local_account(
-            session, runtime.urls, username="alice", email="a@x.org", password="12345678"
+            session,
+            runtime.urls,
+            username="alice",
+            email="a@x.org",
+            password="12345678",
+            passwords=runtime.passwords,
         )
     token = issue_token(runtime, alice)
     before = _row_counts(runtime)

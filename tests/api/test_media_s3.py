@@ -17,6 +17,7 @@ from fedi.convert import to_mastodon
 from fedi.jobs.gpu_engine import GpuEngine
 from fedi.models.accounts import Account
 from fedi.runtime import Runtime
+from fedi.security.passwords import Passwords
 from fedi.services import statuses
 from fedi.services.accounts import create_local_account
 from fedi.services.system import ensure_system_accounts
@@ -35,7 +36,13 @@ def _runtime(
     data_dir = tmp_path / "data"
     data_dir.mkdir(exist_ok=True)
     settings = make_test_settings(data_dir, backends.sqlite(data_dir), media=media)
-    runtime = build_runtime(settings, immediate_jobs=True, transport=FakeRemote().transport(), gpu=gpu)
+    runtime = build_runtime(
+        settings,
+        immediate_jobs=True,
+        transport=FakeRemote().transport(),
+        gpu=gpu,
+        passwords=Passwords.light(),
+    )
     ensure_system_accounts(runtime)
     return runtime
 
@@ -65,7 +72,12 @@ async def _client(runtime: Runtime) -> AsyncIterator[httpx.AsyncClient]:
 def _caller(runtime: Runtime) -> Caller:
     with runtime.db.session() as session:
         account = create_local_account(
-            session, runtime.urls, username="alice", email="alice@example.org", password="correct horse"
+            session,
+            runtime.urls,
+            username="alice",
+            email="alice@example.org",
+            password="correct horse",
+            passwords=runtime.passwords,
         )
     return Caller(account, issue_token(runtime, account))
 
@@ -147,7 +159,12 @@ def test_a_generated_image_is_stored_by_the_worker_and_the_post_points_at_the_bu
     monkeypatch.setattr(cdn_runtime.jobs, "enqueue", spy)
     with cdn_runtime.db.session() as session:
         author: Account = create_local_account(
-            session, cdn_runtime.urls, username="alice", email="a@example.org", password="correct horse"
+            session,
+            cdn_runtime.urls,
+            username="alice",
+            email="a@example.org",
+            password="correct horse",
+            passwords=cdn_runtime.passwords,
         )
     with cdn_runtime.db.session() as session:
         status = statuses.create(

@@ -26,6 +26,7 @@ async def test_a_pending_sign_up_cannot_sign_in_until_approved(
             email="mod@example.org",
             password="battery staple",
             role=Role.MODERATOR,
+            passwords=runtime.passwords,
         )
     staff = {"Authorization": f"Bearer {issue_token(runtime, mod, 'read write admin:read admin:write')}"}
     instance = (await client.get("/api/v2/instance")).json()

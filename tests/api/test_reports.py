@@ -29,6 +29,7 @@ def carol(runtime: Runtime) -> Caller:
             email="carol@example.org",
             password="battery staple",
             role=Role.MODERATOR,
+            passwords=runtime.passwords,
         )
     return Caller(account, issue_token(runtime, account))
 

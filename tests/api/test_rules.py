@@ -50,6 +50,7 @@ async def test_rules_are_edited_and_reports_keep_their_rules(
             email="m@example.org",
             password="12345678",
             role=Role.MODERATOR,
+            passwords=runtime.passwords,
         )
     staff = {"Authorization": f"Bearer {issue_token(runtime, mod, 'admin:read')}"}
     shown = (await client.get(f"/api/v1/admin/reports/{filed.json()['id']}", headers=staff)).json()

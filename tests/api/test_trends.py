@@ -19,7 +19,14 @@ from fedi.services.accounts import create_local_account
 def _people(runtime: Runtime, *names: str) -> list[Account]:
     with runtime.db.session() as session:
         return [
-            create_local_account(session, runtime.urls, username=n, email=f"{n}@x.org", password="12345678")
+            create_local_account(
+                session,
+                runtime.urls,
+                username=n,
+                email=f"{n}@x.org",
+                password="12345678",
+                passwords=runtime.passwords,
+            )
             for n in names
         ]
 

@@ -148,7 +148,12 @@ async def test_other_peoples_generations_are_not_found(
 
     with runtime.db.session() as session:
         other = create_local_account(
-            session, runtime.urls, username="other", email="o@x.org", password="12345678"
+            session,
+            runtime.urls,
+            username="other",
+            email="o@x.org",
+            password="12345678",
+            passwords=runtime.passwords,
         )
     headers = {"Authorization": f"Bearer {issue_token(runtime, other)}"}
     assert (await client.get(f"/api/v1/fedi/generations/{created['id']}", headers=headers)).status_code == 404

@@ -123,7 +123,12 @@ def test_an_operator_certificate_signs_instead_of_the_local_one(
     try:
         with runtime.db.session() as session:
             alice = create_local_account(
-                session, runtime.urls, username="alice", email="a@x.org", password="12345678"
+                session,
+                runtime.urls,
+                username="alice",
+                email="a@x.org",
+                password="12345678",
+                passwords=runtime.passwords,
             )
         _, media = _imagine(runtime, alice, "/imagine a lighthouse --steps 2")
         credentials = read_credentials(runtime.media.read(media.file_key or ""), "image/webp")

@@ -34,7 +34,12 @@ def test_a_generation_survives_sigkill_and_publishes_once(tmp_path: Path, databa
     ensure_system_accounts(runtime)
     with runtime.db.session() as session:
         alice = create_local_account(
-            session, runtime.urls, username="alice", email="a@x.org", password="12345678"
+            session,
+            runtime.urls,
+            username="alice",
+            email="a@x.org",
+            password="12345678",
+            passwords=runtime.passwords,
         )
     headers = {"Authorization": f"Bearer {issue_token(runtime, alice)}"}
 

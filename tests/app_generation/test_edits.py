@@ -103,7 +103,12 @@ async def test_a_remote_image_is_edited_after_being_fetched_within_the_limits(
             assert (await post_activity(client, create(BOB, lake), remote.key_pair(BOB))).status_code == 202
         with runtime.db.session() as session:
             alice = create_local_account(
-                session, runtime.urls, username="alice", email="a@x.org", password="12345678"
+                session,
+                runtime.urls,
+                username="alice",
+                email="a@x.org",
+                password="12345678",
+                passwords=runtime.passwords,
             )
             parent = session.exec(select(Status).where(Status.uri == lake["id"])).one()
         asked = _ask(runtime, alice, "@imagine make it night", parent.id)

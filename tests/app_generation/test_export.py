@@ -37,7 +37,12 @@ def test_an_archive_holds_the_posts_the_generations_and_their_credentials(
 ) -> None:
     with runtime.db.session() as session:
         bob = create_local_account(
-            session, runtime.urls, username="bob", email="b@x.org", password="12345678"
+            session,
+            runtime.urls,
+            username="bob",
+            email="b@x.org",
+            password="12345678",
+            passwords=runtime.passwords,
         )
     with runtime.db.session() as session:
         bobs = statuses.create(session, runtime, bob, statuses.StatusDraft(text="bob's own words"))

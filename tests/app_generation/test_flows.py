@@ -78,7 +78,12 @@ def test_the_post_waits_for_its_image(
     status = _post(runtime, local_account, "/imagine a quiet harbour")
     with runtime.db.session() as session:
         reader = create_local_account(
-            session, runtime.urls, username="reader", email="r@x.org", password="12345678"
+            session,
+            runtime.urls,
+            username="reader",
+            email="r@x.org",
+            password="12345678",
+            passwords=runtime.passwords,
         )
         assert visibility.can_view(session, local_account, status)
         assert not visibility.can_view(session, reader, status)

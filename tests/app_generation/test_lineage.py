@@ -29,7 +29,12 @@ def alice(runtime: Runtime, local_account: Account) -> dict[str, str]:
 def carol(runtime: Runtime) -> dict[str, str]:
     with runtime.db.session() as session:
         account = create_local_account(
-            session, runtime.urls, username="carol", email="c@x.org", password="12345678"
+            session,
+            runtime.urls,
+            username="carol",
+            email="c@x.org",
+            password="12345678",
+            passwords=runtime.passwords,
         )
     return {"Authorization": f"Bearer {issue_token(runtime, account)}"}
 

@@ -145,7 +145,12 @@ def test_the_bot_answers_each_asker_once_a_day_while_not_ready(
 ) -> None:
     with runtime.db.session() as session:
         bob = create_local_account(
-            session, runtime.urls, username="bob", email="bob@example.org", password="x" * 12
+            session,
+            runtime.urls,
+            username="bob",
+            email="bob@example.org",
+            password="x" * 12,
+            passwords=runtime.passwords,
         )
     asks = [
         (local_account, "@imagine a lighthouse"),

@@ -15,7 +15,14 @@ async def test_the_trending_tab_ranks_images_by_interactions(
 ) -> None:
     with runtime.db.session() as session:
         fans = [
-            create_local_account(session, runtime.urls, username=n, email=f"{n}@x.org", password="12345678")
+            create_local_account(
+                session,
+                runtime.urls,
+                username=n,
+                email=f"{n}@x.org",
+                password="12345678",
+                passwords=runtime.passwords,
+            )
             for n in ("f1", "f2")
         ]
     posted = []

@@ -39,7 +39,12 @@ def _alice_with_follower(runtime: Runtime, remote: FakeRemote, *followers: str) 
     fetched = [remote_service.actor(runtime, actor).result(timeout=10) for actor in followers]
     with runtime.db.session() as session:
         alice = create_local_account(
-            session, runtime.urls, username="alice", email="a@x.org", password="12345678"
+            session,
+            runtime.urls,
+            username="alice",
+            email="a@x.org",
+            password="12345678",
+            passwords=runtime.passwords,
         )
         for follower in fetched:
             relationships.received_follow(session, runtime, follower, alice, f"{follower.uri}#follows/1")

@@ -52,7 +52,12 @@ class Instance:
             ensure_system_accounts(runtime)
             with runtime.db.session() as session:
                 alice = create_local_account(
-                    session, runtime.urls, username="alice", email="alice@example.org", password="12345678"
+                    session,
+                    runtime.urls,
+                    username="alice",
+                    email="alice@example.org",
+                    password="12345678",
+                    passwords=runtime.passwords,
                 )
             self.token = issue_token(runtime, alice)
         finally:

@@ -44,7 +44,12 @@ def _instance(
     with runtime.db.session() as session:
         for name in users:
             create_local_account(
-                session, runtime.urls, username=name, email=f"{name}@example.org", password=PASSWORD
+                session,
+                runtime.urls,
+                username=name,
+                email=f"{name}@example.org",
+                password=PASSWORD,
+                passwords=runtime.passwords,
             )
     runtime.close()
     return Server(config, port).start(), f"127.0.0.1:{port}"

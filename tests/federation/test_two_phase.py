@@ -158,7 +158,12 @@ async def test_a_local_post_resolves_its_mentions_before_it_is_written(
 ) -> None:
     with runtime.db.session() as session:
         alice = create_local_account(
-            session, runtime.urls, username="alice", email="a@x.org", password="12345678"
+            session,
+            runtime.urls,
+            username="alice",
+            email="a@x.org",
+            password="12345678",
+            passwords=runtime.passwords,
         )
     headers = {"Authorization": f"Bearer {issue_token(runtime, alice)}"}
     response = await client.post("/api/v1/statuses", json={"status": "hello @sam@slow.test"}, headers=headers)
@@ -244,7 +249,12 @@ async def test_a_remix_of_a_remote_post_fetches_it_before_the_write(
     remote.add_object(source, note(SLOW, source, "<p>a door</p>", attachment=[image], generation=made))
     with runtime.db.session() as session:
         alice = create_local_account(
-            session, runtime.urls, username="alice", email="a@x.org", password="12345678"
+            session,
+            runtime.urls,
+            username="alice",
+            email="a@x.org",
+            password="12345678",
+            passwords=runtime.passwords,
         )
     headers = {"Authorization": f"Bearer {issue_token(runtime, alice)}"}
     response = await client.post(
@@ -264,7 +274,12 @@ async def test_a_search_for_a_posts_page_url_fetches_the_post_before_reading(
     remote.add_object(page, note(BOB, post, "<p>found me</p>", url=page))  # what the page serves as JSON
     with runtime.db.session() as session:
         alice = create_local_account(
-            session, runtime.urls, username="alice", email="a@x.org", password="12345678"
+            session,
+            runtime.urls,
+            username="alice",
+            email="a@x.org",
+            password="12345678",
+            passwords=runtime.passwords,
         )
     headers = {"Authorization": f"Bearer {issue_token(runtime, alice)}"}
     found = await client.get("/api/v2/search", params={"q": page, "resolve": "true"}, headers=headers)

@@ -89,6 +89,7 @@ async def test_finding_8_media_can_live_on_another_origin(
             username="alice",
             email="a@example.org",
             password="correct horse",
+            passwords=media_host_runtime.passwords,
         )
     media = await _upload(site, issue_token(media_host_runtime, alice))
     url = str(media["url"])
@@ -141,5 +142,5 @@ async def test_finding_8_a_password_change_ends_existing_sessions(
     await _sign_in(client)
     stolen = httpx.Cookies(client.cookies)
     with runtime.db.session() as session:
-        accounts.change_password(session, "alice", "a new long password")
+        accounts.change_password(session, runtime.passwords, "alice", "a new long password")
     assert not await _signed_in_with(runtime, stolen)

@@ -273,7 +273,12 @@ def topology(
         with setup.db.session() as session:
             for name in users:
                 create_local_account(
-                    session, setup.urls, username=name, email=f"{name}@example.org", password=password
+                    session,
+                    setup.urls,
+                    username=name,
+                    email=f"{name}@example.org",
+                    password=password,
+                    passwords=setup.passwords,
                 )
         setup.close()
 

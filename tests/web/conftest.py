@@ -6,7 +6,6 @@ import io
 
 import httpx
 import pytest
-from argon2 import PasswordHasher
 from PIL import Image
 
 from fedi.models.accounts import Account
@@ -19,18 +18,16 @@ from tests.web.markup import Document
 PASSWORD = "correct horse"
 
 
-@pytest.fixture(autouse=True)
-def _cheap_passwords(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(
-        "fedi.security.passwords._hasher", PasswordHasher(time_cost=1, memory_cost=64, parallelism=1)
-    )
-
-
 @pytest.fixture
 def bob(runtime: Runtime) -> Account:
     with runtime.db.session() as session:
         return create_local_account(
-            session, runtime.urls, username="bob", email="bob@example.org", password=PASSWORD
+            session,
+            runtime.urls,
+            username="bob",
+            email="bob@example.org",
+            password=PASSWORD,
+            passwords=runtime.passwords,
         )
 
 

@@ -45,6 +45,7 @@ def moderator(runtime: Runtime) -> Account:
             email="mod@example.org",
             password=PASSWORD,
             role=Role.MODERATOR,
+            passwords=runtime.passwords,
         )
 
 
@@ -58,6 +59,7 @@ def admin(runtime: Runtime) -> Account:
             email="boss@example.org",
             password=PASSWORD,
             role=Role.ADMIN,
+            passwords=runtime.passwords,
         )
 
 

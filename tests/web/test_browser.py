@@ -127,6 +127,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
                 password=PASSWORD,
                 role=Role.ADMIN if name == "alice" else Role.USER,
                 display_name=display,
+                passwords=runtime.passwords,
             )
         tokens[name] = _token(runtime, account.id)
     runtime.close()

@@ -90,6 +90,7 @@ def test_the_composer_on_a_fresh_instance_then_with_tiny(tmp_path: Path) -> None
                 email=f"{name}@example.org",
                 password=PASSWORD,
                 role=Role.ADMIN if admin else Role.USER,
+                passwords=runtime.passwords,
             )
     runtime.close()
 

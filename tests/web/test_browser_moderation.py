@@ -77,6 +77,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
                 email=f"{name}@example.org",
                 password=PASSWORD,
                 role=role,
+                passwords=runtime.passwords,
             )
             for name, role in (("mia", Role.ADMIN), ("bob", Role.USER), ("troll", Role.USER))
         }
@@ -96,6 +97,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
             password=PASSWORD,
             agreement=True,
             reason="I paint harbours",
+            passwords=runtime.passwords,
         )
     runtime.close()
     server = Server(config, port).start()

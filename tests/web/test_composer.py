@@ -205,7 +205,13 @@ async def test_before_any_prompt_the_composer_says_whether_images_can_be_made(
 
     with runtime.db.session() as session:
         create_local_account(
-            session, runtime.urls, username="ops", email="ops@example.org", password=PASSWORD, role=Role.ADMIN
+            session,
+            runtime.urls,
+            username="ops",
+            email="ops@example.org",
+            password=PASSWORD,
+            role=Role.ADMIN,
+            passwords=runtime.passwords,
         )
     monkeypatch.setattr(runtime.settings.generation, "preset", "sd-turbo")  # its licence is not accepted
     await sign_in(client)

@@ -205,8 +205,8 @@ async def test_signing_in_rehashes_a_password_hashed_with_other_argon2_parameter
     from argon2 import PasswordHasher, extract_parameters
 
     from fedi.models.accounts import User
-    from fedi.security import passwords
 
+    passwords = runtime.passwords  # the fixture's light argon2 parameters
     # As if the hash was made before the server's argon2 parameters changed.
     old = PasswordHasher(time_cost=2, memory_cost=128, parallelism=1).hash("correct horse")
     assert passwords.needs_rehash(old)

@@ -40,6 +40,7 @@ async def register(request: Request) -> Response:
             username=params.text("username", "", max_length=64) or "",
             email=params.text("email", "", max_length=320) or "",
             password=params.text("password", "", max_length=1024) or "",
+            passwords=rt.passwords,
             agreement=params.flag("agreement"),
             reason=params.text("reason", "", max_length=1024) or "",
             invite_code=params.text("invite_code", "", max_length=64) or "",

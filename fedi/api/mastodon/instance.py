@@ -29,7 +29,9 @@ class _Facts:
 
 def _facts(session: Session, rt: Runtime) -> _Facts:
     return _Facts(
-        instance.stats(session), instance.contact(session), server_rules.current(session, rt.settings)
+        instance.stats(session, rt.instance_stats),
+        instance.contact(session),
+        server_rules.current(session, rt.settings),
     )
 
 
