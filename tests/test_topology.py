@@ -43,6 +43,7 @@ from tests.support import nginx
 from tests.support.processes import Server, free_port, receiver, stats
 from tests.support.s3 import S3Server
 from tests.support.topology import Topology, topology
+from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.slow
 
@@ -85,14 +86,7 @@ def two(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Server, str]
 def _eventually(
     check: Callable[[], Any], timeout: float, what: str | Callable[[], str], world: Topology | None = None
 ) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = check()
-        if result:
-            return result
-        time.sleep(0.25)
-    said = what() if callable(what) else what
-    raise AssertionError(f"timed out waiting for {said}\n{world.logs() if world else ''}")
+    return eventually(check, timeout, what, logs=world.logs if world else None)
 
 
 def _png() -> bytes:

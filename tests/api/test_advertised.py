@@ -22,6 +22,7 @@ from fedi.services import emojis
 from tests.api.conftest import Caller, image_bytes
 from tests.api.test_timelines import post
 from tests.conftest import make_test_settings
+from tests.support.websocket import receive_json
 
 UPLOAD_LIMIT = 256 * 1024
 PIXEL_LIMIT = 400 * 300
@@ -77,9 +78,9 @@ def test_the_streaming_url_streams(web: TestClient, alice: Caller) -> None:
     assert streaming == "wss://fedi.test"
     with web.websocket_connect(f"/api/v1/streaming?access_token={alice.token}&stream=public") as ws:
         ws.send_text("not json")
-        assert "error" in ws.receive_json()  # subscribed
+        assert "error" in receive_json(ws)  # subscribed
         web.post("/api/v1/statuses", json={"status": "streamed"}, headers=alice.auth)
-        assert ws.receive_json()["event"] == "update"
+        assert receive_json(ws)["event"] == "update"
 
 
 async def test_account_limits(client: httpx.AsyncClient, alice: Caller) -> None:

@@ -11,6 +11,7 @@ from starlette.testclient import TestClient
 from fedi.runtime import Runtime
 from tests.api.conftest import Caller, local_caller
 from tests.api.test_timelines import links, post
+from tests.support.websocket import receive_json
 
 LIST = {"id": "id", "title": "str", "replies_policy": "str", "exclusive": "bool"}
 
@@ -128,13 +129,13 @@ def test_the_list_stream_carries_members_posts(
     )
     with web.websocket_connect(f"/api/v1/streaming?access_token={bob.token}") as ws:
         ws.send_json({"type": "subscribe", "stream": "list", "list": listed["id"]})
-        assert ws.receive_json() == {"error": "Record not found", "status": 404}
+        assert receive_json(ws) == {"error": "Record not found", "status": 404}
     with web.websocket_connect(f"/api/v1/streaming?access_token={alice.token}") as ws:
         ws.send_json({"type": "subscribe", "stream": "list", "list": listed["id"]})
         ws.send_json({"type": "subscribe", "stream": "list"})
-        assert ws.receive_json()["status"] == 422  # the subscription before it is live by now
+        assert receive_json(ws)["status"] == 422  # the subscription before it is live by now
         web.post("/api/v1/statuses", json={"status": "not in the list"}, headers=carol.auth)
         posted = web.post("/api/v1/statuses", json={"status": "in the list"}, headers=bob.auth).json()
-        event = ws.receive_json()
+        event = receive_json(ws)
         assert event["stream"] == ["list", listed["id"]] and event["event"] == "update"
         assert json.loads(event["payload"])["id"] == posted["id"]

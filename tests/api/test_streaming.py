@@ -11,18 +11,19 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlmodel import select
-from starlette.testclient import TestClient, WebSocketDenialResponse
+from starlette.testclient import TestClient, WebSocketDenialResponse, WebSocketTestSession
 
 from fedi.models.oauth import OAuthToken
 from fedi.runtime import Runtime
 from fedi.security.tokens import hash_secret
 from fedi.services import oauth
 from tests.api.conftest import Caller, issue_token
+from tests.support.websocket import receive_json
 
 
-def synced(ws: object) -> None:
-    ws.send_text("not json")  # type: ignore[attr-defined]
-    assert "error" in ws.receive_json()  # type: ignore[attr-defined]
+def synced(ws: WebSocketTestSession) -> None:
+    ws.send_text("not json")
+    assert "error" in receive_json(ws)
 
 
 def test_user_stream_renders_events_for_its_viewer(web: TestClient, alice: Caller, bob: Caller) -> None:
@@ -30,20 +31,20 @@ def test_user_stream_renders_events_for_its_viewer(web: TestClient, alice: Calle
         synced(ws)
         web.post(f"/api/v1/accounts/{bob.account.id}/follow", headers=alice.auth)
         posted = web.post("/api/v1/statuses", json={"status": "hello followers"}, headers=bob.auth).json()
-        event = ws.receive_json()
+        event = receive_json(ws)
         assert event["stream"] == ["user"] and event["event"] == "update"
         assert json.loads(event["payload"])["id"] == posted["id"]
 
         web.post(f"/api/v1/statuses/{posted['id']}/favourite", headers=alice.auth)
         own = web.post("/api/v1/statuses", json={"status": "mine"}, headers=alice.auth).json()
-        assert json.loads(ws.receive_json()["payload"])["id"] == own["id"]
+        assert json.loads(receive_json(ws)["payload"])["id"] == own["id"]
         web.post(f"/api/v1/statuses/{own['id']}/favourite", headers=bob.auth)
-        notification = ws.receive_json()
+        notification = receive_json(ws)
         assert notification["event"] == "notification"
         assert json.loads(notification["payload"])["type"] == "favourite"
 
         web.delete(f"/api/v1/statuses/{posted['id']}", headers=bob.auth)
-        assert ws.receive_json() == {"stream": ["user"], "event": "delete", "payload": posted["id"]}
+        assert receive_json(ws) == {"stream": ["user"], "event": "delete", "payload": posted["id"]}
 
 
 def test_subscribe_and_unsubscribe_messages(web: TestClient, alice: Caller, bob: Caller) -> None:
@@ -53,15 +54,15 @@ def test_subscribe_and_unsubscribe_messages(web: TestClient, alice: Caller, bob:
         ws.send_json({"type": "subscribe", "stream": "hashtag", "tag": "Cats"})
         ws.send_json({"type": "subscribe", "stream": "public:local"})
         ws.send_json({"type": "subscribe", "stream": "timeline:everything"})
-        assert ws.receive_json() == {"error": "Unknown stream type", "status": 422}
+        assert receive_json(ws) == {"error": "Unknown stream type", "status": 422}
         web.post("/api/v1/statuses", json={"status": "a #cats post"}, headers=bob.auth)
-        streams = sorted(tuple(ws.receive_json()["stream"]) for _ in range(2))
+        streams = sorted(tuple(receive_json(ws)["stream"]) for _ in range(2))
         assert streams == [("hashtag", "Cats"), ("public:local",)]
 
         ws.send_json({"type": "unsubscribe", "stream": "public:local"})
         synced(ws)
         web.post("/api/v1/statuses", json={"status": "another #cats post"}, headers=bob.auth)
-        assert ws.receive_json()["stream"] == ["hashtag", "Cats"]
+        assert receive_json(ws)["stream"] == ["hashtag", "Cats"]
 
 
 def test_streams_need_a_reading_token(web: TestClient, runtime: Runtime, alice: Caller) -> None:
@@ -79,7 +80,7 @@ def test_streams_need_a_reading_token(web: TestClient, runtime: Runtime, alice: 
     notifications_only = issue_token(runtime, alice.account, "read:notifications")
     with web.websocket_connect(f"/api/v1/streaming?access_token={notifications_only}") as ws:
         ws.send_json({"type": "subscribe", "stream": "public"})
-        assert ws.receive_json()["status"] == 403
+        assert receive_json(ws)["status"] == 403
 
 
 def test_a_revoked_token_closes_its_stream(web: TestClient, runtime: Runtime, alice: Caller) -> None:

@@ -4,8 +4,7 @@ server edits an image (conversational edits)."""
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -14,19 +13,14 @@ import pytest
 
 from tests.conftest import MODEL_CACHE
 from tests.federation.test_two_instances import _client, _instance
+from tests.support import waiting
 
 pytestmark = pytest.mark.slow
 GENERATION = {"enabled": True, "preset": "tiny", "cache_dir": str(MODEL_CACHE)}
 
 
-def _eventually(check: Callable[[], Any], timeout: float = 90.0, what: str = "") -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = check()
-        if result:
-            return result
-        time.sleep(0.3)
-    raise AssertionError(f"timed out waiting for {what}")
+# Generation on the CPU, then federation: give each step its time.
+eventually = partial(waiting.eventually, timeout=90.0, interval=0.3)
 
 
 def test_the_bot_and_remixes_work_across_instances(tmp_path: Path, database_url: str) -> None:
@@ -54,7 +48,7 @@ def generation_scenario(one: Any, one_domain: str, two: Any) -> dict[str, Any]:
                 return item["status"]
         return None
 
-    answer = _eventually(reply, what="the bot's reply on two")
+    answer = eventually(reply, what="the bot's reply on two")
     [image] = answer["media_attachments"]
     assert image["fedi_generation"]["prompt"] == "a paper crane"
     assert answer["fedi_generation"]["model"]
@@ -62,7 +56,7 @@ def generation_scenario(one: Any, one_domain: str, two: Any) -> dict[str, Any]:
 
     # bob makes an image on two; alice on one remixes it: the remix links bob's post.
     original = bob.status_post("/imagine a green lantern --seed 5")
-    _eventually(lambda: bob.status(original["id"])["media_attachments"][0]["url"], what="bob's image")
+    eventually(lambda: bob.status(original["id"])["media_attachments"][0]["url"], what="bob's image")
     found = alice.search_v2(original["url"], resolve=True)["statuses"]
     assert [s["uri"] for s in found] == [original["uri"]]
     assert found[0]["fedi_generation"]["prompt"] == "a green lantern"
@@ -83,7 +77,7 @@ def generation_scenario(one: Any, one_domain: str, two: Any) -> dict[str, Any]:
         ).json()
         return body if body["state"] == "done" else None
 
-    done = _eventually(made, what="the remix")
+    done = eventually(made, what="the remix")
     posted = alice.status_post("remixed", media_ids=[done["media_attachment"]["id"]])
     assert posted["fedi_generation"]["remix_of"] == original["uri"]
     note = httpx.get(posted["uri"], headers={"Accept": "application/activity+json"}, timeout=10).json()
@@ -106,7 +100,7 @@ def edit_scenario(alice: Any, bob: Any, one_domain: str, image_post: Any, token:
                 return status
         return None
 
-    reply = _eventually(edited, what="the edit, as a reply on two")
+    reply = eventually(edited, what="the edit, as a reply on two")
     made = reply["media_attachments"][0]["fedi_generation"]
     assert made["remix_of"] == image_post["uri"] and made["strength"] == 0.5
     assert made["prompt"] == "make it night"

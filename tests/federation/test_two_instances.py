@@ -6,8 +6,8 @@ Instance one runs on this run's database (SQLite, then PostgreSQL); instance two
 from __future__ import annotations
 
 import io
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -22,10 +22,15 @@ from fedi.db import make_engine, migrate
 from fedi.services import emojis
 from fedi.services.accounts import create_local_account
 from fedi.services.system import ensure_system_accounts
+from tests.support import waiting
 from tests.support.processes import Server, free_port, write_config
 
 pytestmark = pytest.mark.slow
 PASSWORD = "correct horse battery"
+
+
+# A post or account not there yet answers 404 until it arrives.
+eventually = partial(waiting.eventually, ignoring=(MastodonNotFoundError,), interval=0.2)
 
 
 def _instance(
@@ -66,20 +71,6 @@ def _client(server: Server, user: str) -> Mastodon:
     return api
 
 
-def _eventually(check: Callable[[], Any], timeout: float = 30.0, what: str = "") -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            result = check()
-            if result:
-                return result
-        except MastodonNotFoundError:
-            pass
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what or check}")
-        time.sleep(0.2)
-
-
 @pytest.fixture
 def two(tmp_path: Path, database_url: str) -> Iterator[dict[str, Any]]:
     one, one_domain = _instance(tmp_path / "one", database_url, ["alice", "carol"])
@@ -114,8 +105,8 @@ def federation_scenario(two: dict[str, Any]) -> None:
     assert [a["acct"] for a in found] == [bob_handle]
     bob_there = found[0]
     alice.account_follow(bob_there["id"])
-    _eventually(lambda: alice.account_relationships(bob_there["id"])[0]["following"], what="the Accept")
-    _eventually(lambda: bob.me()["followers_count"] == 1, what="bob's follower")
+    eventually(lambda: alice.account_relationships(bob_there["id"])[0]["following"], what="the Accept")
+    eventually(lambda: bob.me()["followers_count"] == 1, what="bob's follower")
 
     # bob posts an image with alt text and a content warning; it reaches alice's home timeline.
     media = bob.media_post(_png(), mime_type="image/png", description="an orange rectangle")
@@ -124,7 +115,7 @@ def federation_scenario(two: dict[str, Any]) -> None:
     def arrived() -> Any:
         return next((s for s in alice.timeline_home() if s["uri"] == posted["uri"]), None)
 
-    copy = _eventually(arrived, what="bob's post on one")
+    copy = eventually(arrived, what="bob's post on one")
     assert copy["spoiler_text"] == "bright colours" and copy["sensitive"] is True
     [attachment] = copy["media_attachments"]
     assert attachment["description"] == "an orange rectangle"
@@ -136,7 +127,7 @@ def federation_scenario(two: dict[str, Any]) -> None:
         [item] = alice.status(copy["id"])["media_attachments"]
         return item if item["url"].startswith(f"http://{two['one_domain']}/media/cache/") else None
 
-    served_by_one = _eventually(cached, what="the image cached on one")["url"]
+    served_by_one = eventually(cached, what="the image cached on one")["url"]
     assert httpx.get(served_by_one, timeout=10).content[:8] == b"\x89PNG\r\n\x1a\n"
 
     # alice replies, likes and boosts: bob is notified of each.
@@ -148,12 +139,12 @@ def federation_scenario(two: dict[str, Any]) -> None:
         kinds = {n["type"] for n in bob.notifications() if n["account"]["acct"].startswith("alice@")}
         return kinds if {"mention", "favourite", "reblog"} <= kinds else set()
 
-    _eventually(notified, what="bob's notifications")
-    assert _eventually(lambda: bob.status(posted["id"])["favourites_count"] == 1)
+    eventually(notified, what="bob's notifications")
+    assert eventually(lambda: bob.status(posted["id"])["favourites_count"] == 1)
 
     # bob edits, then deletes: alice's copy follows.
     bob.status_update(posted["id"], status="look at this, edited", spoiler_text="bright colours")
-    _eventually(lambda: "edited" in alice.status(copy["id"])["content"], what="the edit")
+    eventually(lambda: "edited" in alice.status(copy["id"])["content"], what="the edit")
     assert alice.status(copy["id"])["edited_at"] is not None
     bob.status_delete(posted["id"])
 
@@ -164,19 +155,19 @@ def federation_scenario(two: dict[str, Any]) -> None:
             return True
         return False
 
-    _eventually(gone, what="the delete")
+    eventually(gone, what="the delete")
 
     # bob locks his account: a new follower becomes a follow request that bob accepts.
     bob.account_update_credentials(locked=True)
     carol = _client(two["one"], "carol")
     bob_for_carol = carol.search_v2(f"@{bob_handle}", resolve=True)["accounts"][0]
-    _eventually(lambda: carol.account(bob_for_carol["id"])["locked"], what="the lock to federate")
+    eventually(lambda: carol.account(bob_for_carol["id"])["locked"], what="the lock to federate")
     carol.account_follow(bob_for_carol["id"])
-    requests = _eventually(lambda: bob.follow_requests(), what="the follow request")
+    requests = eventually(lambda: bob.follow_requests(), what="the follow request")
     assert [r["acct"] for r in requests] == [f"carol@{two['one_domain']}"]
     assert not carol.account_relationships(bob_for_carol["id"])[0]["following"]
     bob.follow_request_authorize(requests[0]["id"])
-    _eventually(lambda: carol.account_relationships(bob_for_carol["id"])[0]["following"], what="the accept")
+    eventually(lambda: carol.account_relationships(bob_for_carol["id"])[0]["following"], what="the accept")
 
 
 def test_second_screens_across_instances(two: dict[str, Any]) -> None:
@@ -189,13 +180,13 @@ def test_second_screens_across_instances(two: dict[str, Any]) -> None:
     bob_handle, carol_handle = f"bob@{two['two_domain']}", f"carol@{two['one_domain']}"
     bob_there = alice.search_v2(f"@{bob_handle}", resolve=True)["accounts"][0]
     alice.account_follow(bob_there["id"])
-    _eventually(lambda: alice.account_relationships(bob_there["id"])[0]["following"], what="the Accept")
+    eventually(lambda: alice.account_relationships(bob_there["id"])[0]["following"], what="the Accept")
     carol.tag_follow("knitting")
     # alice endorses bob; two reads her endorsements from one's `endorsements` collection.
     alice.account_endorse(bob_there["id"])
     alice_there = bob.search_v2(f"@alice@{two['one_domain']}", resolve=True)["accounts"][0]
     endorsements = f"{two['two'].url}/api/v1/accounts/{alice_there['id']}/endorsements"
-    endorsed = _eventually(lambda: httpx.get(endorsements).json(), what="alice's endorsements on two")
+    endorsed = eventually(lambda: httpx.get(endorsements).json(), what="alice's endorsements on two")
     assert [a["acct"] for a in endorsed] == ["bob"]
 
     # A custom emoji of two's (added as `fedi emoji add` does) travels as an Emoji tag.
@@ -205,7 +196,7 @@ def test_second_screens_across_instances(two: dict[str, Any]) -> None:
     finally:
         runtime_two.close()
     posted = bob.status_post("a new scarf #Knitting :yarn:")
-    copy = _eventually(
+    copy = eventually(
         lambda: next((s for s in carol.timeline_home() if s["uri"] == posted["uri"]), None),
         what="the tagged post in carol's home",
     )
@@ -222,11 +213,11 @@ def test_second_screens_across_instances(two: dict[str, Any]) -> None:
         groups = bob.grouped_notifications(types=["favourite"], expand_accounts="full").notification_groups
         return groups if groups and groups[0].notifications_count == 2 else None
 
-    [group] = _eventually(grouped, what="one group of two favourites")
+    [group] = eventually(grouped, what="one group of two favourites")
     assert group.status_id == posted["id"]
 
     secret = bob.status_post(f"@{carol_handle} just us", visibility="direct")
-    [theirs] = _eventually(lambda: carol.conversations(), what="carol's conversation")
+    [theirs] = eventually(lambda: carol.conversations(), what="carol's conversation")
     assert theirs["last_status"]["uri"] == secret["uri"] and theirs["unread"] is True
     assert [a["acct"] for a in theirs["accounts"]] == [bob_handle]
     [mine] = bob.conversations()
@@ -249,7 +240,7 @@ def test_a_poll_is_voted_on_from_the_other_instance(two: dict[str, Any]) -> None
         poll = api.poll(poll_id)
         return [o.votes_count for o in poll.options], poll.voters_count
 
-    _eventually(lambda: totals(alice, posted.poll.id) == ([1, 1], 2), what="bob's vote on one")
-    _eventually(lambda: totals(bob, there.poll.id) == ([1, 1], 2), what="the new totals on two")
+    eventually(lambda: totals(alice, posted.poll.id) == ([1, 1], 2), what="bob's vote on one")
+    eventually(lambda: totals(bob, there.poll.id) == ([1, 1], 2), what="the new totals on two")
     assert bob.poll(there.poll.id).own_votes == [1]
     assert alice.status_context(posted.id).descendants == []  # the vote is no reply

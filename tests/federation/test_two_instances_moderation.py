@@ -13,7 +13,7 @@ import pytest
 from mastodon import Mastodon
 from sqlalchemy import create_engine, text
 
-from tests.federation.test_two_instances import PASSWORD, _client, _eventually, _instance
+from tests.federation.test_two_instances import PASSWORD, _client, _instance, eventually
 from tests.support.processes import ROOT, Server, _env
 
 pytestmark = pytest.mark.slow
@@ -77,19 +77,19 @@ def test_a_forwarded_report_a_federated_suspension_and_a_suspended_domain(two: d
     # bob@two follows alice@one and sees her post; carol@one follows bob.
     alice_there = bob.search_v2(f"@alice@{one_domain}", resolve=True)["accounts"][0]
     bob.account_follow(alice_there["id"])
-    _eventually(lambda: bob.account_relationships(alice_there["id"])[0]["following"], what="bob's follow")
+    eventually(lambda: bob.account_relationships(alice_there["id"])[0]["following"], what="bob's follow")
     bob_here = carol.search_v2(f"@bob@{two_domain}", resolve=True)["accounts"][0]
     carol.account_follow(bob_here["id"])
-    _eventually(lambda: carol.account_relationships(bob_here["id"])[0]["following"], what="carol's follow")
+    eventually(lambda: carol.account_relationships(bob_here["id"])[0]["following"], what="carol's follow")
     posted = alice.status_post("hello from alice")
-    copy = _eventually(
+    copy = eventually(
         lambda: next((s for s in bob.timeline_home() if s["uri"] == posted["uri"]), None), what="alice's post"
     )
     assert posted["uri"] in _uris(bob.timeline_public())
 
     # Must show 1: bob reports alice with forward; the Flag reaches one's queue and admin API.
     bob.report(alice_there["id"], status_ids=[copy["id"]], comment="abusive", forward=True)
-    report = _eventually(lambda: next(iter(mod.admin_reports()), None), what="the forwarded report")
+    report = eventually(lambda: next(iter(mod.admin_reports()), None), what="the forwarded report")
     assert report["target_account"]["username"] == "alice" and report["comment"] == "abusive"
     assert [s["uri"] for s in report["statuses"]] == [posted["uri"]]
     assert report["account"]["domain"] == two_domain  # two's instance actor, not bob
@@ -102,14 +102,14 @@ def test_a_forwarded_report_a_federated_suspension_and_a_suspended_domain(two: d
         shown = _uris(bob.timeline_home()) | _uris(bob.timeline_public())
         return posted["uri"] not in shown
 
-    _eventually(alice_gone_on_two, what="alice's Delete on two")
+    eventually(alice_gone_on_two, what="alice's Delete on two")
 
     # Must show 2: one suspends two's domain. bob's post from before disappears from carol's
     # view, and two's deliveries are refused with 403, nothing stored.
     before = bob.status_post("bob before the block")
-    _eventually(lambda: before["uri"] in _uris(carol.timeline_home()), what="bob's post on one")
+    eventually(lambda: before["uri"] in _uris(carol.timeline_home()), what="bob's post on one")
     block = mod.admin_create_domain_block(two_domain, severity="suspend")
-    _eventually(lambda: before["uri"] not in _uris(carol.timeline_public()), what="the purge")
+    eventually(lambda: before["uri"] not in _uris(carol.timeline_public()), what="the purge")
     assert carol.search_v2(f"@bob@{two_domain}", resolve=True)["accounts"] == []
     assert carol.search_v2("bob", resolve=False)["accounts"] == []
 
@@ -123,7 +123,7 @@ def test_a_forwarded_report_a_federated_suspension_and_a_suspended_domain(two: d
             for state, error in _deliveries_to(two_db, one_domain)
         )
 
-    _eventually(refused_with_403, what="two's delivery refused")
+    eventually(refused_with_403, what="two's delivery refused")
     assert refused["uri"] not in _uris(carol.timeline_public())
     # one sends nothing to two: carol's new post makes no delivery there.
     sent_before = len(_deliveries_to(one_db, two_domain))
@@ -133,5 +133,5 @@ def test_a_forwarded_report_a_federated_suspension_and_a_suspended_domain(two: d
     # Unblocking restores federation for new activity.
     mod.admin_delete_domain_block(block["id"])
     after = bob.status_post("bob after the unblock")
-    _eventually(lambda: after["uri"] in _uris(carol.timeline_public()), what="bob's post after the unblock")
+    eventually(lambda: after["uri"] in _uris(carol.timeline_public()), what="bob's post after the unblock")
     assert refused["uri"] not in _uris(carol.timeline_public())

@@ -4,6 +4,8 @@ fedi/services/notification_requests.py for what is held and why."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Collection
+
 from sqlmodel import Session
 from starlette.requests import Request
 from starlette.responses import Response
@@ -15,6 +17,7 @@ from fedi.api.pagination import page_of, paged
 from fedi.api.params import path_id, read_params
 from fedi.api.responses import JSONResponse
 from fedi.convert import to_mastodon
+from fedi.models.accounts import Account
 from fedi.models.notifications import NotificationPolicy, PolicyAction
 from fedi.services import notification_requests as service
 
@@ -110,24 +113,23 @@ async def one_request(request: Request) -> Response:
 
 
 async def accept(request: Request) -> Response:
-    caller = await authorize(request, "write:notifications")
-    request_id, viewer = path_id(request), caller.viewer
-
-    def run(session: Session) -> None:
-        service.get(session, viewer, request_id)
-        service.accept(session, viewer, [request_id])
-
-    await write(request, run)
-    return JSONResponse({})
+    return await _decide_one(request, service.accept)
 
 
 async def dismiss(request: Request) -> Response:
+    return await _decide_one(request, service.dismiss)
+
+
+async def _decide_one(
+    request: Request, decide: Callable[[Session, Account, Collection[int]], None]
+) -> Response:
+    """Accept or dismiss the request in the path (404 when it is not the caller's)."""
     caller = await authorize(request, "write:notifications")
     request_id, viewer = path_id(request), caller.viewer
 
     def run(session: Session) -> None:
         service.get(session, viewer, request_id)
-        service.dismiss(session, viewer, [request_id])
+        decide(session, viewer, [request_id])
 
     await write(request, run)
     return JSONResponse({})
