@@ -21,6 +21,7 @@ from starlette.testclient import TestClient
 from fedi.app import create_app
 from fedi.composition import build_runtime
 from fedi.runtime import Runtime
+from fedi.security.passwords import Passwords
 from fedi.services import oauth
 from fedi.services.accounts import create_local_account
 from fedi.services.system import ensure_system_accounts
@@ -74,6 +75,7 @@ class Instance:
                 username=username,
                 email=f"{username}@example.org",
                 password="correct horse battery",
+                passwords=self.runtime.passwords,
             )
             user = account_store.user_for_account(session, account.id)
             assert user is not None
@@ -102,7 +104,7 @@ def pair(tmp_path: Path, databases: _Backends) -> Iterator[tuple[Instance, Insta
         settings = make_test_settings(
             data_dir, databases.sqlite(data_dir), instance={"domain": domain, "https": True}
         )
-        runtime = build_runtime(settings, immediate_jobs=True, transport=network)
+        runtime = build_runtime(settings, immediate_jobs=True, transport=network, passwords=Passwords.light())
         ensure_system_accounts(runtime)
         instances.append(Instance(runtime, network))
     try:
