@@ -144,3 +144,15 @@ def test_doctor_says_when_images_are_signed_with_the_local_certificate(settings:
     [at] = [number for number, line in enumerate(lines) if "content credentials" in line]
     assert "signed with a local certificate" in lines[at]
     assert "generation.c2pa_certificate" in lines[at + 1]  # how to fix it
+
+
+def test_threads_that_sign_at_once_make_one_local_identity(tmp_path: Path) -> None:
+    """The first signers race to make the local certificate: one pair is made and all use it."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from fedi.media.content_credentials import signing_identity
+
+    settings = make_test_settings(tmp_path / "data", "sqlite://")
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        made = list(pool.map(lambda _: signing_identity(settings).signing, range(6)))
+    assert len({(identity.chain_pem, identity.key_pem) for identity in made}) == 1
