@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -261,20 +262,24 @@ async def test_a_user_deletes_their_own_account_and_other_servers_are_told(
 
 
 async def test_the_settings_page_downloads_the_accounts_archive(
-    client: httpx.AsyncClient, runtime: Runtime, local_account: Account
+    client: httpx.AsyncClient,
+    runtime: Runtime,
+    local_account: Account,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
 ) -> None:
     import tempfile
     import zipfile
     from io import BytesIO
-    from pathlib import Path
 
+    # A temporary directory of this test's own: another test process may be exporting too.
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     imagine(runtime, local_account, "a lighthouse --seed 9")
     await sign_in(client)
     page = await client.get("/settings/profile")
     assert [b.text for b in Document(page.text).all("button", class_="secondary")] == [
         "Download your archive"
     ]
-    before = set(Path(tempfile.gettempdir()).glob("fedi-archive-*"))
     answer = await client.post("/settings/export", data={"csrf_token": csrf_token(page.text)})
     assert answer.status_code == 200
     assert answer.headers["content-type"] == "application/zip"
@@ -282,7 +287,7 @@ async def test_the_settings_page_downloads_the_accounts_archive(
     archive = zipfile.ZipFile(BytesIO(answer.content))
     assert {"actor.json", "outbox.json", "generations.jsonl"} <= set(archive.namelist())
     assert len(archive.read("generations.jsonl").splitlines()) == 1
-    assert set(Path(tempfile.gettempdir()).glob("fedi-archive-*")) == before  # nothing left behind
+    assert list(tmp_path.glob("fedi-archive-*")) == []  # nothing left behind
     signed_out = httpx.AsyncClient(transport=client._transport, base_url=str(client.base_url))
     refused = await signed_out.post("/settings/export", data={"csrf_token": "x"})
     assert refused.status_code in (303, 403)
