@@ -243,7 +243,9 @@ def test_boosts_and_replies_of_posts_on_a_slow_host_stall_nobody_and_land_later(
                         and all(r.in_reply_to_id is not None for r in replies)
                     )
 
-            assert wait_for(landed, timeout=90, interval=0.5), "the slow posts never landed"
+            # Each waiting activity runs again on its backoff (scale 0.3: 1.5, 4.5, 13.5, 40.5,
+            # 121.5 s), so one whose run falls just before the release waits up to ~2 more minutes.
+            assert wait_for(landed, timeout=200, interval=0.5), "the slow posts never landed"
             with runtime.db.reader() as session:
                 statuses = session.exec(select(Status)).all()
                 items = session.exec(select(InboxItem).where(InboxItem.activity_type == "Announce")).all()
